@@ -1,0 +1,200 @@
+"""``acr-scan``: the command line. Parses flags, calls the core, renders, sets the exit code.
+
+Every expected failure is a :class:`ScannerError`: one line on stderr, a distinct exit code,
+no traceback, and no half-written output file (outputs are written to a temporary file and
+renamed into place).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from scanner import __version__
+from scanner.config import Config, find_config, load_config
+from scanner.engine.examples import run_examples
+from scanner.engine.loader import load_rule_file, load_rules, rule_files, rule_schema
+from scanner.engine.rule import compile_rule
+from scanner.errors import ExitCode, InputError, ScannerError
+from scanner.gate import gate
+from scanner.outputs import FORMATS, TableFormat
+from scanner.results import Severity
+from scanner.scan import prepare_rules, run_scan
+from scanner.sources.snapshot import SnapshotFileSource
+from scanner.timeutil import parse_datetime
+
+EPILOG = """exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,
+3 incomplete data (unknown findings) when --fail-on-unknown (the default)."""
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file + rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        raise InputError(f"--now: {value!r} is not an ISO 8601 timestamp (e.g. 2026-11-27T02:00:00Z)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="acr-scan",
+        description="Policy-as-code compliance scanner for Azure Container Registry.",
+        epilog=EPILOG,
+    )
+    parser.add_argument("--version", action="version", version=f"acr-scan {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    scan = sub.add_parser("scan", help="scan a snapshot and report findings", epilog=EPILOG)
+    scan.add_argument("--snapshot", type=Path, required=True, help="snapshot file (.json or .json.gz)")
+    scan.add_argument("--now", help="evaluate as of this time (default: the snapshot's collectedAt)")
+    scan.add_argument("--config", type=Path, help="config file (default: ./acr-scan.yaml or [tool.acr-scan])")
+    scan.add_argument("--policies", type=Path, action="append", default=[], metavar="DIR",
+                      help="extra rule folder (repeatable)")
+    scan.add_argument("--rules", type=_csv, default=[], metavar="IDS", help="run only these rule ids (comma-separated)")
+    scan.add_argument("--exclude", type=_csv, default=[], metavar="IDS", help="skip these rule ids (comma-separated)")
+    scan.add_argument("--format", choices=sorted(FORMATS), default="table")
+    scan.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
+    scan.add_argument("--fail-on", choices=[s.value for s in Severity], default=None,
+                      help="lowest severity of a failing finding that fails the gate (default: low)")
+    scan.add_argument("--fail-on-unknown", action=argparse.BooleanOptionalAction, default=None,
+                      help="unknown findings (data not collected) fail the gate with exit 3 (default: yes)")
+    scan.add_argument("--color", action=argparse.BooleanOptionalAction, default=None, help="colour the table")
+    scan.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+
+    pol = sub.add_parser("policies", help="list, show, validate and test rules")
+    pol_sub = pol.add_subparsers(dest="policies_command", required=True)
+    p_list = pol_sub.add_parser("list", help="list the rules")
+    p_list.add_argument("--policies", type=Path, action="append", default=[], metavar="DIR")
+    p_list.add_argument("--format", choices=["table", "json"], default="table")
+    p_show = pol_sub.add_parser("show", help="print one rule's YAML")
+    p_show.add_argument("rule_id")
+    p_show.add_argument("--policies", type=Path, action="append", default=[], metavar="DIR")
+    p_validate = pol_sub.add_parser("validate", help="validate and compile every rule file in DIR")
+    p_validate.add_argument("directory", type=Path)
+    p_test = pol_sub.add_parser("test", help="run every rule's own examples (default: the built-in pack)")
+    p_test.add_argument("directory", type=Path, nargs="?")
+    p_test.add_argument("--verbose", "-v", action="store_true")
+    pol_sub.add_parser("schema", help="print the rule JSON Schema")
+    return parser
+
+
+def _config(path: Path | None) -> Config:
+    return load_config(find_config(path, Path.cwd()))
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    config = _config(args.config)
+    now = _parse_now(args.now)
+    rules, pack_hash = prepare_rules(config, args.policies, args.rules, args.exclude)
+    result = run_scan(SnapshotFileSource(args.snapshot), rules, pack_hash, config, now)
+    fail_on = Severity(args.fail_on or config.fail_on or "low")
+    fail_on_unknown = args.fail_on_unknown
+    if fail_on_unknown is None:
+        fail_on_unknown = config.fail_on_unknown if config.fail_on_unknown is not None else True
+    code = gate(result.findings, fail_on, fail_on_unknown)
+    color = args.color if args.color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    formatter = TableFormat(color=bool(color)) if args.format == "table" else FORMATS[args.format]()
+    document = formatter.render(result)
+    if args.output is not None:
+        write_atomic(args.output, document)
+        if not args.quiet:
+            summary = TableFormat(color=bool(color), max_rows=0).render(result).decode()
+            sys.stdout.write(summary.split("\n\n", 1)[-1].split("\n\n")[0] + "\n")
+            sys.stdout.write(f"wrote {args.format} report: {args.output}\n")
+    elif not args.quiet:
+        sys.stdout.buffer.write(document)
+        sys.stdout.flush()
+    if not args.quiet:
+        sys.stderr.write(f"exit code {int(code)} ({code.name.lower()})\n")
+    return int(code)
+
+
+def cmd_policies(args: argparse.Namespace) -> int:
+    command = args.policies_command
+    if command == "schema":
+        sys.stdout.buffer.write(orjson.dumps(rule_schema(), option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    if command == "validate":
+        files = rule_files(args.directory)
+        for path in files:
+            compile_rule(load_rule_file(path))
+        print(f"{len(files)} rule file(s) in {args.directory} are valid")
+        return 0
+    if command == "test":
+        if args.directory is None:
+            specs = load_rules()
+        else:
+            specs = [load_rule_file(p) for p in rule_files(args.directory)]
+        failed = 0
+        total = 0
+        for spec in specs:
+            for r in run_examples(spec):
+                total += 1
+                if not r.ok:
+                    failed += 1
+                    print(f"FAIL {r.rule_id} {r.expected}[{r.index}] {r.description}: got {r.actual}: {r.detail}")
+                elif args.verbose:
+                    print(f"ok   {r.rule_id} {r.expected}[{r.index}] {r.description}")
+        print(f"{len(specs)} rules, {total} examples: {total - failed} passed, {failed} failed")
+        return int(ExitCode.FINDINGS) if failed else 0
+    specs = load_rules(args.policies)
+    if command == "list":
+        if args.format == "json":
+            rows = [{"id": s.id, "title": s.data["title"], "severity": s.data["severity"],
+                     "subject": s.data["subject"], "path": str(s.path)} for s in specs]
+            sys.stdout.buffer.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2) + b"\n")
+        else:
+            for s in specs:
+                print(f"{s.id}  {s.data['severity']:<8} {s.data['subject']:<16} {s.data['title']}")
+        return 0
+    for s in specs:
+        if s.id == args.rule_id:
+            sys.stdout.write(s.text)
+            return 0
+    raise InputError(f"unknown rule id {args.rule_id!r} (see 'acr-scan policies list')")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "scan":
+            return cmd_scan(args)
+        return cmd_policies(args)
+    except ScannerError as exc:
+        sys.stderr.write(f"acr-scan: error: {exc.message}\n")
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("acr-scan: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,107 @@
+"""Evaluate compiled rules against the inventory's subjects, producing findings.
+
+Subjects of each kind are enumerated once and shared by every rule of that kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from scanner.engine.conditions import Context
+from scanner.engine.rule import Rule
+from scanner.inventory.model import Inventory
+from scanner.inventory.subjects import ENUMERATORS, Subject
+from scanner.results import Finding, Location, Remediation, Severity, Status
+from scanner.unknown import Unknown
+
+
+def _remediation(rule: Rule, doc: Mapping[str, Any], bindings: Mapping[str, Any]) -> Remediation:
+    command = rule.remediation_az(doc, rule.params, bindings) if rule.remediation_az else None
+    return Remediation(text=rule.remediation_text, command=command)
+
+
+def _freeze(evidence: dict[str, Any] | None) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted(evidence.items())) if evidence else ()
+
+
+def _severity(rule: Rule, doc: Mapping[str, Any], ctx: Context) -> Severity:
+    if not rule.severity_when:
+        return rule.severity
+    saved, ctx.evidence = ctx.evidence, None
+    try:
+        for condition, severity in rule.severity_when:
+            if condition(doc, ctx) is True:
+                return severity
+    finally:
+        ctx.evidence = saved
+    return rule.severity
+
+
+def evaluate_subject(rule: Rule, subject: Subject, now: datetime) -> Finding:
+    """One rule, one subject → one finding (never raises for bad data: that is ``error``)."""
+    ref = subject.ref
+    location = Location(resource_id=ref.id if ref.kind != "scope" else None)
+    if subject.unknown is not None:
+        return Finding(
+            rule_id=rule.id,
+            title=rule.title,
+            status=Status.UNKNOWN,
+            severity=rule.severity,
+            message=f"Cannot evaluate for {ref.name}: {subject.unknown.reason}",
+            subject=ref,
+            evidence=(("missing", subject.unknown.reason),),
+            location=location,
+        )
+    doc = subject.doc
+    if subject.not_applicable is not None:
+        return Finding(rule.id, rule.title, Status.NOT_APPLICABLE, rule.severity,
+                       f"Not applicable to {ref.name}: {subject.not_applicable}", ref, location=location)
+    ctx = Context(now, doc)
+    try:
+        if rule.applies_when is not None:
+            applies = rule.applies_when(doc, ctx)
+            if isinstance(applies, Unknown):
+                return _unknown(rule, ref, location, applies, ctx)
+            if applies is False:
+                message = rule.message_na(doc, rule.params, ctx.bindings)
+                return Finding(rule.id, rule.title, Status.NOT_APPLICABLE, rule.severity, message, ref,
+                               evidence=_freeze(ctx.evidence), location=location)
+        verdict = rule.fail_when(doc, ctx)
+        if isinstance(verdict, Unknown):
+            return _unknown(rule, ref, location, verdict, ctx)
+        if verdict:
+            severity = _severity(rule, doc, ctx)
+            return Finding(rule.id, rule.title, Status.FAIL, severity,
+                           rule.message_fail(doc, rule.params, ctx.bindings), ref,
+                           evidence=_freeze(ctx.evidence),
+                           remediation=_remediation(rule, doc, ctx.bindings), location=location)
+        return Finding(rule.id, rule.title, Status.PASS, rule.severity,
+                       rule.message_pass(doc, rule.params, ctx.bindings), ref,
+                       evidence=_freeze(ctx.evidence), location=location)
+    except Exception as exc:  # a rule bug must not hide the other findings  # noqa: BLE001
+        return Finding(rule.id, rule.title, Status.ERROR, rule.severity,
+                       f"Rule error for {ref.name}: {type(exc).__name__}: {exc}", ref, location=location)
+
+
+def _unknown(rule: Rule, ref: Any, location: Location, reason: Unknown, ctx: Context) -> Finding:
+    doc_evidence = dict(ctx.evidence or {})
+    doc_evidence["missing"] = reason.reason
+    return Finding(rule.id, rule.title, Status.UNKNOWN, rule.severity,
+                   f"Cannot evaluate for {ref.name}: {reason.reason}", ref,
+                   evidence=_freeze(doc_evidence), location=location)
+
+
+def evaluate(rules: Iterable[Rule], inventory: Inventory, now: datetime) -> list[Finding]:
+    """Run every rule over the subjects of its kind; findings sorted by rule and subject."""
+    by_kind: dict[str, list[Rule]] = {}
+    for rule in rules:
+        by_kind.setdefault(rule.subject, []).append(rule)
+    findings: list[Finding] = []
+    for kind in sorted(by_kind):
+        subjects = sorted(ENUMERATORS[kind](inventory), key=lambda s: s.ref.id.lower())
+        for rule in sorted(by_kind[kind], key=lambda r: r.id):
+            findings.extend(evaluate_subject(rule, subject, now) for subject in subjects)
+    findings.sort(key=lambda f: (f.rule_id, f.subject.id.lower()))
+    return findings

@@ -1,0 +1,113 @@
+"""Load rule files: safe YAML, JSON Schema validation, ``file:line`` errors, duplicate ids.
+
+Rules are data (Cloud Custodian style): an author learns what is allowed from the schema that
+``acr-scan policies schema`` prints, never from the Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import orjson
+import yaml
+
+from scanner.engine.yamlpos import line_of
+from scanner.errors import RuleError
+from scanner.resources import builtin_policies_dir, rule_schema_path
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """A validated rule file, not yet compiled (parameters are bound at compile time)."""
+
+    id: str
+    data: Mapping[str, Any]
+    path: Path
+    text: str
+
+    def line(self, pointer: Iterable[str | int]) -> int | None:
+        """Line of a node of this rule, for error messages."""
+        return line_of(self.text, list(pointer))
+
+
+@cache
+def rule_schema() -> dict[str, Any]:
+    """The rule JSON Schema (``policies/rule.schema.json``)."""
+    loaded: dict[str, Any] = orjson.loads(rule_schema_path().read_bytes())
+    return loaded
+
+
+@cache
+def _validator() -> Any:
+    return jsonschema_rs.validator_for(rule_schema())
+
+
+def _schema_error(path: Path, text: str, data: Any) -> RuleError:
+    """Explain the most relevant schema violation; the slow validator runs only on failure."""
+    import jsonschema  # imported lazily: only needed to explain an error
+
+    best = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(rule_schema()).iter_errors(data))
+    pointer = list(best.absolute_path) if best is not None else []
+    message = best.message if best is not None else "does not match the rule schema"
+    if len(message) > 200:
+        message = message[:197] + "..."
+    where = "/".join(str(p) for p in pointer) or "(top level)"
+    return RuleError(f"{path}:{line_of(text, pointer) or 1}: {where}: {message}")
+
+
+def load_rule_file(path: Path) -> RuleSpec:
+    """Read and validate one rule file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleError(f"{path}:1: cannot read rule file: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RuleError(f"{path}:{line}: invalid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise RuleError(f"{path}:1: a rule file must be a YAML mapping")
+    if not _validator().is_valid(data):
+        raise _schema_error(path, text, data)
+    return RuleSpec(id=data["id"], data=data, path=path, text=text)
+
+
+def rule_files(directory: Path) -> list[Path]:
+    """Rule files of a folder (``*.yaml``/``*.yml``, recursively), in a stable order."""
+    if not directory.is_dir():
+        raise RuleError(f"{directory}: not a directory of rules")
+    return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_rules(extra_dirs: Iterable[Path] = (), include_builtin: bool = True) -> list[RuleSpec]:
+    """The built-in pack plus user folders; a rule id defined twice is an error."""
+    dirs = ([builtin_policies_dir()] if include_builtin else []) + list(extra_dirs)
+    specs: dict[str, RuleSpec] = {}
+    for directory in dirs:
+        for path in rule_files(directory):
+            spec = load_rule_file(path)
+            if spec.id in specs:
+                other = specs[spec.id].path
+                raise RuleError(f"{path}:{spec.line(['id']) or 1}: rule id {spec.id} is already defined in {other}")
+            specs[spec.id] = spec
+    return [specs[k] for k in sorted(specs)]
+
+
+def policy_pack_hash(specs: Iterable[RuleSpec]) -> str:
+    """SHA-256 over the exact rule texts in id order: identifies the policy pack in reports."""
+    digest = hashlib.sha256()
+    for spec in sorted(specs, key=lambda s: s.id):
+        digest.update(spec.id.encode())
+        digest.update(b"\0")
+        digest.update(spec.text.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()

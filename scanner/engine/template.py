@@ -1,0 +1,71 @@
+"""Fill ``{placeholders}`` in messages and ``az`` commands from the subject.
+
+Deliberately not ``str.format`` (which can reach attributes) and not Jinja: a placeholder is
+a dotted path looked up in the ``as`` bindings, ``params.*``, or the subject document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from scanner.unknown import Unknown
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_$][A-Za-z0-9_.$-]*)\}")
+
+
+def _lookup(path: str, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> Any:
+    if path in bindings:
+        return bindings[path]
+    parts = path.split(".")
+    cur: Any
+    if parts[0] == "params":
+        cur, parts = params, parts[1:]
+    else:
+        cur = doc
+    for part in parts:
+        if isinstance(cur, Mapping) and part in cur:
+            cur = cur[part]
+        else:
+            return None
+    return cur
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, Unknown):
+        return "unknown"
+    if isinstance(value, list):
+        return ", ".join(_render(v) for v in value) or "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+Template = Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], str]
+
+
+def compile_template(text: str) -> Template:
+    """Pre-split ``text`` so rendering a finding is a join, not a regex scan."""
+    pieces: list[tuple[bool, str]] = []
+    pos = 0
+    for match in _PLACEHOLDER.finditer(text):
+        pieces.append((False, text[pos : match.start()]))
+        pieces.append((True, match.group(1)))
+        pos = match.end()
+    pieces.append((False, text[pos:]))
+    if len(pieces) == 1:
+        constant = text
+        return lambda _d, _p, _b: constant
+
+    def render(doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        out = []
+        for is_field, piece in pieces:
+            if is_field:
+                value = _lookup(piece, doc, params, bindings)
+                out.append(f"<{piece}>" if value is None else _render(value))
+            else:
+                out.append(piece)
+        return "".join(out)
+
+    return render

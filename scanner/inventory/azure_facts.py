@@ -1,0 +1,61 @@
+"""Facts about Azure that the inventory needs to resolve relations (AZURE-API.md §2.7, §6).
+
+Kept in one place so a change in Azure (a new SKU limit, a new built-in role) is one edit.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+ACR_PUSH = "8311e382-0749-4cb8-b61a-304f252e45ec"
+ACR_DELETE = "c2f4ef07-c644-48eb-af81-4b1b4947fb11"
+
+BUILTIN_ROLE_NAMES: dict[str, str] = {
+    OWNER: "Owner",
+    CONTRIBUTOR: "Contributor",
+    READER: "Reader",
+    ACR_PULL: "AcrPull",
+    ACR_PUSH: "AcrPush",
+    ACR_DELETE: "AcrDelete",
+    "6cef56e8-d556-48e5-a04f-b8e64114680f": "AcrImageSigner",
+    "cdda3590-29a3-44f6-95f2-9f980659eb04": "AcrQuarantineReader",
+    "c8d4ff99-41c3-41a8-9f60-21dfdad59608": "AcrQuarantineWriter",
+}
+
+# Limits per SKU (AZURE-API.md §6). Classic is retired; treat it like Basic.
+SKU_LIMITS: dict[str, dict[str, int]] = {
+    "basic": {"webhooks": 2, "tokens": 100, "scopeMaps": 100},
+    "classic": {"webhooks": 2, "tokens": 100, "scopeMaps": 100},
+    "standard": {"webhooks": 10, "tokens": 500, "scopeMaps": 500},
+    "premium": {"webhooks": 500, "tokens": 50_000, "scopeMaps": 50_000},
+}
+
+REGISTRY_WRITE = "microsoft.containerregistry/registries/write"
+LIST_CREDENTIALS = "microsoft.containerregistry/registries/listcredentials/action"
+ACR_ACTION_PROBE = "microsoft.containerregistry/registries/read"
+ACR_DATA_PROBE = "microsoft.containerregistry/registries/repositories/content/read"
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """Whether an RBAC action pattern (with ``*`` wildcards) grants ``action``."""
+    return fnmatchcase(action.lower(), pattern.lower())
+
+
+def grants(patterns: list[str], not_patterns: list[str], action: str) -> bool:
+    """RBAC evaluation of one permission block for one concrete action."""
+    return any(action_matches(p, action) for p in patterns) and not any(
+        action_matches(p, action) for p in not_patterns
+    )
+
+
+def touches_container_registry(patterns: list[str]) -> bool:
+    """Whether any action pattern can apply to ``Microsoft.ContainerRegistry/*`` (or is ``*``)."""
+    for pattern in patterns:
+        lowered = pattern.lower()
+        if lowered.startswith("microsoft.containerregistry/") or lowered.startswith("*"):
+            return True
+    return False

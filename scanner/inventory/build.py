@@ -1,0 +1,379 @@
+"""Normalize a raw snapshot into the :class:`Inventory` and resolve its relations.
+
+This module is the only place that knows Azure's payload shapes (ARG rows, ARM lists, Graph
+objects). Everything after it works on the typed model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from scanner.inventory import azure_facts as facts
+from scanner.inventory.coverage import Coverage
+from scanner.inventory.ids import (
+    last_segment,
+    norm,
+    parent_vnet,
+    resource_group_of,
+    scope_level,
+    subscription_of,
+)
+from scanner.inventory.model import (
+    ARecord,
+    ArmData,
+    Credential,
+    DnsZone,
+    Inventory,
+    NicIpConfig,
+    Principal,
+    PrivateEndpoint,
+    PrivateEndpointConnection,
+    Raw,
+    Registry,
+    RoleAssignment,
+    RoleDefinition,
+    VnetLink,
+)
+from scanner.timeutil import parse_datetime
+from scanner.unknown import Unknown
+
+PRIVATELINK_ZONE = "privatelink.azurecr.io"
+
+
+def _props(row: Raw) -> Mapping[str, Any]:
+    props = row.get("properties")
+    return props if isinstance(props, Mapping) else {}
+
+
+def _rows(section: Mapping[str, Any] | None, name: str) -> list[Raw]:
+    if section is None:
+        return []
+    rows = section.get(name)
+    return list(rows) if isinstance(rows, list) else []
+
+
+def _group_by_parent(rows: Iterable[Raw], marker: str) -> dict[str, list[Raw]]:
+    """Group child rows (replications, webhooks) by the lower-cased id of their registry."""
+    grouped: dict[str, list[Raw]] = {}
+    for row in rows:
+        key = norm(row["id"])
+        cut = key.rfind(marker)
+        if cut > 0:
+            grouped.setdefault(key[:cut], []).append(row)
+    return grouped
+
+
+def _connections(props: Mapping[str, Any]) -> tuple[PrivateEndpointConnection, ...]:
+    out = []
+    for pec in props.get("privateEndpointConnections") or ():
+        pprops = _props(pec)
+        state = pprops.get("privateLinkServiceConnectionState") or {}
+        endpoint = pprops.get("privateEndpoint") or {}
+        out.append(
+            PrivateEndpointConnection(
+                id=str(pec.get("id", "")),
+                status=str(state.get("status") or "Unknown"),
+                private_endpoint_id=endpoint.get("id"),
+            )
+        )
+    return tuple(out)
+
+
+def _arm_for(coverage: Coverage, arm: Mapping[str, Any] | None, key: str, rid: str) -> ArmData:
+    block = arm.get(key) if arm is not None else None
+
+    def pick(name: str) -> list[Raw] | Unknown:
+        missing = coverage.missing("arm", name, rid)
+        if missing is not None:
+            return missing
+        if not isinstance(block, Mapping):
+            return Unknown(f"ARM data was not collected for registry {rid}")
+        value = block.get(name)
+        if value is None:
+            return Unknown(f"arm.{name} was not collected for registry {rid}")
+        return list(value)
+
+    return ArmData(
+        tokens=pick("tokens"),
+        scope_maps=pick("scopeMaps"),
+        usages=pick("usages"),
+        diagnostic_settings=pick("diagnosticSettings"),
+    )
+
+
+def _registries(inv: Inventory, rg: Mapping[str, Any] | None, arm: Mapping[str, Any] | None) -> None:
+    cov = inv.coverage
+    replications = _group_by_parent(_rows(rg, "replications"), "/replications/")
+    webhooks = _group_by_parent(_rows(rg, "webhooks"), "/webhooks/")
+    arm_keys = {norm(k): v for k, v in arm.items()} if arm is not None else None
+    for row in _rows(rg, "registries"):
+        rid = row["id"]
+        key = norm(rid)
+        props = _props(row)
+        sku = row.get("sku") or {}
+        repl_missing = cov.missing("resourceGraph", "replications", rid)
+        hook_missing = cov.missing("resourceGraph", "webhooks", rid)
+        inv.registries[key] = Registry(
+            id=rid,
+            key=key,
+            name=str(row.get("name") or last_segment(rid)),
+            subscription_id=row.get("subscriptionId") or subscription_of(rid),
+            resource_group=row.get("resourceGroup") or resource_group_of(rid),
+            location=str(row.get("location") or ""),
+            sku=str(sku.get("name") or ""),
+            raw=row,
+            replications=repl_missing or replications.get(key, []),
+            webhooks=hook_missing or webhooks.get(key, []),
+            connections=_connections(props),
+            arm=_arm_for(cov, arm_keys, key, rid),
+        )
+
+
+def _private_endpoints(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
+    missing = inv.coverage.missing("resourceGraph", "privateEndpoints")
+    if missing is not None:
+        inv.private_endpoints = missing
+        return
+    endpoints: dict[str, PrivateEndpoint] = {}
+    for row in _rows(rg, "privateEndpoints"):
+        props = _props(row)
+        targets = []
+        for conn in list(props.get("privateLinkServiceConnections") or ()) + list(
+            props.get("manualPrivateLinkServiceConnections") or ()
+        ):
+            cprops = _props(conn)
+            target = cprops.get("privateLinkServiceId")
+            if isinstance(target, str) and "/microsoft.containerregistry/registries/" in target.lower():
+                state = cprops.get("privateLinkServiceConnectionState") or {}
+                targets.append((norm(target), str(state.get("status") or "Unknown")))
+        subnet = (props.get("subnet") or {}).get("id")
+        vnet = parent_vnet(subnet) if subnet else None
+        endpoint = PrivateEndpoint(
+            id=row["id"],
+            key=norm(row["id"]),
+            name=str(row.get("name") or last_segment(row["id"])),
+            subscription_id=row.get("subscriptionId") or subscription_of(row["id"]),
+            resource_group=row.get("resourceGroup") or resource_group_of(row["id"]),
+            subnet_id=subnet,
+            vnet_key=norm(vnet) if vnet else None,
+            vnet_id=vnet,
+            nic_keys=tuple(norm(n["id"]) for n in props.get("networkInterfaces") or () if n.get("id")),
+            targets=tuple(targets),
+            raw=row,
+        )
+        endpoints[endpoint.key] = endpoint
+        for registry_key, _status in targets:
+            inv.endpoints_by_registry.setdefault(registry_key, []).append(endpoint)
+    inv.private_endpoints = endpoints
+
+
+def _nics(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
+    missing = inv.coverage.missing("resourceGraph", "networkInterfaces")
+    if missing is not None:
+        inv.nic_configs = missing
+        return
+    configs: dict[str, tuple[NicIpConfig, ...]] = {}
+    for row in _rows(rg, "networkInterfaces"):
+        entries = []
+        for ipc in _props(row).get("ipConfigurations") or ():
+            iprops = _props(ipc)
+            link = iprops.get("privateLinkConnectionProperties") or {}
+            ip = iprops.get("privateIPAddress")
+            if ip:
+                entries.append(
+                    NicIpConfig(
+                        member=str(link.get("requiredMemberName") or ""),
+                        ip=str(ip),
+                        fqdns=tuple(str(f).lower().rstrip(".") for f in link.get("fqdns") or ()),
+                    )
+                )
+        configs[norm(row["id"])] = tuple(entries)
+    inv.nic_configs = configs
+
+
+def _dns(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
+    cov = inv.coverage
+    zone_missing = cov.missing("resourceGraph", "privateDnsZones")
+    link_missing = cov.missing("resourceGraph", "virtualNetworkLinks")
+    record_missing = cov.missing("resourceGraph", "privateDnsRecordSets")
+    zones: dict[str, DnsZone] = {}
+    if zone_missing is None:
+        for row in _rows(rg, "privateDnsZones"):
+            if str(row.get("name", "")).lower() != PRIVATELINK_ZONE:
+                continue
+            zones[norm(row["id"])] = DnsZone(
+                id=row["id"],
+                key=norm(row["id"]),
+                name=row["name"],
+                resource_group=row.get("resourceGroup") or resource_group_of(row["id"]),
+                subscription_id=row.get("subscriptionId") or subscription_of(row["id"]),
+            )
+    inv.zones = zone_missing or zones
+    links: dict[str, list[VnetLink]] = {}
+    if link_missing is None:
+        for row in _rows(rg, "virtualNetworkLinks"):
+            key = norm(row["id"])
+            cut = key.find("/virtualnetworklinks/")
+            zone_key = key[:cut]
+            if cut < 0 or zone_key not in zones:
+                continue
+            props = _props(row)
+            vnet = str((props.get("virtualNetwork") or {}).get("id") or "")
+            link = VnetLink(
+                id=row["id"],
+                name=str(row.get("name") or last_segment(row["id"])),
+                zone_key=zone_key,
+                vnet_key=norm(vnet),
+                state=str(props.get("virtualNetworkLinkState") or "Unknown"),
+                registration_enabled=bool(props.get("registrationEnabled")),
+            )
+            links.setdefault(link.vnet_key, []).append(link)
+    inv.links_by_vnet = link_missing or links
+    records: dict[str, dict[str, ARecord]] = {}
+    if record_missing is None:
+        for row in _rows(rg, "privateDnsRecordSets"):
+            key = norm(row["id"])
+            cut = key.find("/a/")
+            if cut < 0:
+                continue
+            zone_key = key[:cut]
+            ips = tuple(
+                str(a.get("ipv4Address"))
+                for a in _props(row).get("aRecords") or ()
+                if a.get("ipv4Address")
+            )
+            name = str(row.get("name") or last_segment(row["id"])).lower()
+            records.setdefault(zone_key, {})[name] = ARecord(id=row["id"], zone_key=zone_key, name=name, ips=ips)
+    inv.records_by_zone = record_missing or records
+
+
+def _role_definitions(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
+    missing = inv.coverage.missing("resourceGraph", "roleDefinitions")
+    if missing is not None:
+        inv.role_definitions = missing
+        return
+    roles: dict[str, RoleDefinition] = {}
+    for row in _rows(rg, "roleDefinitions"):
+        props = _props(row)
+        actions: list[str] = []
+        data_actions: list[str] = []
+        not_actions: list[str] = []
+        for perm in props.get("permissions") or ():
+            actions.extend(perm.get("actions") or ())
+            data_actions.extend(perm.get("dataActions") or ())
+            not_actions.extend(perm.get("notActions") or ())
+        guid = last_segment(row["id"]).lower()
+        roles[guid] = RoleDefinition(
+            guid=guid,
+            id=row["id"],
+            name=str(props.get("roleName") or facts.BUILTIN_ROLE_NAMES.get(guid) or guid),
+            role_type=str(props.get("type") or props.get("roleType") or ""),
+            actions=tuple(actions),
+            data_actions=tuple(data_actions),
+            grants_registry_access=facts.touches_container_registry(actions + data_actions),
+            grants_registry_write=facts.grants(actions, not_actions, facts.REGISTRY_WRITE),
+            grants_list_credentials=facts.grants(actions, not_actions, facts.LIST_CREDENTIALS),
+        )
+    inv.role_definitions = roles
+
+
+def _role_assignments(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
+    missing = inv.coverage.missing("resourceGraph", "roleAssignments")
+    if missing is not None:
+        inv.assignments_by_scope = missing
+        return
+    by_scope: dict[str, list[RoleAssignment]] = {}
+    for row in _rows(rg, "roleAssignments"):
+        props = _props(row)
+        scope = str(props.get("scope") or "")
+        assignment = RoleAssignment(
+            id=row["id"],
+            key=norm(row["id"]),
+            scope=scope,
+            scope_key=norm(scope),
+            scope_level=scope_level(scope),
+            principal_id=str(props.get("principalId") or "").lower(),
+            principal_type=str(props.get("principalType") or "Unknown"),
+            role_guid=last_segment(str(props.get("roleDefinitionId") or "")).lower(),
+            condition=props.get("condition"),
+            raw=row,
+        )
+        if assignment.scope_level in ("root", "managementGroup"):
+            inv.above_subscription.append(assignment)
+        else:
+            by_scope.setdefault(assignment.scope_key, []).append(assignment)
+    inv.assignments_by_scope = by_scope
+
+
+def _credentials(objects: Iterable[Raw], owner: str) -> list[Credential]:
+    out = []
+    for obj in objects:
+        for cred in obj.get("passwordCredentials") or ():
+            out.append(
+                Credential(
+                    key_id=str(cred.get("keyId") or ""),
+                    display_name=cred.get("displayName"),
+                    start=cred.get("startDateTime"),
+                    end=cred.get("endDateTime"),
+                    owner=owner,
+                    owner_id=str(obj.get("id")),
+                )
+            )
+    return out
+
+
+def _graph(inv: Inventory, graph: Mapping[str, Any] | None) -> None:
+    cov = inv.coverage
+    missing = cov.missing("graph", "servicePrincipals")
+    if graph is None or missing is not None:
+        reason = missing or Unknown("graph was not collected")
+        inv.principals = reason
+        inv.missing_principals = reason
+        return
+    apps = {str(a.get("appId", "")).lower(): a for a in _rows(graph, "applications")}
+    principals: dict[str, Principal] = {}
+    for sp in _rows(graph, "servicePrincipals"):
+        app = apps.get(str(sp.get("appId") or "").lower())
+        creds = _credentials([sp], "servicePrincipal") + (_credentials([app], "application") if app else [])
+        principals[str(sp["id"]).lower()] = Principal(
+            id=sp["id"],
+            app_id=sp.get("appId"),
+            display_name=sp.get("displayName"),
+            sp_type=sp.get("servicePrincipalType"),
+            credentials=tuple(creds),
+            application_id=app.get("id") if app else None,
+        )
+    inv.principals = principals
+    missing_list = cov.missing("graph", "missingPrincipals")
+    inv.missing_principals = missing_list or frozenset(str(p).lower() for p in graph.get("missingPrincipals") or ())
+
+
+def _subscription_chains(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
+    for row in _rows(rg, "subscriptions"):
+        sub = subscription_of(row["id"]) or str(row.get("subscriptionId") or "").lower()
+        chain = _props(row).get("managementGroupAncestorsChain") or ()
+        inv.subscription_mgs[sub] = tuple(
+            f"/providers/microsoft.management/managementgroups/{str(mg.get('name')).lower()}" for mg in chain
+        )
+
+
+def build_inventory(data: Mapping[str, Any], now: datetime | None = None) -> Inventory:
+    """Build the inventory from a validated snapshot document."""
+    coverage = Coverage(data)
+    inv = Inventory(
+        collected_at=now or parse_datetime(data["collectedAt"]),
+        tenant_id=data.get("tenantId"),
+        coverage=coverage,
+    )
+    rg = data.get("resourceGraph")
+    _registries(inv, rg, data.get("arm"))
+    _private_endpoints(inv, rg)
+    _nics(inv, rg)
+    _dns(inv, rg)
+    _role_definitions(inv, rg)
+    _role_assignments(inv, rg)
+    _graph(inv, data.get("graph"))
+    _subscription_chains(inv, rg)
+    return inv

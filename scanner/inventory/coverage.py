@@ -1,0 +1,105 @@
+"""What was and was not collected, so that missing inputs become :class:`Unknown`, never a pass.
+
+SNAPSHOT.md: a missing section means "not collected"; an empty list is real data; an entry in
+``errors`` names a source, a scope and the lists it ``affects``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.inventory.ids import norm
+from scanner.unknown import Unknown
+
+RESOURCE_GRAPH_LISTS = (
+    "registries",
+    "replications",
+    "webhooks",
+    "privateEndpoints",
+    "networkInterfaces",
+    "privateDnsZones",
+    "virtualNetworkLinks",
+    "privateDnsRecordSets",
+    "roleAssignments",
+    "roleDefinitions",
+)
+ARM_LISTS = ("tokens", "scopeMaps", "usages", "diagnosticSettings")
+GRAPH_LISTS = ("servicePrincipals", "applications", "missingPrincipals")
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionError:
+    """One entry of the snapshot's ``errors`` list."""
+
+    source: str
+    scope: str | None
+    status: int | None
+    code: str | None
+    message: str
+    affects: tuple[str, ...]
+
+    def describe(self) -> str:
+        """One line a reader can act on."""
+        status = f"HTTP {self.status} " if self.status else ""
+        code = f"{self.code}: " if self.code else ""
+        where = f" at {self.scope}" if self.scope else ""
+        return f"{self.source} {status}{code}{self.message}{where}".strip()
+
+    def covers(self, resource_id: str | None) -> bool:
+        """Whether this error's scope contains ``resource_id`` (no scope: everything)."""
+        if not self.scope or norm(self.scope) == "/" or resource_id is None:
+            return True
+        scope = norm(self.scope)
+        if "/" not in scope:  # a bare subscription GUID
+            scope = f"/subscriptions/{scope}"
+        key = norm(resource_id)
+        return key == scope or key.startswith(scope + "/")
+
+
+class Coverage:
+    """Answers "was input X collected for resource Y?" with ``None`` or an :class:`Unknown`."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._rg: Mapping[str, Any] | None = data.get("resourceGraph")
+        self._arm: Mapping[str, Any] | None = data.get("arm")
+        self._graph: Mapping[str, Any] | None = data.get("graph")
+        self.errors: tuple[CollectionError, ...] = tuple(
+            CollectionError(
+                source=e["source"],
+                scope=e.get("scope"),
+                status=e.get("status"),
+                code=e.get("code"),
+                message=e["message"],
+                affects=tuple(e.get("affects") or ()),
+            )
+            for e in data.get("errors") or ()
+        )
+        self._errors_by_input: dict[str, list[CollectionError]] = {}
+        for error in self.errors:
+            names = error.affects or (error.source,)
+            for name in names:
+                self._errors_by_input.setdefault(name, []).append(error)
+
+    def has_section(self, section: str, name: str | None = None) -> bool:
+        """Whether a list (or a whole section when ``name`` is None) is present at all."""
+        block = {"resourceGraph": self._rg, "arm": self._arm, "graph": self._graph}[section]
+        if block is None:
+            return False
+        return name is None or name in block
+
+    def missing(self, section: str, name: str, resource_id: str | None = None) -> Unknown | None:
+        """An :class:`Unknown` if ``section.name`` was not collected for ``resource_id``."""
+        if section != "arm" and not self.has_section(section, name):
+            return Unknown(f"{section}.{name} was not collected")
+        if section == "arm" and self._arm is None:
+            return Unknown(f"arm.{name} was not collected")
+        for error in self._errors_by_input.get(name, ()) + self._errors_by_input.get(section, ()):
+            if error.covers(resource_id):
+                return Unknown(error.describe())
+        return None
+
+    def scope_errors(self, name: str) -> list[CollectionError]:
+        """Errors that removed whole scopes of list ``name`` (e.g. a 403 on a subscription)."""
+        return list(self._errors_by_input.get(name, ()))

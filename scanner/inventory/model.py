@@ -1,0 +1,191 @@
+"""The one typed model every source is normalized into, with its relations resolved.
+
+Entities keep their raw payload (``raw``) so rules can reach any property Azure returns, and
+add typed fields for what relations and rules rely on. Ids are stored both as given (for
+display and remediation) and as a lower-cased ``key`` (for every comparison).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from scanner.inventory.coverage import Coverage
+from scanner.unknown import Unknown
+
+Raw = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateEndpointConnection:
+    """A registry's ``properties.privateEndpointConnections[]`` entry."""
+
+    id: str
+    status: str
+    private_endpoint_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NicIpConfig:
+    """One IP configuration of a private endpoint's NIC: which ACR member it serves."""
+
+    member: str
+    ip: str
+    fqdns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateEndpoint:
+    """A ``microsoft.network/privateendpoints`` row and what it connects to."""
+
+    id: str
+    key: str
+    name: str
+    subscription_id: str | None
+    resource_group: str | None
+    subnet_id: str | None
+    vnet_key: str | None
+    vnet_id: str | None
+    nic_keys: tuple[str, ...]
+    targets: tuple[tuple[str, str], ...]  # (registry key, connection status)
+    raw: Raw
+
+
+@dataclass(frozen=True, slots=True)
+class VnetLink:
+    """A ``privatelink.azurecr.io`` zone's link to a virtual network."""
+
+    id: str
+    name: str
+    zone_key: str
+    vnet_key: str
+    state: str
+    registration_enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DnsZone:
+    """A private DNS zone (only ``privatelink.azurecr.io`` zones matter to ACR)."""
+
+    id: str
+    key: str
+    name: str
+    resource_group: str | None
+    subscription_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ARecord:
+    """An A record set of a private DNS zone."""
+
+    id: str
+    zone_key: str
+    name: str
+    ips: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleDefinition:
+    """A role definition with what it grants over registries, decided once."""
+
+    guid: str
+    id: str
+    name: str
+    role_type: str
+    actions: tuple[str, ...]
+    data_actions: tuple[str, ...]
+    grants_registry_access: bool
+    grants_registry_write: bool
+    grants_list_credentials: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RoleAssignment:
+    """A role assignment (ARG ``authorizationresources`` row)."""
+
+    id: str
+    key: str
+    scope: str
+    scope_key: str
+    scope_level: str
+    principal_id: str
+    principal_type: str
+    role_guid: str
+    condition: str | None
+    raw: Raw
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A password credential's metadata (never its value) on a principal or its application."""
+
+    key_id: str
+    display_name: str | None
+    start: str | None
+    end: str | None
+    owner: str  # "servicePrincipal" | "application"
+    owner_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A Microsoft Graph service principal with its (and its application's) credentials."""
+
+    id: str
+    app_id: str | None
+    display_name: str | None
+    sp_type: str | None
+    credentials: tuple[Credential, ...]
+    application_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArmData:
+    """ARM lists of one registry; each is an :class:`Unknown` when not collected."""
+
+    tokens: list[Raw] | Unknown
+    scope_maps: list[Raw] | Unknown
+    usages: list[Raw] | Unknown
+    diagnostic_settings: list[Raw] | Unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """A container registry with everything that hangs off it."""
+
+    id: str
+    key: str
+    name: str
+    subscription_id: str | None
+    resource_group: str | None
+    location: str
+    sku: str
+    raw: Raw
+    replications: list[Raw] | Unknown
+    webhooks: list[Raw] | Unknown
+    connections: tuple[PrivateEndpointConnection, ...]
+    arm: ArmData
+
+
+@dataclass(slots=True)
+class Inventory:
+    """Everything the engine evaluates, indexed by lower-cased id."""
+
+    collected_at: datetime
+    tenant_id: str | None
+    coverage: Coverage
+    registries: dict[str, Registry] = field(default_factory=dict)
+    private_endpoints: dict[str, PrivateEndpoint] | Unknown = field(default_factory=dict)
+    endpoints_by_registry: dict[str, list[PrivateEndpoint]] = field(default_factory=dict)
+    nic_configs: dict[str, tuple[NicIpConfig, ...]] | Unknown = field(default_factory=dict)
+    zones: dict[str, DnsZone] | Unknown = field(default_factory=dict)
+    links_by_vnet: dict[str, list[VnetLink]] | Unknown = field(default_factory=dict)
+    records_by_zone: dict[str, dict[str, ARecord]] | Unknown = field(default_factory=dict)
+    role_definitions: dict[str, RoleDefinition] | Unknown = field(default_factory=dict)
+    assignments_by_scope: dict[str, list[RoleAssignment]] | Unknown = field(default_factory=dict)
+    above_subscription: list[RoleAssignment] = field(default_factory=list)
+    principals: dict[str, Principal] | Unknown = field(default_factory=dict)
+    missing_principals: frozenset[str] | Unknown = frozenset()
+    subscription_mgs: dict[str, tuple[str, ...]] = field(default_factory=dict)

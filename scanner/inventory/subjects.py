@@ -1,0 +1,572 @@
+"""Subjects: the documents rules are evaluated against, one enumerator per subject kind.
+
+A subject document is a plain mapping: the raw Azure properties plus the relations the
+inventory resolved (a registry's endpoints, a private endpoint's linked zones and records, a
+role assignment's role and principal). Values that were not collected are :class:`Unknown`,
+so a rule needing them reports ``unknown``. When even the list of subjects cannot be known
+(the tokens of a registry were not collected), the enumerator yields a placeholder subject
+carrying that reason, so the gap shows up as a finding instead of silently vanishing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.inventory import azure_facts as facts
+from scanner.inventory.ids import last_segment, norm
+from scanner.inventory.model import (
+    Credential,
+    Inventory,
+    Principal,
+    PrivateEndpoint,
+    Raw,
+    Registry,
+    RoleAssignment,
+    RoleDefinition,
+)
+from scanner.results import SubjectRef
+from scanner.unknown import Unknown
+
+SUBJECT_KINDS = ("registry", "private_endpoint", "role_assignment", "credential", "token", "token_password")
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """One thing a rule is evaluated against."""
+
+    kind: str
+    ref: SubjectRef
+    doc: Mapping[str, Any]
+    unknown: Unknown | None = None
+    not_applicable: str | None = None
+
+
+def _ref(reg: Registry, kind: str, rid: str, name: str) -> SubjectRef:
+    return SubjectRef(
+        id=rid,
+        name=name,
+        kind=kind,
+        subscription_id=reg.subscription_id,
+        resource_group=reg.resource_group,
+        registry_id=reg.id,
+        registry_name=reg.name,
+    )
+
+
+def _registry_ref(reg: Registry) -> SubjectRef:
+    return _ref(reg, "registry", reg.id, reg.name)
+
+
+def _count(value: list[Raw] | Unknown) -> int | Unknown:
+    return value if isinstance(value, Unknown) else len(value)
+
+
+def _usage_doc(usages: list[Raw] | Unknown, rid: str) -> Mapping[str, Any] | Unknown:
+    if isinstance(usages, Unknown):
+        return usages
+    by_name: dict[str, Any] = {}
+    for usage in usages:
+        limit = usage.get("limit")
+        current = usage.get("currentValue")
+        ratio = (current / limit) if isinstance(limit, int | float) and limit > 0 and current is not None else None
+        by_name[str(usage.get("name", "")).lower()] = {
+            "name": usage.get("name"),
+            "currentValue": current,
+            "limit": limit,
+            "unit": usage.get("unit"),
+            "ratio": round(ratio, 4) if ratio is not None else Unknown(f"usage {usage.get('name')} has no limit"),
+        }
+    by_name.setdefault("size", Unknown(f"registry {rid} reported no Size usage"))
+    return by_name
+
+
+def _geo_regions(reg: Registry) -> list[str] | Unknown:
+    if isinstance(reg.replications, Unknown):
+        return reg.replications
+    home = reg.location.lower()
+    return sorted({str(r.get("location", "")).lower() for r in reg.replications} - {home, ""})
+
+
+def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
+    """The document of a registry subject (see RULES.md for the fields rules use)."""
+    endpoints: list[Any] | Unknown
+    if isinstance(inv.private_endpoints, Unknown):
+        endpoints = inv.private_endpoints
+    else:
+        endpoints = []
+        for pe in inv.endpoints_by_registry.get(reg.key, ()):
+            for target, status in pe.targets:
+                if target == reg.key:
+                    endpoints.append({"id": pe.id, "name": pe.name, "status": status})
+    arm = reg.arm
+    return {
+        "id": reg.id,
+        "name": reg.name,
+        "type": reg.raw.get("type"),
+        "location": reg.location,
+        "resourceGroup": reg.resource_group,
+        "subscriptionId": reg.subscription_id,
+        "tags": reg.raw.get("tags") or {},
+        "sku": reg.raw.get("sku") or {},
+        "identity": reg.raw.get("identity"),
+        "properties": reg.raw.get("properties") or {},
+        "replications": reg.replications,
+        "geoReplicaRegions": _geo_regions(reg),
+        "webhooks": reg.webhooks,
+        "privateEndpointConnections": [
+            {"id": c.id, "status": c.status, "privateEndpointId": c.private_endpoint_id} for c in reg.connections
+        ],
+        "privateEndpoints": endpoints,
+        "tokens": arm.tokens,
+        "scopeMaps": arm.scope_maps,
+        "diagnosticSettings": arm.diagnostic_settings,
+        "usage": _usage_doc(arm.usages, reg.id),
+        "counts": {
+            "webhooks": _count(reg.webhooks),
+            "tokens": _count(arm.tokens),
+            "scopeMaps": _count(arm.scope_maps),
+        },
+        "skuLimits": facts.SKU_LIMITS.get(reg.sku.lower(), facts.SKU_LIMITS["basic"]),
+    }
+
+
+def registries(inv: Inventory) -> Iterator[Subject]:
+    """One subject per registry (placeholders for scopes whose registries were not listed)."""
+    missing = inv.coverage.missing("resourceGraph", "registries")
+    if missing is not None and not inv.coverage.has_section("resourceGraph", "registries"):
+        yield _scope_placeholder("registry", missing)
+        return
+    for error in inv.coverage.scope_errors("registries"):
+        yield _scope_placeholder("registry", Unknown(error.describe()), error.scope)
+    for reg in inv.registries.values():
+        yield Subject("registry", _registry_ref(reg), registry_doc(inv, reg))
+
+
+def _scope_placeholder(kind: str, reason: Unknown, scope: str | None = None) -> Subject:
+    scope_id = scope or "/"
+    return Subject(kind, SubjectRef(id=scope_id, name=f"scope {scope_id}", kind="scope"), {}, unknown=reason)
+
+
+# --------------------------------------------------------------------------- private endpoints
+
+
+def _is_private(ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip).is_private
+    except ValueError:
+        return False
+
+
+def _expected_records(inv: Inventory, reg: Registry, pe: PrivateEndpoint) -> dict[str, str | Unknown]:
+    """Record name → the endpoint IP it must resolve to (from the NIC's member names)."""
+    regions = _geo_regions(reg)
+    names = [reg.name.lower(), f"{reg.name.lower()}.{reg.location.lower()}.data"]
+    if not isinstance(regions, Unknown):
+        names += [f"{reg.name.lower()}.{region}.data" for region in regions]
+    by_member: dict[str, str] = {}
+    nic_unknown: Unknown | None = None
+    if isinstance(inv.nic_configs, Unknown):
+        nic_unknown = inv.nic_configs
+    else:
+        for nic in pe.nic_keys:
+            configs = inv.nic_configs.get(nic)
+            if configs is None:
+                nic_unknown = Unknown(f"network interface {nic} of {pe.name} was not collected")
+                continue
+            for cfg in configs:
+                by_member[cfg.member.lower()] = cfg.ip
+    expected: dict[str, str | Unknown] = {}
+    for name in names:
+        if name == reg.name.lower():
+            member = "registry"
+        else:
+            member = "registry_data_" + name[len(reg.name) + 1 : -len(".data")]
+        ip = by_member.get(member)
+        expected[name] = ip if ip else (nic_unknown or Unknown(f"{pe.name} has no IP for member {member}"))
+    return expected
+
+
+def _endpoint_doc(inv: Inventory, reg: Registry, pe: PrivateEndpoint) -> dict[str, Any]:
+    links: list[dict[str, Any]] | Unknown
+    linked_zone_keys: list[str] = []
+    if isinstance(inv.links_by_vnet, Unknown):
+        links = inv.links_by_vnet
+    elif isinstance(inv.zones, Unknown):
+        links = inv.zones
+    else:
+        zones = inv.zones
+        links = []
+        for link in inv.links_by_vnet.get(pe.vnet_key or "", ()):
+            zone = zones[link.zone_key]
+            links.append(
+                {
+                    "zoneId": zone.id,
+                    "zoneResourceGroup": zone.resource_group,
+                    "linkName": link.name,
+                    "state": link.state,
+                    "registrationEnabled": link.registration_enabled,
+                }
+            )
+            if link.state.lower() == "completed":
+                linked_zone_keys.append(link.zone_key)
+    records: list[dict[str, Any]] | Unknown
+    if isinstance(inv.records_by_zone, Unknown):
+        records = inv.records_by_zone
+    else:
+        records = []
+        expected = _expected_records(inv, reg, pe)
+        if isinstance(_geo_regions(reg), Unknown):
+            records = _geo_regions(reg)
+        else:
+            for name, ip in sorted(expected.items()):
+                actual: list[str] | None = None
+                for zone_key in linked_zone_keys:
+                    rec = inv.records_by_zone.get(zone_key, {}).get(name)
+                    if rec is not None:
+                        actual = list(rec.ips)
+                        break
+                points: bool | Unknown
+                if actual is None:
+                    points = False
+                elif isinstance(ip, Unknown):
+                    points = ip
+                else:
+                    points = bool(actual) and all(a == ip for a in actual)
+                records.append(
+                    {
+                        "record": name,
+                        "expectedIp": ip,
+                        "actualIps": actual or [],
+                        "present": actual is not None,
+                        "pointsToEndpoint": points,
+                        "allPrivate": all(_is_private(a) for a in actual or ()),
+                    }
+                )
+    zone_rg = None
+    if linked_zone_keys and not isinstance(inv.zones, Unknown):
+        zone_rg = inv.zones[linked_zone_keys[0]].resource_group
+    return {
+        "id": pe.id,
+        "name": pe.name,
+        "subscriptionId": pe.subscription_id,
+        "resourceGroup": pe.resource_group,
+        "subnetId": pe.subnet_id,
+        "vnetId": pe.vnet_id,
+        "registry": {"id": reg.id, "name": reg.name, "location": reg.location},
+        "zoneLinks": links,
+        "zoneLinked": bool(linked_zone_keys) if not isinstance(links, Unknown) else links,
+        "zoneResourceGroup": zone_rg,
+        "dnsRecords": records,
+        "properties": pe.raw.get("properties") or {},
+    }
+
+
+def private_endpoints(inv: Inventory) -> Iterator[Subject]:
+    """One subject per approved private endpoint connection of every registry."""
+    for reg in inv.registries.values():
+        approved: dict[str, str] = {}
+        for conn in reg.connections:
+            if conn.status.lower() == "approved" and conn.private_endpoint_id:
+                approved[norm(conn.private_endpoint_id)] = conn.private_endpoint_id
+        for pe in inv.endpoints_by_registry.get(reg.key, ()):
+            if any(t == reg.key and s.lower() == "approved" for t, s in pe.targets):
+                approved.setdefault(pe.key, pe.id)
+        for key, pe_id in sorted(approved.items()):
+            ref = _ref(reg, "private_endpoint", pe_id, last_segment(pe_id))
+            if isinstance(inv.private_endpoints, Unknown):
+                yield Subject("private_endpoint", ref, {}, unknown=inv.private_endpoints)
+                continue
+            pe = inv.private_endpoints.get(key)
+            if pe is None:
+                reason = Unknown(f"private endpoint {pe_id} is outside the collected scope")
+                yield Subject("private_endpoint", ref, {}, unknown=reason)
+                continue
+            yield Subject("private_endpoint", ref, _endpoint_doc(inv, reg, pe))
+
+
+# --------------------------------------------------------------------------- role assignments
+
+
+@dataclass(slots=True)
+class _Access:
+    assignment: RoleAssignment
+    role: RoleDefinition | Unknown
+    registries: list[Registry]
+
+
+def _role_for(inv: Inventory, guid: str) -> RoleDefinition | Unknown:
+    if isinstance(inv.role_definitions, Unknown):
+        return inv.role_definitions
+    role = inv.role_definitions.get(guid)
+    return role if role is not None else Unknown(f"role definition {guid} was not collected")
+
+
+def registry_access(inv: Inventory) -> list[_Access] | Unknown:
+    """Role assignments that grant access to at least one registry, with those registries."""
+    if isinstance(inv.assignments_by_scope, Unknown):
+        return inv.assignments_by_scope
+    by_scope = inv.assignments_by_scope
+    access: dict[str, _Access] = {}
+    for reg in inv.registries.values():
+        scopes = [reg.key]
+        if reg.subscription_id and reg.resource_group:
+            sub = reg.subscription_id.lower()
+            scopes.append(f"/subscriptions/{sub}/resourcegroups/{reg.resource_group.lower()}")
+            scopes.append(f"/subscriptions/{sub}")
+        candidates: list[RoleAssignment] = []
+        for scope in scopes:
+            candidates.extend(by_scope.get(scope, ()))
+        chain = inv.subscription_mgs.get((reg.subscription_id or "").lower())
+        for above in inv.above_subscription:
+            if chain is None or above.scope_level == "root" or above.scope_key in chain:
+                candidates.append(above)
+        for assignment in candidates:
+            entry = access.get(assignment.key)
+            if entry is None:
+                role = _role_for(inv, assignment.role_guid)
+                if not isinstance(role, Unknown) and not role.grants_registry_access:
+                    continue
+                entry = access[assignment.key] = _Access(assignment, role, [])
+            entry.registries.append(reg)
+    return sorted(access.values(), key=lambda a: a.assignment.key)
+
+
+def _principal_doc(inv: Inventory, assignment: RoleAssignment) -> dict[str, Any]:
+    pid = assignment.principal_id
+    missing = inv.missing_principals
+    principals = inv.principals
+    deleted: bool | Unknown
+    found: bool | Unknown
+    if isinstance(missing, Unknown):
+        deleted = missing
+    else:
+        deleted = pid in missing
+    doc: dict[str, Any] = {"id": pid, "type": assignment.principal_type}
+    if isinstance(principals, Unknown):
+        found = principals
+        doc.update(servicePrincipalType=principals, hasPasswordCredentials=principals)
+    else:
+        sp = principals.get(pid)
+        found = sp is not None
+        if sp is not None:
+            doc.update(
+                displayName=sp.display_name,
+                appId=sp.app_id,
+                servicePrincipalType=sp.sp_type,
+                hasPasswordCredentials=bool(sp.credentials),
+                passwordCredentialCount=len(sp.credentials),
+            )
+        elif assignment.principal_type.lower() == "serviceprincipal" and deleted is not True:
+            reason = Unknown(f"service principal {pid} was not returned by Microsoft Graph")
+            doc.update(servicePrincipalType=reason, hasPasswordCredentials=reason)
+            if deleted is False:
+                deleted = reason
+    doc["deleted"] = deleted
+    doc["found"] = found
+    return doc
+
+
+def _role_doc(role: RoleDefinition | Unknown) -> Mapping[str, Any] | Unknown:
+    if isinstance(role, Unknown):
+        return role
+    return {
+        "guid": role.guid,
+        "id": role.id,
+        "name": role.name,
+        "type": role.role_type,
+        "grantsRegistryWrite": role.grants_registry_write,
+        "grantsListCredentials": role.grants_list_credentials,
+    }
+
+
+def role_assignments(inv: Inventory) -> Iterator[Subject]:
+    """One subject per role assignment that reaches at least one registry."""
+    access = registry_access(inv)
+    if isinstance(access, Unknown):
+        for reg in inv.registries.values():
+            yield Subject("role_assignment", _registry_ref(reg), {}, unknown=access)
+        return
+    for entry in access:
+        a = entry.assignment
+        regs = sorted(entry.registries, key=lambda r: r.key)
+        first = regs[0]
+        doc = {
+            "id": a.id,
+            "name": a.raw.get("name") or last_segment(a.id),
+            "scope": a.scope,
+            "scopeLevel": a.scope_level,
+            "principalId": a.principal_id,
+            "principalType": a.principal_type,
+            "condition": a.condition,
+            "role": _role_doc(entry.role),
+            "principal": _principal_doc(inv, a),
+            "registries": [r.name for r in regs],
+            "registryIds": [r.id for r in regs],
+            "registryCount": len(regs),
+            "registry": {"id": first.id, "name": first.name},
+        }
+        ref = SubjectRef(
+            id=a.id,
+            name=f"{doc['role']['name'] if isinstance(doc['role'], Mapping) else a.role_guid} → {a.principal_id}",
+            kind="role_assignment",
+            subscription_id=first.subscription_id if a.scope_level != "root" else None,
+            resource_group=first.resource_group if a.scope_level in ("resource", "resourceGroup") else None,
+            registry_id=first.id if len(regs) == 1 else None,
+            registry_name=first.name if len(regs) == 1 else None,
+        )
+        yield Subject("role_assignment", ref, doc)
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+def _credential_doc(principal: Principal, cred: Credential | None, regs: list[str]) -> dict[str, Any]:
+    return {
+        "id": f"{principal.id}/passwordCredentials/{cred.key_id}" if cred else principal.id,
+        "name": (cred.display_name or cred.key_id) if cred else (principal.display_name or principal.id),
+        "principal": {
+            "id": principal.id,
+            "appId": principal.app_id,
+            "displayName": principal.display_name,
+            "servicePrincipalType": principal.sp_type,
+            "applicationObjectId": principal.application_id,
+        },
+        "credential": None
+        if cred is None
+        else {
+            "keyId": cred.key_id,
+            "displayName": cred.display_name,
+            "startDateTime": cred.start,
+            "endDateTime": cred.end,
+            "owner": cred.owner,
+            "ownerId": cred.owner_id,
+        },
+        "registries": regs,
+    }
+
+
+def credentials(inv: Inventory) -> Iterator[Subject]:
+    """One subject per password credential of each service principal with registry access."""
+    access = registry_access(inv)
+    if isinstance(access, Unknown):
+        for reg in inv.registries.values():
+            yield Subject("credential", _registry_ref(reg), {}, unknown=access)
+        return
+    regs_by_principal: dict[str, set[str]] = {}
+    for entry in access:
+        if entry.assignment.principal_type.lower() == "serviceprincipal":
+            regs_by_principal.setdefault(entry.assignment.principal_id, set()).update(r.name for r in entry.registries)
+    for pid in sorted(regs_by_principal):
+        regs = sorted(regs_by_principal[pid])
+        base = SubjectRef(id=pid, name=pid, kind="credential")
+        if isinstance(inv.missing_principals, Unknown):
+            yield Subject("credential", base, {"registries": regs}, unknown=inv.missing_principals)
+            continue
+        if pid in inv.missing_principals:
+            yield Subject("credential", base, {"registries": regs}, not_applicable="principal was deleted")
+            continue
+        if isinstance(inv.principals, Unknown):
+            yield Subject("credential", base, {"registries": regs}, unknown=inv.principals)
+            continue
+        principal = inv.principals.get(pid)
+        if principal is None:
+            reason = Unknown(f"service principal {pid} was not returned by Microsoft Graph")
+            yield Subject("credential", base, {"registries": regs}, unknown=reason)
+            continue
+        name = principal.display_name or pid
+        if not principal.credentials:
+            ref = SubjectRef(id=principal.id, name=name, kind="credential")
+            yield Subject("credential", ref, _credential_doc(principal, None, regs))
+            continue
+        for cred in sorted(principal.credentials, key=lambda c: (c.owner, c.key_id)):
+            doc = _credential_doc(principal, cred, regs)
+            ref = SubjectRef(id=doc["id"], name=f"{name}: {doc['name']}", kind="credential")
+            yield Subject("credential", ref, doc)
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def _scope_map_doc(reg: Registry, scope_map_id: str | None) -> Mapping[str, Any] | Unknown | None:
+    if not scope_map_id:
+        return None
+    maps = reg.arm.scope_maps
+    if isinstance(maps, Unknown):
+        return maps
+    key = norm(scope_map_id)
+    for sm in maps:
+        if norm(sm["id"]) == key:
+            props = sm.get("properties") or {}
+            return {
+                "id": sm["id"],
+                "name": sm.get("name"),
+                "type": props.get("type"),
+                "actions": list(props.get("actions") or ()),
+            }
+    return {"id": scope_map_id, "name": last_segment(scope_map_id), "type": None, "actions": Unknown(
+        f"scope map {scope_map_id} was not returned by ScopeMaps_List"
+    )}
+
+
+def _token_doc(reg: Registry, token: Raw) -> dict[str, Any]:
+    props = token.get("properties") or {}
+    creds = props.get("credentials") or {}
+    return {
+        "id": token["id"],
+        "name": token.get("name"),
+        "status": props.get("status") or "enabled",
+        "scopeMapId": props.get("scopeMapId"),
+        "scopeMap": _scope_map_doc(reg, props.get("scopeMapId")),
+        "passwords": [
+            {"name": p.get("name"), "creationTime": p.get("creationTime"), "expiry": p.get("expiry")}
+            for p in creds.get("passwords") or ()
+        ],
+        "registry": {"id": reg.id, "name": reg.name},
+        "properties": props,
+    }
+
+
+def tokens(inv: Inventory) -> Iterator[Subject]:
+    """One subject per repository-scoped token of every registry."""
+    for reg in inv.registries.values():
+        if isinstance(reg.arm.tokens, Unknown):
+            yield Subject("token", _registry_ref(reg), {}, unknown=reg.arm.tokens)
+            continue
+        for token in sorted(reg.arm.tokens, key=lambda t: norm(t["id"])):
+            yield Subject("token", _ref(reg, "token", token["id"], str(token.get("name"))), _token_doc(reg, token))
+
+
+def token_passwords(inv: Inventory) -> Iterator[Subject]:
+    """One subject per password of every token (one for a token without passwords)."""
+    for reg in inv.registries.values():
+        if isinstance(reg.arm.tokens, Unknown):
+            yield Subject("token_password", _registry_ref(reg), {}, unknown=reg.arm.tokens)
+            continue
+        for token in sorted(reg.arm.tokens, key=lambda t: norm(t["id"])):
+            tdoc = _token_doc(reg, token)
+            token_info = {"id": tdoc["id"], "name": tdoc["name"], "status": tdoc["status"]}
+            passwords = tdoc["passwords"] or [None]
+            for password in passwords:
+                suffix = f"/passwords/{password['name']}" if password else ""
+                pname = f"{tdoc['name']}/{password['name']}" if password else f"{tdoc['name']} (no passwords)"
+                doc = {
+                    "id": tdoc["id"] + suffix,
+                    "name": pname,
+                    "token": token_info,
+                    "password": password,
+                    "registry": tdoc["registry"],
+                }
+                yield Subject("token_password", _ref(reg, "token_password", doc["id"], pname), doc)
+
+
+ENUMERATORS: dict[str, Callable[[Inventory], Iterator[Subject]]] = {
+    "registry": registries,
+    "private_endpoint": private_endpoints,
+    "role_assignment": role_assignments,
+    "credential": credentials,
+    "token": tokens,
+    "token_password": token_passwords,
+}

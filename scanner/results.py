@@ -1,0 +1,112 @@
+"""Findings: the plain, frozen data that crosses from the engine to every output.
+
+Outputs never compute policy; they only render these. Keeping them frozen (and their
+collections tuples) means a renderer cannot change what another renderer sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Status(str, Enum):
+    """Outcome of one rule for one subject.
+
+    ``unknown`` means the inputs were not collected (fail closed, never a pass);
+    ``not_applicable`` means the rule does not concern this subject (e.g. a Premium-only
+    feature on a Basic registry); ``error`` means the rule itself could not be evaluated.
+    """
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+    UNKNOWN = "unknown"
+    SUPPRESSED = "suppressed"
+    ERROR = "error"
+
+
+STATUS_ORDER: tuple[Status, ...] = (
+    Status.FAIL,
+    Status.UNKNOWN,
+    Status.ERROR,
+    Status.SUPPRESSED,
+    Status.NOT_APPLICABLE,
+    Status.PASS,
+)
+
+
+class Severity(str, Enum):
+    """Rule severity, ordered by :data:`SEVERITY_RANK`."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+
+SEVERITY_RANK: dict[Severity, int] = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+SEVERITY_ORDER: tuple[Severity, ...] = tuple(sorted(SEVERITY_RANK, key=lambda s: -SEVERITY_RANK[s]))
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRef:
+    """What a finding is about: enough to find it in Azure and to group it in a report."""
+
+    id: str
+    name: str
+    kind: str
+    subscription_id: str | None = None
+    resource_group: str | None = None
+    registry_id: str | None = None
+    registry_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where to point a reader: a live resource id, or a file and line for IaC sources."""
+
+    resource_id: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Remediation:
+    """How to fix it: prose plus a ready ``az`` command with the real names filled in."""
+
+    text: str
+    command: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionRef:
+    """The suppression that turned a failing finding into ``suppressed``."""
+
+    justification: str
+    expires: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule's verdict for one subject, with the evidence it rested on."""
+
+    rule_id: str
+    title: str
+    status: Status
+    severity: Severity
+    message: str
+    subject: SubjectRef
+    evidence: tuple[tuple[str, Any], ...] = ()
+    remediation: Remediation | None = None
+    location: Location = field(default_factory=Location)
+    suppression: SuppressionRef | None = None

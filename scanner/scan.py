@@ -1,0 +1,102 @@
+"""The scanner core: config + rules + a source in, a :class:`ScanResult` out.
+
+Knows nothing of the command line (pip-audit's ``_audit.py`` is the model): the CLI, tests
+and future callers (a live collection, an IaC gate) drive the same function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scanner import __version__
+from scanner.config import Config, check_rule_ids
+from scanner.engine.evaluate import evaluate
+from scanner.engine.loader import RuleSpec, load_rules, policy_pack_hash
+from scanner.engine.rule import Rule, compile_rule
+from scanner.inventory.build import build_inventory
+from scanner.inventory.coverage import CollectionError
+from scanner.results import Finding
+from scanner.sources.base import Source
+from scanner.suppress import SuppressionReport, apply_suppressions
+from scanner.timeutil import parse_datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ScanMetadata:
+    """What a report needs to say about the scan itself."""
+
+    tool_version: str
+    policy_pack_hash: str
+    now: datetime
+    collected_at: datetime
+    source: str
+    tenant_id: str | None
+    scope: Mapping[str, Any]
+    config_source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Findings plus everything needed to render and gate them."""
+
+    findings: tuple[Finding, ...]
+    rules: tuple[Rule, ...]
+    metadata: ScanMetadata
+    coverage_errors: tuple[CollectionError, ...]
+    suppressions: SuppressionReport
+
+
+def select_specs(
+    specs: Sequence[RuleSpec], config: Config, only: Iterable[str] = (), exclude: Iterable[str] = ()
+) -> list[RuleSpec]:
+    """Apply ``rules.include``/``exclude`` from the config and ``--rules``/``--exclude`` flags."""
+    only = tuple(only)
+    exclude = tuple(exclude)
+    check_rule_ids(config, (s.id for s in specs), {"--rules": only, "--exclude": exclude})
+    include = set(only or config.include)
+    dropped = set(exclude) | set(config.exclude)
+    return [s for s in specs if (not include or s.id in include) and s.id not in dropped]
+
+
+def compile_rules(specs: Iterable[RuleSpec], config: Config) -> list[Rule]:
+    """Compile each selected rule with the user's parameter and severity overrides."""
+    return [compile_rule(s, config.parameters.get(s.id), config.severities.get(s.id)) for s in specs]
+
+
+def prepare_rules(
+    config: Config, policy_dirs: Iterable[Path] = (), only: Iterable[str] = (), exclude: Iterable[str] = ()
+) -> tuple[list[Rule], str]:
+    """Load, select and compile the rule pack; return it with the pack hash."""
+    specs = load_rules([*config.policy_dirs, *policy_dirs])
+    selected = select_specs(specs, config, only, exclude)
+    return compile_rules(selected, config), policy_pack_hash(selected)
+
+
+def run_scan(source: Source, rules: Sequence[Rule], pack_hash: str, config: Config, now: datetime | None) -> ScanResult:
+    """Load the source, build the inventory, evaluate, apply suppressions."""
+    raw = source.load()
+    collected_at = parse_datetime(raw.data["collectedAt"])
+    scan_time = now or collected_at
+    inventory = build_inventory(raw.data, scan_time)
+    findings = evaluate(rules, inventory, scan_time)
+    findings, report = apply_suppressions(findings, config.suppressions, scan_time.date())
+    return ScanResult(
+        findings=tuple(findings),
+        rules=tuple(rules),
+        metadata=ScanMetadata(
+            tool_version=__version__,
+            policy_pack_hash=pack_hash,
+            now=scan_time,
+            collected_at=collected_at,
+            source=raw.origin,
+            tenant_id=raw.data.get("tenantId"),
+            scope=raw.data.get("scope") or {},
+            config_source=config.source,
+        ),
+        coverage_errors=inventory.coverage.errors,
+        suppressions=report,
+    )

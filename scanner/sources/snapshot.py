@@ -1,0 +1,85 @@
+"""Read a saved snapshot (``.json`` or ``.json.gz``) and validate it against its schema.
+
+Validation uses ``jsonschema-rs`` because a 50,000-registry snapshot holds hundreds of
+thousands of rows and the pure-Python validator would dominate the scan time; the schema
+itself is plain JSON Schema shipped in ``scanner/schemas``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import orjson
+
+from scanner.errors import InputError
+from scanner.resources import snapshot_schema_path
+from scanner.sources.base import RawSnapshot
+
+
+@cache
+def _validator() -> Any:
+    schema = orjson.loads(snapshot_schema_path().read_bytes())
+    return jsonschema_rs.validator_for(schema)
+
+
+def json_path(parts: list[str | int]) -> str:
+    """Render a JSON path the way people read it: ``$.resourceGraph.registries[3].sku``."""
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: snapshot file not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read snapshot: {exc.strerror or exc}") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{path}: not a valid gzip file: {exc}") from None
+    if path.suffix == ".gz":
+        raise InputError(f"{path}: file ends in .gz but is not gzip-compressed")
+    return raw
+
+
+def _parse(path: Path, raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.pos) + 1
+        col = exc.pos - (raw.rfind(b"\n", 0, exc.pos) + 1) + 1
+        reason = exc.msg.split(":")[0]
+        raise InputError(f"{path}:{line}:{col}: invalid JSON: {reason}") from None
+
+
+def validate_snapshot(origin: str, data: Any) -> None:
+    """Raise :class:`InputError` naming the first schema violation's JSON path."""
+    errors = list(_validator().iter_errors(data))
+    if not errors:
+        return
+    first = min(errors, key=lambda e: [str(p) for p in e.instance_path])
+    where = json_path(list(first.instance_path))
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    raise InputError(f"{origin}: {where}: {first.message}{more}")
+
+
+class SnapshotFileSource:
+    """A snapshot written by ``acr-scan collect``, by hand, or by another tool."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> RawSnapshot:
+        data = _parse(self.path, _read_bytes(self.path))
+        validate_snapshot(str(self.path), data)
+        return RawSnapshot(origin=str(self.path), data=data)

@@ -1,0 +1,21 @@
+"""The value of data that was not collected.
+
+The inventory puts an :class:`Unknown` wherever a rule's input is missing (a section absent
+from the snapshot, a 403 on a subscription, a principal Graph did not return). The engine's
+three-valued logic propagates it, so a rule that needs the value reports ``unknown`` with
+this reason instead of guessing ``pass``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A missing input, with the reason a reader needs to go and fix the collection."""
+
+    reason: str
+
+    def __bool__(self) -> bool:
+        raise TypeError("Unknown has no truth value; handle it explicitly")
