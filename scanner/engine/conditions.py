@@ -171,7 +171,7 @@ class _Compiler:
         for quantifier in ("any", "all", "count"):
             if quantifier in raw and isinstance(raw[quantifier], Mapping):
                 return self._quantifier(quantifier, raw, pointer)
-        if "field" in raw:
+        if "field" in raw or "param" in raw:
             return self._leaf(raw, pointer)
         raise CompileError(pointer, "expected one of all, any, not, count, or field")
 
@@ -293,8 +293,12 @@ class _Compiler:
         return compare
 
     def _leaf(self, raw: Mapping[str, Any], pointer: tuple[str | int, ...]) -> Condition:
-        path = str(raw["field"])
-        get = make_getter(path)
+        if "param" in raw:
+            path = f"params.{raw['param']}"
+            get = self.value({"param": raw["param"]}, (*pointer, "param"))
+        else:
+            path = str(raw["field"])
+            get = make_getter(path)
         ops = [op for op in LEAF_OPERATORS if op in raw]
         if len(ops) != 1:
             raise CompileError(pointer, f"field {path!r} needs exactly one operator, found {ops or 'none'}")
