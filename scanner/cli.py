@@ -31,7 +31,7 @@ from scanner.sources.snapshot import SnapshotFileSource
 from scanner.timeutil import parse_datetime
 
 EPILOG = """exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,
-3 incomplete data (unknown findings) when --fail-on-unknown (the default)."""
+3 incomplete data (unknown findings) when --fail-on-unknown (the default), 4 internal error."""
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -194,6 +194,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug in the scanner, not bad input: still one line, no traceback
+        if os.environ.get("ACR_SCAN_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"acr-scan: internal error: {type(exc).__name__}: {exc} (set ACR_SCAN_DEBUG=1 for a traceback)\n"
+        )
+        return int(ExitCode.INTERNAL)
 
 
 if __name__ == "__main__":

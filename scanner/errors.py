@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     FINDINGS = 1
     USAGE = 2
     INCOMPLETE = 3
+    INTERNAL = 4
 
 
 class ScannerError(Exception):

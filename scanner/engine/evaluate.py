@@ -11,6 +11,7 @@ from typing import Any
 
 from scanner.engine.conditions import Context
 from scanner.engine.rule import Rule
+from scanner.engine.template import Template
 from scanner.inventory.model import Inventory
 from scanner.inventory.subjects import ENUMERATORS, Subject
 from scanner.results import Finding, Location, Remediation, Severity, Status
@@ -26,17 +27,18 @@ def _freeze(evidence: dict[str, Any] | None) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(evidence.items())) if evidence else ()
 
 
-def _severity(rule: Rule, doc: Mapping[str, Any], ctx: Context) -> Severity:
+def _case(rule: Rule, doc: Mapping[str, Any], ctx: Context) -> tuple[Severity, Template]:
+    """Severity and message of a failing subject: the first matching ``severity_when`` case."""
     if not rule.severity_when:
-        return rule.severity
+        return rule.severity, rule.message_fail
     saved, ctx.evidence = ctx.evidence, None
     try:
-        for condition, severity in rule.severity_when:
+        for condition, severity, message in rule.severity_when:
             if condition(doc, ctx) is True:
-                return severity
+                return severity, message or rule.message_fail
     finally:
         ctx.evidence = saved
-    return rule.severity
+    return rule.severity, rule.message_fail
 
 
 def evaluate_subject(rule: Rule, subject: Subject, now: datetime) -> Finding:
@@ -72,9 +74,9 @@ def evaluate_subject(rule: Rule, subject: Subject, now: datetime) -> Finding:
         if isinstance(verdict, Unknown):
             return _unknown(rule, ref, location, verdict, ctx)
         if verdict:
-            severity = _severity(rule, doc, ctx)
+            severity, message = _case(rule, doc, ctx)
             return Finding(rule.id, rule.title, Status.FAIL, severity,
-                           rule.message_fail(doc, rule.params, ctx.bindings), ref,
+                           message(doc, rule.params, ctx.bindings), ref,
                            evidence=_freeze(ctx.evidence),
                            remediation=_remediation(rule, doc, ctx.bindings), location=location)
         return Finding(rule.id, rule.title, Status.PASS, rule.severity,

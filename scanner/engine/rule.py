@@ -25,7 +25,7 @@ class Rule:
     params: Mapping[str, Any]
     fail_when: Condition
     applies_when: Condition | None
-    severity_when: tuple[tuple[Condition, Severity], ...]
+    severity_when: tuple[tuple[Condition, Severity, Template | None], ...]
     message_pass: Template
     message_fail: Template
     message_na: Template
@@ -87,7 +87,11 @@ def compile_rule(
         fail_when=cond(data["fail_when"], ("fail_when",)),
         applies_when=cond(data["applies_when"], ("applies_when",)) if "applies_when" in data else None,
         severity_when=tuple(
-            (cond(entry["when"], ("severity_when", i, "when")), Severity(entry["severity"]))
+            (
+                cond(entry["when"], ("severity_when", i, "when")),
+                Severity(entry["severity"]),
+                compile_template(entry["message"]) if "message" in entry else None,
+            )
             for i, entry in enumerate(data.get("severity_when") or ())
         ),
         message_pass=compile_template(messages["pass"]),

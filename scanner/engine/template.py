@@ -15,6 +15,9 @@ from scanner.unknown import Unknown
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_$][A-Za-z0-9_.$-]*)\}")
 
 
+_ABSENT = object()
+
+
 def _lookup(path: str, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> Any:
     if path in bindings:
         return bindings[path]
@@ -28,13 +31,15 @@ def _lookup(path: str, doc: Mapping[str, Any], params: Mapping[str, Any], bindin
         if isinstance(cur, Mapping) and part in cur:
             cur = cur[part]
         else:
-            return None
+            return _ABSENT
     return cur
 
 
 def _render(value: Any) -> str:
     if isinstance(value, Unknown):
         return "unknown"
+    if value is None:
+        return "none"
     if isinstance(value, list):
         return ", ".join(_render(v) for v in value) or "none"
     if isinstance(value, bool):
@@ -63,7 +68,7 @@ def compile_template(text: str) -> Template:
         for is_field, piece in pieces:
             if is_field:
                 value = _lookup(piece, doc, params, bindings)
-                out.append(f"<{piece}>" if value is None else _render(value))
+                out.append(f"<{piece}>" if value is _ABSENT else _render(value))
             else:
                 out.append(piece)
         return "".join(out)

@@ -124,8 +124,8 @@ def _registries(inv: Inventory, rg: Mapping[str, Any] | None, arm: Mapping[str, 
             location=str(row.get("location") or ""),
             sku=str(sku.get("name") or ""),
             raw=row,
-            replications=repl_missing or replications.get(key, []),
-            webhooks=hook_missing or webhooks.get(key, []),
+            replications=repl_missing if repl_missing is not None else replications.get(key, []),
+            webhooks=hook_missing if hook_missing is not None else webhooks.get(key, []),
             connections=_connections(props),
             arm=_arm_for(cov, arm_keys, key, rid),
         )
@@ -210,7 +210,7 @@ def _dns(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
                 resource_group=row.get("resourceGroup") or resource_group_of(row["id"]),
                 subscription_id=row.get("subscriptionId") or subscription_of(row["id"]),
             )
-    inv.zones = zone_missing or zones
+    inv.zones = zone_missing if zone_missing is not None else zones
     links: dict[str, list[VnetLink]] = {}
     if link_missing is None:
         for row in _rows(rg, "virtualNetworkLinks"):
@@ -230,7 +230,7 @@ def _dns(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
                 registration_enabled=bool(props.get("registrationEnabled")),
             )
             links.setdefault(link.vnet_key, []).append(link)
-    inv.links_by_vnet = link_missing or links
+    inv.links_by_vnet = link_missing if link_missing is not None else links
     records: dict[str, dict[str, ARecord]] = {}
     if record_missing is None:
         for row in _rows(rg, "privateDnsRecordSets"):
@@ -246,7 +246,7 @@ def _dns(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
             )
             name = str(row.get("name") or last_segment(row["id"])).lower()
             records.setdefault(zone_key, {})[name] = ARecord(id=row["id"], zone_key=zone_key, name=name, ips=ips)
-    inv.records_by_zone = record_missing or records
+    inv.records_by_zone = record_missing if record_missing is not None else records
 
 
 def _role_definitions(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
@@ -280,9 +280,10 @@ def _role_definitions(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
 
 
 def _role_assignments(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
-    missing = inv.coverage.missing("resourceGraph", "roleAssignments")
-    if missing is not None:
-        inv.assignments_by_scope = missing
+    # Errors scoped to a subscription are applied per registry (subjects.registry_access);
+    # only a missing section makes every assignment unknown.
+    if not inv.coverage.has_section("resourceGraph", "roleAssignments"):
+        inv.assignments_by_scope = Unknown("resourceGraph.roleAssignments was not collected")
         return
     by_scope: dict[str, list[RoleAssignment]] = {}
     for row in _rows(rg, "roleAssignments"):
@@ -328,7 +329,7 @@ def _graph(inv: Inventory, graph: Mapping[str, Any] | None) -> None:
     cov = inv.coverage
     missing = cov.missing("graph", "servicePrincipals")
     if graph is None or missing is not None:
-        reason = missing or Unknown("graph was not collected")
+        reason = missing if missing is not None else Unknown("graph was not collected")
         inv.principals = reason
         inv.missing_principals = reason
         return
@@ -347,7 +348,10 @@ def _graph(inv: Inventory, graph: Mapping[str, Any] | None) -> None:
         )
     inv.principals = principals
     missing_list = cov.missing("graph", "missingPrincipals")
-    inv.missing_principals = missing_list or frozenset(str(p).lower() for p in graph.get("missingPrincipals") or ())
+    if missing_list is not None:
+        inv.missing_principals = missing_list
+    else:
+        inv.missing_principals = frozenset(str(p).lower() for p in graph.get("missingPrincipals") or ())
 
 
 def _subscription_chains(inv: Inventory, rg: Mapping[str, Any] | None) -> None:

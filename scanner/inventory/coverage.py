@@ -95,7 +95,7 @@ class Coverage:
             return Unknown(f"{section}.{name} was not collected")
         if section == "arm" and self._arm is None:
             return Unknown(f"arm.{name} was not collected")
-        for error in self._errors_by_input.get(name, ()) + self._errors_by_input.get(section, ()):
+        for error in [*self._errors_by_input.get(name, ()), *self._errors_by_input.get(section, ())]:
             if error.covers(resource_id):
                 return Unknown(error.describe())
         return None

@@ -117,7 +117,8 @@ def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
         "geoReplicaRegions": _geo_regions(reg),
         "webhooks": reg.webhooks,
         "privateEndpointConnections": [
-            {"id": c.id, "status": c.status, "privateEndpointId": c.private_endpoint_id} for c in reg.connections
+            {"id": c.id, "name": last_segment(c.id), "status": c.status, "privateEndpointId": c.private_endpoint_id}
+            for c in reg.connections
         ],
         "privateEndpoints": endpoints,
         "tokens": arm.tokens,
@@ -185,7 +186,10 @@ def _expected_records(inv: Inventory, reg: Registry, pe: PrivateEndpoint) -> dic
         else:
             member = "registry_data_" + name[len(reg.name) + 1 : -len(".data")]
         ip = by_member.get(member)
-        expected[name] = ip if ip else (nic_unknown or Unknown(f"{pe.name} has no IP for member {member}"))
+        if ip:
+            expected[name] = ip
+        else:
+            expected[name] = nic_unknown if nic_unknown is not None else Unknown(f"{pe.name} has no IP for {member}")
     return expected
 
 
@@ -304,13 +308,28 @@ def _role_for(inv: Inventory, guid: str) -> RoleDefinition | Unknown:
     return role if role is not None else Unknown(f"role definition {guid} was not collected")
 
 
-def registry_access(inv: Inventory) -> list[_Access] | Unknown:
-    """Role assignments that grant access to at least one registry, with those registries."""
+@dataclass(slots=True)
+class _AccessMap:
+    entries: list[_Access]
+    gaps: list[tuple[Registry, Unknown]]
+
+
+def registry_access(inv: Inventory) -> _AccessMap | Unknown:
+    """Role assignments that grant access to at least one registry, with those registries.
+
+    Registries whose subscription's role assignments could not be read (an ``errors`` entry
+    affecting ``roleAssignments``) are returned as gaps, so their rules report ``unknown``.
+    """
     if isinstance(inv.assignments_by_scope, Unknown):
         return inv.assignments_by_scope
     by_scope = inv.assignments_by_scope
     access: dict[str, _Access] = {}
+    gaps: list[tuple[Registry, Unknown]] = []
     for reg in inv.registries.values():
+        gap = inv.coverage.missing("resourceGraph", "roleAssignments", reg.id)
+        if gap is not None:
+            gaps.append((reg, gap))
+            continue
         scopes = [reg.key]
         if reg.subscription_id and reg.resource_group:
             sub = reg.subscription_id.lower()
@@ -331,7 +350,7 @@ def registry_access(inv: Inventory) -> list[_Access] | Unknown:
                     continue
                 entry = access[assignment.key] = _Access(assignment, role, [])
             entry.registries.append(reg)
-    return sorted(access.values(), key=lambda a: a.assignment.key)
+    return _AccessMap(sorted(access.values(), key=lambda a: a.assignment.key), gaps)
 
 
 def _principal_doc(inv: Inventory, assignment: RoleAssignment) -> dict[str, Any]:
@@ -389,7 +408,9 @@ def role_assignments(inv: Inventory) -> Iterator[Subject]:
         for reg in inv.registries.values():
             yield Subject("role_assignment", _registry_ref(reg), {}, unknown=access)
         return
-    for entry in access:
+    for reg, gap in access.gaps:
+        yield Subject("role_assignment", _registry_ref(reg), {}, unknown=gap)
+    for entry in access.entries:
         a = entry.assignment
         regs = sorted(entry.registries, key=lambda r: r.key)
         first = regs[0]
@@ -455,8 +476,10 @@ def credentials(inv: Inventory) -> Iterator[Subject]:
         for reg in inv.registries.values():
             yield Subject("credential", _registry_ref(reg), {}, unknown=access)
         return
+    for reg, gap in access.gaps:
+        yield Subject("credential", _registry_ref(reg), {}, unknown=gap)
     regs_by_principal: dict[str, set[str]] = {}
-    for entry in access:
+    for entry in access.entries:
         if entry.assignment.principal_type.lower() == "serviceprincipal":
             regs_by_principal.setdefault(entry.assignment.principal_id, set()).update(r.name for r in entry.registries)
     for pid in sorted(regs_by_principal):

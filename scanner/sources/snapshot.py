@@ -62,6 +62,25 @@ def _parse(path: Path, raw: bytes) -> Any:
         raise InputError(f"{path}:{line}:{col}: invalid JSON: {reason}") from None
 
 
+_SECRET_FIELDS = ("secretText", "hint", "value", "key")
+
+
+def describe_error(error: Any) -> str:
+    """A schema error in words that never echo a payload (it may hold secret material)."""
+    kind = type(error.kind).__name__
+    if kind == "Not":
+        return "must not carry secret material (secretText, hint, value or key); remove it before saving snapshots"
+    instance = error.instance
+    message = str(error.message)
+    if isinstance(instance, dict | list):
+        shown = orjson.dumps(instance).decode()
+        label = "an object" if isinstance(instance, dict) else "an array"
+        message = message.replace(shown, label)
+    elif isinstance(instance, str) and len(instance) > 80:
+        message = message.replace(orjson.dumps(instance).decode(), "a long string")
+    return message
+
+
 def validate_snapshot(origin: str, data: Any) -> None:
     """Raise :class:`InputError` naming the first schema violation's JSON path."""
     errors = list(_validator().iter_errors(data))
@@ -70,7 +89,7 @@ def validate_snapshot(origin: str, data: Any) -> None:
     first = min(errors, key=lambda e: [str(p) for p in e.instance_path])
     where = json_path(list(first.instance_path))
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-    raise InputError(f"{origin}: {where}: {first.message}{more}")
+    raise InputError(f"{origin}: {where}: {describe_error(first)}{more}")
 
 
 class SnapshotFileSource:

@@ -1,0 +1,45 @@
+# make scan   set up .venv from nothing, scan the bundled demo tenant, print where the reports are
+# make test   set up .venv from nothing and run the whole test suite
+# make lint   ruff + mypy
+# make bench  wall time and peak memory of a full scan over synthetic tenants
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO   := fixtures/demo-tenant.snapshot.json
+OUT    ?= out/demo
+
+.PHONY: scan test lint bench clean venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+scan: $(STAMP)
+	@mkdir -p $(OUT)
+	@$(BIN)/acr-scan scan --snapshot $(DEMO) --format table --color; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+	@$(BIN)/acr-scan scan --snapshot $(DEMO) --format json --output $(OUT)/results.json --quiet; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+	@$(BIN)/acr-scan scan --snapshot $(DEMO) --format table --output $(OUT)/summary.txt --quiet; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+	@echo
+	@echo "Reports of the demo tenant scan:"
+	@echo "  $(abspath $(OUT))/summary.txt   terminal summary"
+	@echo "  $(abspath $(OUT))/results.json  every finding with evidence and remediation"
+	@echo "(the demo tenant is built to fail on purpose: exit code 1 means findings, as in a pipeline)"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check scanner tests fixtures
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py --sizes 1000 5000 50000
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,64 @@
+"""Shared helpers: the demo snapshot, running the real CLI, writing variant snapshots."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import gzip
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "fixtures" / "demo-tenant.snapshot.json"
+SHARED = ROOT.parent / "shared"
+_COUNTER = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def demo_data() -> dict[str, Any]:
+    """The bundled demo tenant snapshot (parsed once)."""
+    return json.loads(DEMO.read_text())
+
+
+@pytest.fixture
+def demo_copy(demo_data: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of the demo snapshot that a test may modify."""
+    return copy.deepcopy(demo_data)
+
+
+@pytest.fixture
+def write_snapshot(tmp_path: Path) -> Callable[..., Path]:
+    """Write a snapshot document to a file (optionally gzip) and return its path."""
+
+    def write(data: Any, name: str = "snapshot.json") -> Path:
+        path = tmp_path / name
+        raw = json.dumps(data).encode()
+        path.write_bytes(gzip.compress(raw) if name.endswith(".gz") else raw)
+        return path
+
+    return write
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``acr-scan`` in a subprocess, as a user or a pipeline would."""
+    return subprocess.run(
+        [sys.executable, "-m", "scanner", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=120,
+    )
+
+
+def scan_json(snapshot: Path, *extra: str, tmp: Path) -> tuple[int, dict[str, Any]]:
+    """Scan ``snapshot`` to JSON; return the exit code and the parsed results."""
+    out = tmp / f"results-{next(_COUNTER)}.json"
+    proc = run_cli("scan", "--snapshot", str(snapshot), "--format", "json", "--output", str(out), "--quiet", *extra)
+    assert proc.returncode in (0, 1, 3), proc.stderr
+    return proc.returncode, json.loads(out.read_text())

@@ -1,0 +1,101 @@
+"""The demo tenant exercises every rule both ways, and scanning it is deterministic."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import DEMO, run_cli, scan_json
+from tests.test_rule_pack import EXPECTED_SEVERITY
+
+# Rules whose RULES.md row names an N/A case that the demo tenant must show.
+NOT_APPLICABLE_IN_DEMO = {
+    "ACR-002", "ACR-004", "ACR-005", "ACR-010", "ACR-011", "ACR-012", "ACR-014", "ACR-022", "ACR-025",
+    "ACR-026", "ACR-028", "ACR-029", "ACR-030", "ACR-040", "ACR-042",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any]]:
+    return scan_json(DEMO, tmp=tmp_path_factory.mktemp("demo"))
+
+
+def _by_rule(results: dict[str, Any]) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for finding in results["findings"]:
+        counts[finding["ruleId"]][finding["status"]] += 1
+    return counts
+
+
+def test_every_rule_reported_with_a_pass_and_a_fail(demo_results: tuple[int, dict[str, Any]]) -> None:
+    code, results = demo_results
+    counts = _by_rule(results)
+    assert set(counts) == set(EXPECTED_SEVERITY)
+    for rule_id, c in counts.items():
+        assert c["fail"] >= 1 and c["pass"] >= 1, f"{rule_id}: {dict(c)}"
+    assert code == 1
+
+
+def test_not_applicable_cases_show_up(demo_results: tuple[int, dict[str, Any]]) -> None:
+    counts = _by_rule(demo_results[1])
+    for rule_id in NOT_APPLICABLE_IN_DEMO:
+        assert counts[rule_id]["not_applicable"] >= 1, rule_id
+
+
+def test_complete_demo_has_no_unknowns(demo_results: tuple[int, dict[str, Any]]) -> None:
+    counts = _by_rule(demo_results[1])
+    assert sum(c["unknown"] + c["error"] for c in counts.values()) == 0
+
+
+def test_demo_tenant_shape(demo_results: tuple[int, dict[str, Any]], demo_data: dict[str, Any]) -> None:
+    registries = demo_data["resourceGraph"]["registries"]
+    assert len(registries) >= 12
+    assert {r["sku"]["name"] for r in registries} == {"Basic", "Standard", "Premium"}
+    assert len({r["subscriptionId"] for r in registries}) == 2
+    levels = {f["evidence"].get("scopeLevel") for f in demo_results[1]["findings"] if f["ruleId"] == "ACR-014"}
+    assert {"resource", "resourceGroup", "subscription"} <= levels
+
+
+def test_failing_findings_carry_evidence_and_filled_remediation(demo_results: tuple[int, dict[str, Any]]) -> None:
+    for finding in demo_results[1]["findings"]:
+        if finding["status"] != "fail":
+            continue
+        assert finding["evidence"], finding
+        command = finding["remediation"]["command"]
+        assert command.startswith("az "), finding
+        assert "{" not in command.replace("{\"", "").replace("\"}", ""), command
+        assert finding["subject"]["id"] and finding["location"]["resourceId"]
+
+
+def test_specific_verdicts(demo_results: tuple[int, dict[str, Any]]) -> None:
+    """A few verdicts checked by name, so a rule that flips everywhere cannot pass the suite."""
+    findings = demo_results[1]["findings"]
+
+    def statuses(rule: str, name: str) -> set[str]:
+        return {f["status"] for f in findings if f["ruleId"] == rule and f["subject"]["registryName"] == name}
+
+    assert statuses("ACR-001", "devsandboxacr") == {"fail"}
+    assert statuses("ACR-001", "paymentsprodacr") == {"pass"}
+    assert statuses("ACR-023", "contosointernalacr") == {"fail"}
+    assert statuses("ACR-002", "legacybuildacr") == {"not_applicable"}
+
+
+def test_two_runs_with_same_now_are_byte_identical(tmp_path: Path) -> None:
+    outputs = []
+    for i in range(2):
+        out = tmp_path / f"r{i}.json"
+        proc = run_cli("scan", "--snapshot", str(DEMO), "--now", "2026-11-27T02:00:00Z", "--format", "json",
+                       "--output", str(out), "--quiet")
+        assert proc.returncode == 1, proc.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_now_changes_date_based_verdicts(tmp_path: Path) -> None:
+    _, early = scan_json(DEMO, "--now", "2025-01-01T00:00:00Z", "--rules", "ACR-010", tmp=tmp_path)
+    _, late = scan_json(DEMO, "--now", "2030-01-01T00:00:00Z", "--rules", "ACR-010", tmp=tmp_path)
+    fails = lambda r: sum(f["status"] == "fail" for f in r["findings"])  # noqa: E731
+    assert fails(late) > fails(early)

@@ -1,0 +1,109 @@
+"""Missing data is ``unknown``, never ``pass``; an empty list is real data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import scan_json
+
+CREDENTIAL_RULES = ("ACR-010", "ACR-011", "ACR-012")
+
+
+def _statuses(results: dict[str, Any], *rules: str) -> set[str]:
+    return {f["status"] for f in results["findings"] if f["ruleId"] in rules}
+
+
+def test_without_graph_credential_rules_are_unknown(
+    demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
+    del demo_copy["graph"]
+    code, results = scan_json(write_snapshot(demo_copy), tmp=tmp_path)
+    assert _statuses(results, *CREDENTIAL_RULES) == {"unknown"}
+    assert "pass" not in _statuses(results, "ACR-014")
+    assert "unknown" in _statuses(results, "ACR-014", "ACR-015")
+    assert code == 1  # the demo also has known failures, which take precedence
+    reasons = {f["message"] for f in results["findings"] if f["ruleId"] == "ACR-010"}
+    assert any("graph" in r for r in reasons)
+
+
+def test_exit_code_reflects_unknowns(
+    demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
+    rules = ",".join(CREDENTIAL_RULES)
+    complete = write_snapshot(demo_copy, "complete.json")
+    code_complete, _ = scan_json(complete, "--rules", rules, "--fail-on", "critical", tmp=tmp_path)
+    del demo_copy["graph"]
+    partial = write_snapshot(demo_copy, "partial.json")
+    code_partial, _ = scan_json(partial, "--rules", rules, "--fail-on", "critical", tmp=tmp_path)
+    code_allowed, _ = scan_json(partial, "--rules", rules, "--fail-on", "critical", "--no-fail-on-unknown", tmp=tmp_path)
+    assert (code_complete, code_partial, code_allowed) == (0, 3, 0)
+
+
+def test_without_arm_token_and_usage_rules_are_unknown(
+    demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
+    del demo_copy["arm"]
+    _, results = scan_json(write_snapshot(demo_copy), tmp=tmp_path)
+    for rule in ("ACR-004", "ACR-005", "ACR-043", "ACR-044"):
+        assert _statuses(results, rule) == {"unknown"}, rule
+    assert "pass" in _statuses(results, "ACR-001")  # unrelated rules still evaluate
+
+
+def test_one_registry_missing_from_arm_is_unknown_only_there(
+    demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
+    victim = sorted(demo_copy["arm"])[0]
+    del demo_copy["arm"][victim]
+    _, results = scan_json(write_snapshot(demo_copy), "--rules", "ACR-044", tmp=tmp_path)
+    by_registry = {f["subject"]["registryId"].lower(): f["status"] for f in results["findings"]}
+    assert by_registry[victim] == "unknown"
+    assert {s for k, s in by_registry.items() if k != victim} <= {"pass", "fail"}
+
+
+def test_empty_lists_are_real_data(
+    demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
+    for block in demo_copy["arm"].values():
+        block["diagnosticSettings"] = []
+    _, results = scan_json(write_snapshot(demo_copy), "--rules", "ACR-044", tmp=tmp_path)
+    assert _statuses(results, "ACR-044") == {"fail"}
+
+
+def test_403_on_a_subscription_makes_its_role_rules_unknown(
+    demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
+    sub = demo_copy["scope"]["subscriptions"][0]
+    demo_copy["errors"] = [
+        {"source": "resourceGraph", "scope": sub, "status": 403, "code": "AuthorizationFailed",
+         "message": "The client does not have authorization to perform action", "affects": ["roleAssignments"]}
+    ]
+    _, results = scan_json(write_snapshot(demo_copy), tmp=tmp_path)
+    assert results["coverage"][0]["status"] == 403
+    role = [f for f in results["findings"] if f["ruleId"] == "ACR-013"]
+    in_sub = {f["status"] for f in role if f["subject"]["kind"] == "registry"}
+    assert in_sub == {"unknown"}
+    unknown_registries = {f["subject"]["id"].lower() for f in role if f["status"] == "unknown"}
+    assert all(f"/subscriptions/{sub}/" in r for r in unknown_registries)
+    assert any(f["status"] in ("pass", "fail") for f in role)  # the other subscription still evaluates
+    del demo_copy["resourceGraph"]["roleAssignments"]
+    _, gone = scan_json(write_snapshot(demo_copy, "gone.json"), tmp=tmp_path)
+    assert _statuses(gone, "ACR-013", "ACR-010") == {"unknown"}
+
+
+def test_registries_section_missing_is_unknown_not_clean(
+    demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
+    del demo_copy["resourceGraph"]["registries"]
+    code, results = scan_json(write_snapshot(demo_copy), "--rules", "ACR-001", tmp=tmp_path)
+    assert _statuses(results, "ACR-001") == {"unknown"}
+    assert code == 3
+
+
+def test_private_endpoint_outside_scope_is_unknown(
+    demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
+    demo_copy["resourceGraph"]["privateEndpoints"] = []
+    _, results = scan_json(write_snapshot(demo_copy), "--rules", "ACR-027,ACR-028", tmp=tmp_path)
+    assert _statuses(results, "ACR-027", "ACR-028") == {"unknown"}

@@ -1,0 +1,43 @@
+"""The built-in pack is exactly RULES.md: every id, with the severities it specifies."""
+
+from __future__ import annotations
+
+import re
+
+from scanner.engine.loader import load_rules
+from tests.conftest import SHARED
+
+EXPECTED_SEVERITY = {
+    "ACR-001": "high", "ACR-002": "high", "ACR-003": "medium", "ACR-004": "medium", "ACR-005": "medium",
+    "ACR-010": "high", "ACR-011": "medium", "ACR-012": "low", "ACR-013": "medium", "ACR-014": "low",
+    "ACR-015": "info", "ACR-020": "high", "ACR-021": "medium", "ACR-022": "medium", "ACR-023": "high",
+    "ACR-024": "high", "ACR-025": "medium", "ACR-026": "medium", "ACR-027": "high", "ACR-028": "high",
+    "ACR-029": "low", "ACR-030": "medium", "ACR-040": "low", "ACR-041": "info", "ACR-042": "low",
+    "ACR-043": "low", "ACR-044": "medium",
+}  # fmt: skip
+
+
+def test_pack_has_every_rule_of_rules_md() -> None:
+    ids = {spec.id for spec in load_rules()}
+    assert ids == set(EXPECTED_SEVERITY)
+    rules_md = SHARED / "design" / "RULES.md"
+    if rules_md.is_file():
+        documented = set(re.findall(r"^\| (ACR-\d{3}) \|", rules_md.read_text(), re.MULTILINE))
+        assert documented == ids
+
+
+def test_severities_match_rules_md() -> None:
+    for spec in load_rules():
+        assert spec.data["severity"] == EXPECTED_SEVERITY[spec.id], spec.id
+
+
+def test_file_name_is_rule_id() -> None:
+    for spec in load_rules():
+        assert spec.path.stem == spec.id
+
+
+def test_every_rule_maps_frameworks_and_remediation() -> None:
+    for spec in load_rules():
+        frameworks = spec.data.get("frameworks") or {}
+        assert frameworks.get("mcsb") and frameworks.get("nist_800_53"), spec.id
+        assert spec.data["remediation"].get("az", "").startswith("az "), spec.id
