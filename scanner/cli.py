@@ -73,16 +73,25 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--snapshot", type=Path, required=True, help="snapshot file (.json or .json.gz)")
     scan.add_argument("--now", help="evaluate as of this time (default: the snapshot's collectedAt)")
     scan.add_argument("--config", type=Path, help="config file (default: ./acr-scan.yaml or [tool.acr-scan])")
-    scan.add_argument("--policies", type=Path, action="append", default=[], metavar="DIR",
-                      help="extra rule folder (repeatable)")
+    scan.add_argument(
+        "--policies", type=Path, action="append", default=[], metavar="DIR", help="extra rule folder (repeatable)"
+    )
     scan.add_argument("--rules", type=_csv, default=[], metavar="IDS", help="run only these rule ids (comma-separated)")
     scan.add_argument("--exclude", type=_csv, default=[], metavar="IDS", help="skip these rule ids (comma-separated)")
     scan.add_argument("--format", choices=sorted(FORMATS), default="table")
     scan.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
-    scan.add_argument("--fail-on", choices=[s.value for s in Severity], default=None,
-                      help="lowest severity of a failing finding that fails the gate (default: low)")
-    scan.add_argument("--fail-on-unknown", action=argparse.BooleanOptionalAction, default=None,
-                      help="unknown findings (data not collected) fail the gate with exit 3 (default: yes)")
+    scan.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        default=None,
+        help="lowest severity of a failing finding that fails the gate (default: low)",
+    )
+    scan.add_argument(
+        "--fail-on-unknown",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="unknown findings (data not collected) fail the gate with exit 3 (default: yes)",
+    )
     scan.add_argument("--color", action=argparse.BooleanOptionalAction, default=None, help="colour the table")
     scan.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
 
@@ -165,8 +174,16 @@ def cmd_policies(args: argparse.Namespace) -> int:
     specs = load_rules(args.policies)
     if command == "list":
         if args.format == "json":
-            rows = [{"id": s.id, "title": s.data["title"], "severity": s.data["severity"],
-                     "subject": s.data["subject"], "path": str(s.path)} for s in specs]
+            rows = [
+                {
+                    "id": s.id,
+                    "title": s.data["title"],
+                    "severity": s.data["severity"],
+                    "subject": s.data["subject"],
+                    "path": str(s.path),
+                }
+                for s in specs
+            ]
             sys.stdout.buffer.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2) + b"\n")
         else:
             for s in specs:

@@ -95,7 +95,7 @@ def load_config(path: Path | None) -> Config:
     """Parse and validate a config file (``None``: the empty configuration)."""
     if path is None:
         return Config()
-    data, text = _read(path)
+    data, _text = _read(path)
     if data is None:
         return Config(source=str(path))
     errors = list(_validator().iter_errors(data))
@@ -133,7 +133,7 @@ def load_config(path: Path | None) -> Config:
 def check_rule_ids(config: Config, known: Iterable[str], extra: Mapping[str, Iterable[str]] = {}) -> None:
     """Every rule id the configuration (or a CLI flag) names must exist."""
     ids = set(known)
-    named: list[tuple[str, str]] = [(f"rules.include", r) for r in config.include]
+    named: list[tuple[str, str]] = [("rules.include", r) for r in config.include]
     named += [("rules.exclude", r) for r in config.exclude]
     named += [("overrides", r) for r in list(config.parameters) + list(config.severities)]
     named += [("suppressions", s.rule) for s in config.suppressions]

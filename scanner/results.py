@@ -7,11 +7,11 @@ collections tuples) means a renderer cannot change what another renderer sees.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Outcome of one rule for one subject.
 
     ``unknown`` means the inputs were not collected (fail closed, never a pass);
@@ -37,7 +37,7 @@ STATUS_ORDER: tuple[Status, ...] = (
 )
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """Rule severity, ordered by :data:`SEVERITY_RANK`."""
 
     CRITICAL = "critical"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-import itertools
 import gzip
+import itertools
 import json
 import subprocess
 import sys

@@ -51,7 +51,9 @@ def test_schema_violation_names_the_json_path(
     assert not out.exists()
 
 
-def test_secret_values_are_rejected(demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path) -> None:
+def test_secret_values_are_rejected(
+    demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
     demo_copy["graph"]["applications"][0]["passwordCredentials"] = [{"keyId": "k", "secretText": "s3cr3t"}]
     proc = _scan(write_snapshot(demo_copy), tmp_path / "o.json")
     _assert_one_line_error(proc, "$.graph.applications[0].passwordCredentials[0]")

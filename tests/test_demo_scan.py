@@ -66,7 +66,7 @@ def test_failing_findings_carry_evidence_and_filled_remediation(demo_results: tu
         assert finding["evidence"], finding
         command = finding["remediation"]["command"]
         assert command.startswith("az "), finding
-        assert "{" not in command.replace("{\"", "").replace("\"}", ""), command
+        assert "{" not in command.replace('{"', "").replace('"}', ""), command
         assert finding["subject"]["id"] and finding["location"]["resourceId"]
 
 
@@ -87,8 +87,18 @@ def test_two_runs_with_same_now_are_byte_identical(tmp_path: Path) -> None:
     outputs = []
     for i in range(2):
         out = tmp_path / f"r{i}.json"
-        proc = run_cli("scan", "--snapshot", str(DEMO), "--now", "2026-11-27T02:00:00Z", "--format", "json",
-                       "--output", str(out), "--quiet")
+        proc = run_cli(
+            "scan",
+            "--snapshot",
+            str(DEMO),
+            "--now",
+            "2026-11-27T02:00:00Z",
+            "--format",
+            "json",
+            "--output",
+            str(out),
+            "--quiet",
+        )
         assert proc.returncode == 1, proc.stderr
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]

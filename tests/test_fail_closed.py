@@ -37,7 +37,9 @@ def test_exit_code_reflects_unknowns(
     del demo_copy["graph"]
     partial = write_snapshot(demo_copy, "partial.json")
     code_partial, _ = scan_json(partial, "--rules", rules, "--fail-on", "critical", tmp=tmp_path)
-    code_allowed, _ = scan_json(partial, "--rules", rules, "--fail-on", "critical", "--no-fail-on-unknown", tmp=tmp_path)
+    code_allowed, _ = scan_json(
+        partial, "--rules", rules, "--fail-on", "critical", "--no-fail-on-unknown", tmp=tmp_path
+    )
     assert (code_complete, code_partial, code_allowed) == (0, 3, 0)
 
 
@@ -76,8 +78,14 @@ def test_403_on_a_subscription_makes_its_role_rules_unknown(
 ) -> None:
     sub = demo_copy["scope"]["subscriptions"][0]
     demo_copy["errors"] = [
-        {"source": "resourceGraph", "scope": sub, "status": 403, "code": "AuthorizationFailed",
-         "message": "The client does not have authorization to perform action", "affects": ["roleAssignments"]}
+        {
+            "source": "resourceGraph",
+            "scope": sub,
+            "status": 403,
+            "code": "AuthorizationFailed",
+            "message": "The client does not have authorization to perform action",
+            "affects": ["roleAssignments"],
+        }
     ]
     _, results = scan_json(write_snapshot(demo_copy), tmp=tmp_path)
     assert results["coverage"][0]["status"] == 403

@@ -11,11 +11,11 @@ SPECS = load_rules()
 CASES = [(spec, r) for spec in SPECS for r in run_examples(spec)]
 
 
-@pytest.mark.parametrize(
-    ("spec", "result"), CASES, ids=[f"{r.rule_id}-{r.expected}-{r.index}" for _, r in CASES]
-)
+@pytest.mark.parametrize(("spec", "result"), CASES, ids=[f"{r.rule_id}-{r.expected}-{r.index}" for _, r in CASES])
 def test_example(spec: object, result: object) -> None:
-    assert result.ok, f"{result.rule_id} {result.expected}[{result.index}] {result.description}: got {result.actual}: {result.detail}"  # type: ignore[attr-defined]
+    assert result.ok, (
+        f"{result.rule_id} {result.expected}[{result.index}] {result.description}: got {result.actual}: {result.detail}"
+    )  # type: ignore[attr-defined]
 
 
 def test_every_rule_has_pass_and_fail_examples() -> None:

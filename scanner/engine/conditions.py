@@ -42,7 +42,7 @@ MISSING: Any = _Missing()
 class Context:
     """Per-evaluation state: the scan time, the subject root, evidence and ``as`` bindings."""
 
-    __slots__ = ("now", "root", "evidence", "bindings")
+    __slots__ = ("bindings", "evidence", "now", "root")
 
     def __init__(self, now: datetime, root: Mapping[str, Any]) -> None:
         self.now = now
@@ -353,7 +353,9 @@ class _Compiler:
                 elif isinstance(value, list):
                     if any(isinstance(v, Unknown) for v in value):
                         return next(v for v in value if isinstance(v, Unknown))
-                    found = _fold(needle, case_sensitive) in {_fold(v, case_sensitive) for v in value if not isinstance(v, dict | list)}
+                    found = _fold(needle, case_sensitive) in {
+                        _fold(v, case_sensitive) for v in value if not isinstance(v, dict | list)
+                    }
                 else:
                     found = False
                 return found if op == "contains" else not found
@@ -393,9 +395,7 @@ class _Compiler:
             return private
         return self._date_operator(op, arg, pointer)
 
-    def _date_operator(
-        self, op: str, arg: Any, pointer: tuple[str | int, ...]
-    ) -> Callable[[Any, Any, Context], Truth]:
+    def _date_operator(self, op: str, arg: Any, pointer: tuple[str | int, ...]) -> Callable[[Any, Any, Context], Truth]:
         def as_date(value: Any) -> datetime | Unknown | None:
             if _absent(value):
                 return None

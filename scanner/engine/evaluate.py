@@ -58,8 +58,15 @@ def evaluate_subject(rule: Rule, subject: Subject, now: datetime) -> Finding:
         )
     doc = subject.doc
     if subject.not_applicable is not None:
-        return Finding(rule.id, rule.title, Status.NOT_APPLICABLE, rule.severity,
-                       f"Not applicable to {ref.name}: {subject.not_applicable}", ref, location=location)
+        return Finding(
+            rule.id,
+            rule.title,
+            Status.NOT_APPLICABLE,
+            rule.severity,
+            f"Not applicable to {ref.name}: {subject.not_applicable}",
+            ref,
+            location=location,
+        )
     ctx = Context(now, doc)
     try:
         if rule.applies_when is not None:
@@ -68,31 +75,67 @@ def evaluate_subject(rule: Rule, subject: Subject, now: datetime) -> Finding:
                 return _unknown(rule, ref, location, applies, ctx)
             if applies is False:
                 message = rule.message_na(doc, rule.params, ctx.bindings)
-                return Finding(rule.id, rule.title, Status.NOT_APPLICABLE, rule.severity, message, ref,
-                               evidence=_freeze(ctx.evidence), location=location)
+                return Finding(
+                    rule.id,
+                    rule.title,
+                    Status.NOT_APPLICABLE,
+                    rule.severity,
+                    message,
+                    ref,
+                    evidence=_freeze(ctx.evidence),
+                    location=location,
+                )
         verdict = rule.fail_when(doc, ctx)
         if isinstance(verdict, Unknown):
             return _unknown(rule, ref, location, verdict, ctx)
         if verdict:
-            severity, message = _case(rule, doc, ctx)
-            return Finding(rule.id, rule.title, Status.FAIL, severity,
-                           message(doc, rule.params, ctx.bindings), ref,
-                           evidence=_freeze(ctx.evidence),
-                           remediation=_remediation(rule, doc, ctx.bindings), location=location)
-        return Finding(rule.id, rule.title, Status.PASS, rule.severity,
-                       rule.message_pass(doc, rule.params, ctx.bindings), ref,
-                       evidence=_freeze(ctx.evidence), location=location)
-    except Exception as exc:  # a rule bug must not hide the other findings  # noqa: BLE001
-        return Finding(rule.id, rule.title, Status.ERROR, rule.severity,
-                       f"Rule error for {ref.name}: {type(exc).__name__}: {exc}", ref, location=location)
+            severity, fail_message = _case(rule, doc, ctx)
+            return Finding(
+                rule.id,
+                rule.title,
+                Status.FAIL,
+                severity,
+                fail_message(doc, rule.params, ctx.bindings),
+                ref,
+                evidence=_freeze(ctx.evidence),
+                remediation=_remediation(rule, doc, ctx.bindings),
+                location=location,
+            )
+        return Finding(
+            rule.id,
+            rule.title,
+            Status.PASS,
+            rule.severity,
+            rule.message_pass(doc, rule.params, ctx.bindings),
+            ref,
+            evidence=_freeze(ctx.evidence),
+            location=location,
+        )
+    except Exception as exc:  # a rule bug must not hide the other findings
+        return Finding(
+            rule.id,
+            rule.title,
+            Status.ERROR,
+            rule.severity,
+            f"Rule error for {ref.name}: {type(exc).__name__}: {exc}",
+            ref,
+            location=location,
+        )
 
 
 def _unknown(rule: Rule, ref: Any, location: Location, reason: Unknown, ctx: Context) -> Finding:
     doc_evidence = dict(ctx.evidence or {})
     doc_evidence["missing"] = reason.reason
-    return Finding(rule.id, rule.title, Status.UNKNOWN, rule.severity,
-                   f"Cannot evaluate for {ref.name}: {reason.reason}", ref,
-                   evidence=_freeze(doc_evidence), location=location)
+    return Finding(
+        rule.id,
+        rule.title,
+        Status.UNKNOWN,
+        rule.severity,
+        f"Cannot evaluate for {ref.name}: {reason.reason}",
+        ref,
+        evidence=_freeze(doc_evidence),
+        location=location,
+    )
 
 
 def evaluate(rules: Iterable[Rule], inventory: Inventory, now: datetime) -> list[Finding]:

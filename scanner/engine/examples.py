@@ -60,8 +60,9 @@ def run_examples(spec: RuleSpec) -> list[ExampleResult]:
         for index, example in enumerate(examples.get(expected) or ()):
             rule = compile_rule(spec, example.get("params"))
             doc = materialize(example["subject"])
-            ref = SubjectRef(id=str(doc.get("id", f"example-{index}")), name=str(doc.get("name", "example")),
-                             kind=rule.subject)
+            ref = SubjectRef(
+                id=str(doc.get("id", f"example-{index}")), name=str(doc.get("name", "example")), kind=rule.subject
+            )
             finding = evaluate_subject(rule, Subject(rule.subject, ref, doc), now)
             ok = finding.status is status
             detail = finding.message
@@ -69,6 +70,8 @@ def run_examples(spec: RuleSpec) -> list[ExampleResult]:
                 ok = False
                 detail = f"severity {finding.severity.value}, expected {example['severity']}: {finding.message}"
             results.append(
-                ExampleResult(spec.id, expected, index, example.get("description", ""), finding.status.value, ok, detail)
+                ExampleResult(
+                    spec.id, expected, index, example.get("description", ""), finding.status.value, ok, detail
+                )
             )
     return results

@@ -61,9 +61,7 @@ def _check_params(spec: RuleSpec, overrides: Mapping[str, Any]) -> dict[str, Any
     return params
 
 
-def compile_rule(
-    spec: RuleSpec, param_overrides: Mapping[str, Any] | None = None, severity: str | None = None
-) -> Rule:
+def compile_rule(spec: RuleSpec, param_overrides: Mapping[str, Any] | None = None, severity: str | None = None) -> Rule:
     """Bind parameters and compile the conditions and templates of ``spec``."""
     data = spec.data
     params = _check_params(spec, param_overrides or {})

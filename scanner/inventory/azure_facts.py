@@ -47,9 +47,7 @@ def action_matches(pattern: str, action: str) -> bool:
 
 def grants(patterns: list[str], not_patterns: list[str], action: str) -> bool:
     """RBAC evaluation of one permission block for one concrete action."""
-    return any(action_matches(p, action) for p in patterns) and not any(
-        action_matches(p, action) for p in not_patterns
-    )
+    return any(action_matches(p, action) for p in patterns) and not any(action_matches(p, action) for p in not_patterns)
 
 
 def touches_container_registry(patterns: list[str]) -> bool:

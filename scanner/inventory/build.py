@@ -239,11 +239,7 @@ def _dns(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
             if cut < 0:
                 continue
             zone_key = key[:cut]
-            ips = tuple(
-                str(a.get("ipv4Address"))
-                for a in _props(row).get("aRecords") or ()
-                if a.get("ipv4Address")
-            )
+            ips = tuple(str(a.get("ipv4Address")) for a in _props(row).get("aRecords") or () if a.get("ipv4Address"))
             name = str(row.get("name") or last_segment(row["id"])).lower()
             records.setdefault(zone_key, {})[name] = ARecord(id=row["id"], zone_key=zone_key, name=name, ips=ips)
     inv.records_by_zone = record_missing if record_missing is not None else records

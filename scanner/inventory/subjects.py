@@ -222,8 +222,9 @@ def _endpoint_doc(inv: Inventory, reg: Registry, pe: PrivateEndpoint) -> dict[st
     else:
         records = []
         expected = _expected_records(inv, reg, pe)
-        if isinstance(_geo_regions(reg), Unknown):
-            records = _geo_regions(reg)
+        regions = _geo_regions(reg)
+        if isinstance(regions, Unknown):
+            records = regions
         else:
             for name, ip in sorted(expected.items()):
                 actual: list[str] | None = None
@@ -283,12 +284,12 @@ def private_endpoints(inv: Inventory) -> Iterator[Subject]:
             if isinstance(inv.private_endpoints, Unknown):
                 yield Subject("private_endpoint", ref, {}, unknown=inv.private_endpoints)
                 continue
-            pe = inv.private_endpoints.get(key)
-            if pe is None:
+            endpoint = inv.private_endpoints.get(key)
+            if endpoint is None:
                 reason = Unknown(f"private endpoint {pe_id} is outside the collected scope")
                 yield Subject("private_endpoint", ref, {}, unknown=reason)
                 continue
-            yield Subject("private_endpoint", ref, _endpoint_doc(inv, reg, pe))
+            yield Subject("private_endpoint", ref, _endpoint_doc(inv, reg, endpoint))
 
 
 # --------------------------------------------------------------------------- role assignments
@@ -529,9 +530,12 @@ def _scope_map_doc(reg: Registry, scope_map_id: str | None) -> Mapping[str, Any]
                 "type": props.get("type"),
                 "actions": list(props.get("actions") or ()),
             }
-    return {"id": scope_map_id, "name": last_segment(scope_map_id), "type": None, "actions": Unknown(
-        f"scope map {scope_map_id} was not returned by ScopeMaps_List"
-    )}
+    return {
+        "id": scope_map_id,
+        "name": last_segment(scope_map_id),
+        "type": None,
+        "actions": Unknown(f"scope map {scope_map_id} was not returned by ScopeMaps_List"),
+    }
 
 
 def _token_doc(reg: Registry, token: Raw) -> dict[str, Any]:

@@ -77,19 +77,34 @@ def result_to_dict(result: ScanResult) -> dict[str, Any]:
         ],
         "findings": [finding_to_dict(f) for f in result.findings],
         "coverage": [
-            {"source": e.source, "scope": e.scope, "status": e.status, "code": e.code, "message": e.message,
-             "affects": list(e.affects)}
+            {
+                "source": e.source,
+                "scope": e.scope,
+                "status": e.status,
+                "code": e.code,
+                "message": e.message,
+                "affects": list(e.affects),
+            }
             for e in result.coverage_errors
         ],
         "suppressions": {
             "applied": [
-                {"rule": s.rule, "resource": s.resource, "justification": s.justification,
-                 "expires": s.expires.isoformat() if s.expires else None, "matched": n}
+                {
+                    "rule": s.rule,
+                    "resource": s.resource,
+                    "justification": s.justification,
+                    "expires": s.expires.isoformat() if s.expires else None,
+                    "matched": n,
+                }
                 for s, n in result.suppressions.applied
             ],
             "expired": [
-                {"rule": s.rule, "resource": s.resource, "justification": s.justification,
-                 "expires": s.expires.isoformat() if s.expires else None}
+                {
+                    "rule": s.rule,
+                    "resource": s.resource,
+                    "justification": s.justification,
+                    "expires": s.expires.isoformat() if s.expires else None,
+                }
                 for s in result.suppressions.expired
             ],
         },
