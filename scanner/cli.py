@@ -11,9 +11,10 @@ import argparse
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
 
@@ -34,13 +35,14 @@ EPILOG = """exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or in
 3 incomplete data (unknown findings) when --fail-on-unknown (the default), 4 internal error."""
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file + rename: readers never see half a file."""
+def write_atomic(path: Path, writer: Callable[[BinaryIO], None]) -> None:
+    """Write via a temporary file + rename, so readers never see half a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            writer(handle)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -128,15 +130,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
     code = gate(result.findings, fail_on, fail_on_unknown)
     color = args.color if args.color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     formatter = TableFormat(color=bool(color)) if args.format == "table" else FORMATS[args.format]()
-    document = formatter.render(result)
     if args.output is not None:
-        write_atomic(args.output, document)
+        write_atomic(args.output, lambda stream: formatter.write(result, stream))
         if not args.quiet:
-            summary = TableFormat(color=bool(color), max_rows=0).render(result).decode()
-            sys.stdout.write(summary.split("\n\n", 1)[-1].split("\n\n")[0] + "\n")
+            header = TableFormat(color=bool(color), max_rows=0).render(result).decode().split("\n\n")
+            sys.stdout.write(header[1] + "\n" if len(header) > 1 else "")
             sys.stdout.write(f"wrote {args.format} report: {args.output}\n")
     elif not args.quiet:
-        sys.stdout.buffer.write(document)
+        formatter.write(result, sys.stdout.buffer)
         sys.stdout.flush()
     if not args.quiet:
         sys.stderr.write(f"exit code {int(code)} ({code.name.lower()})\n")

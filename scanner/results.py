@@ -6,6 +6,7 @@ collections tuples) means a renderer cannot change what another renderer sees.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -106,7 +107,7 @@ class Finding:
     severity: Severity
     message: str
     subject: SubjectRef
-    evidence: tuple[tuple[str, Any], ...] = ()
+    evidence: Mapping[str, Any] = field(default_factory=dict)
     remediation: Remediation | None = None
     location: Location = field(default_factory=Location)
     suppression: SuppressionRef | None = None

@@ -6,7 +6,9 @@ and future callers (a live collection, an IaC gate) drive the same function.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -76,12 +78,35 @@ def prepare_rules(
     return compile_rules(selected, config), policy_pack_hash(selected)
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the scan allocates its (acyclic) objects.
+
+    A 5,000-registry scan creates millions of small objects; the collector's repeated full
+    passes over them cost a third of the wall time and free nothing.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run_scan(source: Source, rules: Sequence[Rule], pack_hash: str, config: Config, now: datetime | None) -> ScanResult:
     """Load the source, build the inventory, evaluate, apply suppressions."""
+    with _no_cyclic_gc():
+        return _run_scan(source, rules, pack_hash, config, now)
+
+
+def _run_scan(source: Source, rules: Sequence[Rule], pack_hash: str, config: Config, now: datetime | None) -> ScanResult:
     raw = source.load()
     collected_at = parse_datetime(raw.data["collectedAt"])
     scan_time = now or collected_at
+    origin, tenant_id, scope = raw.origin, raw.data.get("tenantId"), raw.data.get("scope") or {}
     inventory = build_inventory(raw.data, scan_time)
+    del raw  # the inventory keeps what rules need; drop the rest before findings are made
     findings = evaluate(rules, inventory, scan_time)
     findings, report = apply_suppressions(findings, config.suppressions, scan_time.date())
     return ScanResult(
@@ -92,9 +117,9 @@ def run_scan(source: Source, rules: Sequence[Rule], pack_hash: str, config: Conf
             policy_pack_hash=pack_hash,
             now=scan_time,
             collected_at=collected_at,
-            source=raw.origin,
-            tenant_id=raw.data.get("tenantId"),
-            scope=raw.data.get("scope") or {},
+            source=origin,
+            tenant_id=tenant_id,
+            scope=scope,
             config_source=config.source,
         ),
         coverage_errors=inventory.coverage.errors,

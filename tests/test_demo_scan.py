@@ -26,7 +26,7 @@ def demo_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[st
 def _by_rule(results: dict[str, Any]) -> dict[str, Counter[str]]:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for finding in results["findings"]:
-        counts[finding["ruleId"]][finding["status"]] += 1
+        counts[finding["rule_id"]][finding["status"]] += 1
     return counts
 
 
@@ -55,7 +55,7 @@ def test_demo_tenant_shape(demo_results: tuple[int, dict[str, Any]], demo_data: 
     assert len(registries) >= 12
     assert {r["sku"]["name"] for r in registries} == {"Basic", "Standard", "Premium"}
     assert len({r["subscriptionId"] for r in registries}) == 2
-    levels = {f["evidence"].get("scopeLevel") for f in demo_results[1]["findings"] if f["ruleId"] == "ACR-014"}
+    levels = {f["evidence"].get("scopeLevel") for f in demo_results[1]["findings"] if f["rule_id"] == "ACR-014"}
     assert {"resource", "resourceGroup", "subscription"} <= levels
 
 
@@ -67,7 +67,7 @@ def test_failing_findings_carry_evidence_and_filled_remediation(demo_results: tu
         command = finding["remediation"]["command"]
         assert command.startswith("az "), finding
         assert "{" not in command.replace('{"', "").replace('"}', ""), command
-        assert finding["subject"]["id"] and finding["location"]["resourceId"]
+        assert finding["subject"]["id"] and finding["location"]["resource_id"]
 
 
 def test_specific_verdicts(demo_results: tuple[int, dict[str, Any]]) -> None:
@@ -75,7 +75,7 @@ def test_specific_verdicts(demo_results: tuple[int, dict[str, Any]]) -> None:
     findings = demo_results[1]["findings"]
 
     def statuses(rule: str, name: str) -> set[str]:
-        return {f["status"] for f in findings if f["ruleId"] == rule and f["subject"]["registryName"] == name}
+        return {f["status"] for f in findings if f["rule_id"] == rule and f["subject"]["registry_name"] == name}
 
     assert statuses("ACR-001", "devsandboxacr") == {"fail"}
     assert statuses("ACR-001", "paymentsprodacr") == {"pass"}

@@ -12,7 +12,7 @@ CREDENTIAL_RULES = ("ACR-010", "ACR-011", "ACR-012")
 
 
 def _statuses(results: dict[str, Any], *rules: str) -> set[str]:
-    return {f["status"] for f in results["findings"] if f["ruleId"] in rules}
+    return {f["status"] for f in results["findings"] if f["rule_id"] in rules}
 
 
 def test_without_graph_credential_rules_are_unknown(
@@ -24,7 +24,7 @@ def test_without_graph_credential_rules_are_unknown(
     assert "pass" not in _statuses(results, "ACR-014")
     assert "unknown" in _statuses(results, "ACR-014", "ACR-015")
     assert code == 1  # the demo also has known failures, which take precedence
-    reasons = {f["message"] for f in results["findings"] if f["ruleId"] == "ACR-010"}
+    reasons = {f["message"] for f in results["findings"] if f["rule_id"] == "ACR-010"}
     assert any("graph" in r for r in reasons)
 
 
@@ -59,7 +59,7 @@ def test_one_registry_missing_from_arm_is_unknown_only_there(
     victim = sorted(demo_copy["arm"])[0]
     del demo_copy["arm"][victim]
     _, results = scan_json(write_snapshot(demo_copy), "--rules", "ACR-044", tmp=tmp_path)
-    by_registry = {f["subject"]["registryId"].lower(): f["status"] for f in results["findings"]}
+    by_registry = {f["subject"]["registry_id"].lower(): f["status"] for f in results["findings"]}
     assert by_registry[victim] == "unknown"
     assert {s for k, s in by_registry.items() if k != victim} <= {"pass", "fail"}
 
@@ -89,7 +89,7 @@ def test_403_on_a_subscription_makes_its_role_rules_unknown(
     ]
     _, results = scan_json(write_snapshot(demo_copy), tmp=tmp_path)
     assert results["coverage"][0]["status"] == 403
-    role = [f for f in results["findings"] if f["ruleId"] == "ACR-013"]
+    role = [f for f in results["findings"] if f["rule_id"] == "ACR-013"]
     in_sub = {f["status"] for f in role if f["subject"]["kind"] == "registry"}
     assert in_sub == {"unknown"}
     unknown_registries = {f["subject"]["id"].lower() for f in role if f["status"] == "unknown"}

@@ -96,9 +96,11 @@ def make_getter(path: str) -> Getter:
     def get(doc: Any, ctx: Context) -> Any:
         cur = ctx.root if from_root else doc
         for part in parts:
-            if isinstance(cur, Unknown):
+            if type(cur) is dict:  # the common case first: this runs per leaf per subject
+                cur = cur.get(part, MISSING)
+            elif isinstance(cur, Unknown):
                 return cur
-            if isinstance(cur, Mapping):
+            elif isinstance(cur, Mapping):
                 cur = cur.get(part, MISSING)
             elif isinstance(cur, list) and part.isdigit():
                 index = int(part)
@@ -113,7 +115,7 @@ def make_getter(path: str) -> Getter:
 
 
 def _fold(value: Any, case_sensitive: bool) -> Any:
-    if isinstance(value, str) and not case_sensitive:
+    if type(value) is str and not case_sensitive:
         return value.casefold()
     return value
 

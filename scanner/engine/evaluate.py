@@ -23,8 +23,10 @@ def _remediation(rule: Rule, doc: Mapping[str, Any], bindings: Mapping[str, Any]
     return Remediation(text=rule.remediation_text, command=command)
 
 
-def _freeze(evidence: dict[str, Any] | None) -> tuple[tuple[str, Any], ...]:
-    return tuple(sorted(evidence.items())) if evidence else ()
+def _freeze(evidence: dict[str, Any] | None) -> Mapping[str, Any]:
+    # The context's dict belongs to this one evaluation, so the finding can own it as is;
+    # evaluation order is deterministic, so its insertion order is too.
+    return evidence if evidence is not None else {}
 
 
 def _case(rule: Rule, doc: Mapping[str, Any], ctx: Context) -> tuple[Severity, Template]:
@@ -41,10 +43,16 @@ def _case(rule: Rule, doc: Mapping[str, Any], ctx: Context) -> tuple[Severity, T
     return rule.severity, rule.message_fail
 
 
-def evaluate_subject(rule: Rule, subject: Subject, now: datetime) -> Finding:
+def subject_location(subject: Subject) -> Location:
+    """Where a live finding points: the subject's resource id (none for a whole scope)."""
+    return Location(resource_id=subject.ref.id if subject.ref.kind != "scope" else None)
+
+
+def evaluate_subject(rule: Rule, subject: Subject, now: datetime, location: Location | None = None) -> Finding:
     """One rule, one subject → one finding (never raises for bad data: that is ``error``)."""
     ref = subject.ref
-    location = Location(resource_id=ref.id if ref.kind != "scope" else None)
+    if location is None:
+        location = subject_location(subject)
     if subject.unknown is not None:
         return Finding(
             rule_id=rule.id,
@@ -53,7 +61,7 @@ def evaluate_subject(rule: Rule, subject: Subject, now: datetime) -> Finding:
             severity=rule.severity,
             message=f"Cannot evaluate for {ref.name}: {subject.unknown.reason}",
             subject=ref,
-            evidence=(("missing", subject.unknown.reason),),
+            evidence={"missing": subject.unknown.reason},
             location=location,
         )
     doc = subject.doc
@@ -139,14 +147,19 @@ def _unknown(rule: Rule, ref: Any, location: Location, reason: Unknown, ctx: Con
 
 
 def evaluate(rules: Iterable[Rule], inventory: Inventory, now: datetime) -> list[Finding]:
-    """Run every rule over the subjects of its kind; findings sorted by rule and subject."""
-    by_kind: dict[str, list[Rule]] = {}
-    for rule in rules:
-        by_kind.setdefault(rule.subject, []).append(rule)
+    """Run every rule over the subjects of its kind; findings come out sorted by rule, subject.
+
+    Subjects of a kind are enumerated and sorted once, and rules run in id order, so the
+    result is already in report order without a final sort over every finding.
+    """
+    ordered = sorted(rules, key=lambda r: r.id)
+    subjects: dict[str, list[tuple[Subject, Location]]] = {}
+    for kind in {r.subject for r in ordered}:
+        listed = sorted(ENUMERATORS[kind](inventory), key=lambda s: s.ref.id.lower())
+        subjects[kind] = [(s, subject_location(s)) for s in listed]
     findings: list[Finding] = []
-    for kind in sorted(by_kind):
-        subjects = sorted(ENUMERATORS[kind](inventory), key=lambda s: s.ref.id.lower())
-        for rule in sorted(by_kind[kind], key=lambda r: r.id):
-            findings.extend(evaluate_subject(rule, subject, now) for subject in subjects)
-    findings.sort(key=lambda f: (f.rule_id, f.subject.id.lower()))
+    append = findings.append
+    for rule in ordered:
+        for subject, location in subjects[rule.subject]:
+            append(evaluate_subject(rule, subject, now, location))
     return findings

@@ -18,10 +18,14 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_$][A-Za-z0-9_.$-]*)\}")
 _ABSENT = object()
 
 
-def _lookup(path: str, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> Any:
+MAX_LIST_ITEMS = 10
+
+
+def _lookup(
+    path: str, parts: tuple[str, ...], doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]
+) -> Any:
     if path in bindings:
         return bindings[path]
-    parts = path.split(".")
     cur: Any
     if parts[0] == "params":
         cur, parts = params, parts[1:]
@@ -41,7 +45,11 @@ def _render(value: Any) -> str:
     if value is None:
         return "none"
     if isinstance(value, list):
-        return ", ".join(_render(v) for v in value) or "none"
+        if not value:
+            return "none"
+        shown = ", ".join(_render(v) for v in value[:MAX_LIST_ITEMS])
+        more = len(value) - MAX_LIST_ITEMS
+        return f"{shown} and {more} more" if more > 0 else shown
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -52,22 +60,22 @@ Template = Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], s
 
 def compile_template(text: str) -> Template:
     """Pre-split ``text`` so rendering a finding is a join, not a regex scan."""
-    pieces: list[tuple[bool, str]] = []
+    pieces: list[tuple[bool, str, tuple[str, ...]]] = []
     pos = 0
     for match in _PLACEHOLDER.finditer(text):
-        pieces.append((False, text[pos : match.start()]))
-        pieces.append((True, match.group(1)))
+        pieces.append((False, text[pos : match.start()], ()))
+        pieces.append((True, match.group(1), tuple(match.group(1).split("."))))
         pos = match.end()
-    pieces.append((False, text[pos:]))
+    pieces.append((False, text[pos:], ()))
     if len(pieces) == 1:
         constant = text
         return lambda _d, _p, _b: constant
 
     def render(doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
         out = []
-        for is_field, piece in pieces:
+        for is_field, piece, parts in pieces:
             if is_field:
-                value = _lookup(piece, doc, params, bindings)
+                value = _lookup(piece, parts, doc, params, bindings)
                 out.append(f"<{piece}>" if value is _ABSENT else _render(value))
             else:
                 out.append(piece)

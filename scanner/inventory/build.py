@@ -295,7 +295,7 @@ def _role_assignments(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
             principal_type=str(props.get("principalType") or "Unknown"),
             role_guid=last_segment(str(props.get("roleDefinitionId") or "")).lower(),
             condition=props.get("condition"),
-            raw=row,
+            name=str(row.get("name") or last_segment(row["id"])),
         )
         if assignment.scope_level in ("root", "managementGroup"):
             inv.above_subscription.append(assignment)
@@ -369,6 +369,7 @@ def build_inventory(data: Mapping[str, Any], now: datetime | None = None) -> Inv
     )
     rg = data.get("resourceGraph")
     _registries(inv, rg, data.get("arm"))
+    inv.registries = dict(sorted(inv.registries.items()))  # stable order for every relation built from it
     _private_endpoints(inv, rg)
     _nics(inv, rg)
     _dns(inv, rg)

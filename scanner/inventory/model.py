@@ -114,7 +114,7 @@ class RoleAssignment:
     principal_type: str
     role_guid: str
     condition: str | None
-    raw: Raw
+    name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,3 +189,4 @@ class Inventory:
     principals: dict[str, Principal] | Unknown = field(default_factory=dict)
     missing_principals: frozenset[str] | Unknown = frozenset()
     subscription_mgs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    derived: dict[str, Any] = field(default_factory=dict)  # memoized joins shared by enumerators

@@ -300,6 +300,13 @@ class _Access:
     assignment: RoleAssignment
     role: RoleDefinition | Unknown
     registries: list[Registry]
+    names: list[str]
+
+
+@dataclass(slots=True)
+class _AccessMap:
+    entries: list[_Access]
+    gaps: list[tuple[Registry, Unknown]]
 
 
 def _role_for(inv: Inventory, guid: str) -> RoleDefinition | Unknown:
@@ -309,10 +316,23 @@ def _role_for(inv: Inventory, guid: str) -> RoleDefinition | Unknown:
     return role if role is not None else Unknown(f"role definition {guid} was not collected")
 
 
-@dataclass(slots=True)
-class _AccessMap:
-    entries: list[_Access]
-    gaps: list[tuple[Registry, Unknown]]
+def _registries_by_scope(inv: Inventory, covered: list[Registry]) -> dict[str, list[Registry]]:
+    """Registries under each scope that can hold one (itself, its RG, its subscription, MGs, root).
+
+    Lists are shared between every assignment at the same scope, so a subscription-wide
+    assignment costs one dictionary lookup, not one entry per registry.
+    """
+    index: dict[str, list[Registry]] = {"/": covered}
+    for reg in covered:  # already in key order, so every list is sorted
+        index.setdefault(reg.key, []).append(reg)
+        if reg.subscription_id:
+            sub = f"/subscriptions/{reg.subscription_id.lower()}"
+            index.setdefault(sub, []).append(reg)
+            if reg.resource_group:
+                index.setdefault(f"{sub}/resourcegroups/{reg.resource_group.lower()}", []).append(reg)
+            for mg in inv.subscription_mgs.get(reg.subscription_id.lower(), ()):
+                index.setdefault(mg, []).append(reg)
+    return index
 
 
 def registry_access(inv: Inventory) -> _AccessMap | Unknown:
@@ -320,38 +340,44 @@ def registry_access(inv: Inventory) -> _AccessMap | Unknown:
 
     Registries whose subscription's role assignments could not be read (an ``errors`` entry
     affecting ``roleAssignments``) are returned as gaps, so their rules report ``unknown``.
+    A management-group assignment covers the registries of the subscriptions under that group
+    when the snapshot carries the subscription → management group chain, and every registry
+    in scope otherwise (ARG returned it as an ancestor of a scanned subscription).
     """
     if isinstance(inv.assignments_by_scope, Unknown):
         return inv.assignments_by_scope
-    by_scope = inv.assignments_by_scope
-    access: dict[str, _Access] = {}
+    cached = inv.derived.get("registry_access")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    covered: list[Registry] = []
     gaps: list[tuple[Registry, Unknown]] = []
     for reg in inv.registries.values():
         gap = inv.coverage.missing("resourceGraph", "roleAssignments", reg.id)
         if gap is not None:
             gaps.append((reg, gap))
+        else:
+            covered.append(reg)
+    index = _registries_by_scope(inv, covered)
+    names: dict[int, list[str]] = {}
+    entries: list[_Access] = []
+    assignments = [a for group in inv.assignments_by_scope.values() for a in group] + inv.above_subscription
+    for assignment in assignments:
+        regs = index.get(assignment.scope_key)
+        if regs is None and assignment.scope_level == "managementGroup" and not inv.subscription_mgs:
+            regs = covered
+        if not regs:
             continue
-        scopes = [reg.key]
-        if reg.subscription_id and reg.resource_group:
-            sub = reg.subscription_id.lower()
-            scopes.append(f"/subscriptions/{sub}/resourcegroups/{reg.resource_group.lower()}")
-            scopes.append(f"/subscriptions/{sub}")
-        candidates: list[RoleAssignment] = []
-        for scope in scopes:
-            candidates.extend(by_scope.get(scope, ()))
-        chain = inv.subscription_mgs.get((reg.subscription_id or "").lower())
-        for above in inv.above_subscription:
-            if chain is None or above.scope_level == "root" or above.scope_key in chain:
-                candidates.append(above)
-        for assignment in candidates:
-            entry = access.get(assignment.key)
-            if entry is None:
-                role = _role_for(inv, assignment.role_guid)
-                if not isinstance(role, Unknown) and not role.grants_registry_access:
-                    continue
-                entry = access[assignment.key] = _Access(assignment, role, [])
-            entry.registries.append(reg)
-    return _AccessMap(sorted(access.values(), key=lambda a: a.assignment.key), gaps)
+        role = _role_for(inv, assignment.role_guid)
+        if not isinstance(role, Unknown) and not role.grants_registry_access:
+            continue
+        shared = names.get(id(regs))
+        if shared is None:
+            shared = names[id(regs)] = [r.name for r in regs]
+        entries.append(_Access(assignment, role, regs, shared))
+    entries.sort(key=lambda a: a.assignment.key)
+    result = _AccessMap(entries, gaps)
+    inv.derived["registry_access"] = result
+    return result
 
 
 def _principal_doc(inv: Inventory, assignment: RoleAssignment) -> dict[str, Any]:
@@ -413,11 +439,11 @@ def role_assignments(inv: Inventory) -> Iterator[Subject]:
         yield Subject("role_assignment", _registry_ref(reg), {}, unknown=gap)
     for entry in access.entries:
         a = entry.assignment
-        regs = sorted(entry.registries, key=lambda r: r.key)
+        regs = entry.registries
         first = regs[0]
         doc = {
             "id": a.id,
-            "name": a.raw.get("name") or last_segment(a.id),
+            "name": a.name,
             "scope": a.scope,
             "scopeLevel": a.scope_level,
             "principalId": a.principal_id,
@@ -425,8 +451,7 @@ def role_assignments(inv: Inventory) -> Iterator[Subject]:
             "condition": a.condition,
             "role": _role_doc(entry.role),
             "principal": _principal_doc(inv, a),
-            "registries": [r.name for r in regs],
-            "registryIds": [r.id for r in regs],
+            "registries": entry.names,
             "registryCount": len(regs),
             "registry": {"id": first.id, "name": first.name},
         }
@@ -482,7 +507,7 @@ def credentials(inv: Inventory) -> Iterator[Subject]:
     regs_by_principal: dict[str, set[str]] = {}
     for entry in access.entries:
         if entry.assignment.principal_type.lower() == "serviceprincipal":
-            regs_by_principal.setdefault(entry.assignment.principal_id, set()).update(r.name for r in entry.registries)
+            regs_by_principal.setdefault(entry.assignment.principal_id, set()).update(entry.names)
     for pid in sorted(regs_by_principal):
         regs = sorted(regs_by_principal[pid])
         base = SubjectRef(id=pid, name=pid, kind="credential")

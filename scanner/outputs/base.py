@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from scanner.scan import ScanResult
 
@@ -13,6 +13,6 @@ class OutputFormat(Protocol):
     name: str
     extension: str
 
-    def render(self, result: ScanResult) -> bytes:
-        """The complete document; written atomically by the caller."""
+    def write(self, result: ScanResult, stream: BinaryIO) -> None:
+        """Write the complete document to ``stream`` (the caller makes file writes atomic)."""
         ...

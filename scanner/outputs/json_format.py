@@ -1,67 +1,50 @@
-"""JSON results: the complete, deterministic record of a scan (sorted keys, stable order)."""
+"""JSON results: the complete, deterministic record of a scan.
+
+Findings are frozen dataclasses that orjson serializes natively (in C); field names are the
+dataclass fields (snake_case). The document is compact JSON with sorted keys, written in
+chunks so a 150,000-finding report never exists twice in memory. Its layout is versioned by
+``schema_version`` and described by ``scanner/schemas/results.schema.json``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
 from scanner.outputs.summary import failing_by_severity, status_counts
-from scanner.results import Finding
 from scanner.scan import ScanResult
 from scanner.timeutil import format_datetime
+from scanner.unknown import Unknown
 
 SCHEMA_VERSION = "1.0"
 
 
-def finding_to_dict(f: Finding) -> dict[str, Any]:
-    """The JSON shape of one finding (also used by other formats and tests)."""
-    s = f.subject
-    return {
-        "ruleId": f.rule_id,
-        "title": f.title,
-        "status": f.status.value,
-        "severity": f.severity.value,
-        "message": f.message,
-        "subject": {
-            "id": s.id,
-            "name": s.name,
-            "kind": s.kind,
-            "subscriptionId": s.subscription_id,
-            "resourceGroup": s.resource_group,
-            "registryId": s.registry_id,
-            "registryName": s.registry_name,
-        },
-        "evidence": dict(f.evidence),
-        "remediation": None
-        if f.remediation is None
-        else {"text": f.remediation.text, "command": f.remediation.command},
-        "location": {"resourceId": f.location.resource_id, "file": f.location.file, "line": f.location.line},
-        "suppression": None
-        if f.suppression is None
-        else {"justification": f.suppression.justification, "expires": f.suppression.expires},
-    }
+def _default(value: Any) -> Any:
+    if isinstance(value, Unknown):
+        return f"unknown: {value.reason}"
+    raise TypeError(f"cannot serialize {type(value).__name__}")
 
 
-def result_to_dict(result: ScanResult) -> dict[str, Any]:
-    """The whole JSON document."""
+def result_document(result: ScanResult) -> dict[str, Any]:
+    """The whole JSON document (findings stay dataclasses; orjson serializes them)."""
     meta = result.metadata
     return {
-        "schemaVersion": SCHEMA_VERSION,
+        "schema_version": SCHEMA_VERSION,
         "tool": {"name": "acr-policy-scanner", "version": meta.tool_version},
         "scan": {
             "now": format_datetime(meta.now),
-            "collectedAt": format_datetime(meta.collected_at),
+            "collected_at": format_datetime(meta.collected_at),
             "source": meta.source,
-            "tenantId": meta.tenant_id,
+            "tenant_id": meta.tenant_id,
             "scope": meta.scope,
-            "policyPackHash": meta.policy_pack_hash,
+            "policy_pack_hash": meta.policy_pack_hash,
             "config": meta.config_source,
         },
         "summary": {
             "total": len(result.findings),
-            "byStatus": status_counts(result.findings),
-            "failingBySeverity": failing_by_severity(result.findings),
+            "by_status": status_counts(result.findings),
+            "failing_by_severity": failing_by_severity(result.findings),
         },
         "rules": [
             {
@@ -75,7 +58,7 @@ def result_to_dict(result: ScanResult) -> dict[str, Any]:
             }
             for r in result.rules
         ],
-        "findings": [finding_to_dict(f) for f in result.findings],
+        "findings": result.findings,
         "coverage": [
             {
                 "source": e.source,
@@ -111,11 +94,45 @@ def result_to_dict(result: ScanResult) -> dict[str, Any]:
     }
 
 
+_OPTIONS = orjson.OPT_SORT_KEYS
+CHUNK = 2000
+
+
+def dumps(document: Any) -> bytes:
+    """Deterministic compact JSON bytes (sorted keys) with a trailing newline."""
+    return orjson.dumps(document, default=_default, option=_OPTIONS) + b"\n"
+
+
+def write_document(document: dict[str, Any], stream: BinaryIO) -> None:
+    """Write ``document`` with sorted keys, streaming its ``findings`` list in chunks.
+
+    The output is byte-identical to ``dumps(document)``; only the peak memory differs.
+    """
+    stream.write(b"{")
+    for i, key in enumerate(sorted(document)):
+        if i:
+            stream.write(b",")
+        stream.write(orjson.dumps(key) + b":")
+        value = document[key]
+        if key == "findings":
+            items = list(value)
+            stream.write(b"[")
+            for start in range(0, len(items), CHUNK):
+                chunk = orjson.dumps(items[start : start + CHUNK], default=_default, option=_OPTIONS)
+                if start:
+                    stream.write(b",")
+                stream.write(chunk[1:-1])
+            stream.write(b"]")
+        else:
+            stream.write(orjson.dumps(value, default=_default, option=_OPTIONS))
+    stream.write(b"}\n")
+
+
 class JsonFormat:
     """``--format json``."""
 
     name = "json"
     extension = ".json"
 
-    def render(self, result: ScanResult) -> bytes:
-        return orjson.dumps(result_to_dict(result), option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+    def write(self, result: ScanResult, stream: BinaryIO) -> None:
+        write_document(result_document(result), stream)

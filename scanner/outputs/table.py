@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import BinaryIO
 
 from scanner.outputs.summary import failing_by_severity, status_counts
 from scanner.results import SEVERITY_RANK, Finding, Status
@@ -38,7 +39,11 @@ class TableFormat:
         label = f"{severity.upper():<8}"
         return f"{_COLORS[severity]}{label}{_RESET}" if self.color else label
 
+    def write(self, result: ScanResult, stream: BinaryIO) -> None:
+        stream.write(self.render(result))
+
     def render(self, result: ScanResult) -> bytes:
+        """The summary as bytes (also used for the short summary after a file report)."""
         meta = result.metadata
         lines = [
             f"acr-policy-scanner {meta.tool_version}: {len(result.rules)} rules over {meta.source}",
