@@ -35,7 +35,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check scanner tests fixtures
+	$(BIN)/ruff check scanner tests fixtures bench
 	$(BIN)/mypy
 
 bench: $(STAMP)
