@@ -22,6 +22,7 @@ import yaml
 
 from scanner.errors import ConfigError
 from scanner.resources import snapshot_schema_path
+from scanner.safeyaml import load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ def _read(path: Path) -> tuple[Any, str]:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     try:
-        return yaml.safe_load(text), text
+        return load_yaml(text), text
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""

@@ -100,7 +100,9 @@ def run_scan(source: Source, rules: Sequence[Rule], pack_hash: str, config: Conf
         return _run_scan(source, rules, pack_hash, config, now)
 
 
-def _run_scan(source: Source, rules: Sequence[Rule], pack_hash: str, config: Config, now: datetime | None) -> ScanResult:
+def _run_scan(
+    source: Source, rules: Sequence[Rule], pack_hash: str, config: Config, now: datetime | None
+) -> ScanResult:
     raw = source.load()
     collected_at = parse_datetime(raw.data["collectedAt"])
     scan_time = now or collected_at

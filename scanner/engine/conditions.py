@@ -39,6 +39,9 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
+_NO_BINDINGS: dict[str, Any] = {}
+
+
 class Context:
     """Per-evaluation state: the scan time, the subject root, evidence and ``as`` bindings."""
 
@@ -48,7 +51,7 @@ class Context:
         self.now = now
         self.root = root
         self.evidence: dict[str, Any] | None = {}
-        self.bindings: dict[str, Any] = {}
+        self.bindings: dict[str, Any] = _NO_BINDINGS  # replaced by a fresh dict on first ``as``
 
 
 Condition = Callable[[Any, Context], Truth]
@@ -251,6 +254,8 @@ class _Compiler:
                 ctx.evidence = saved
             labels = [_label(m) for m in matched]
             if bind:
+                if ctx.bindings is _NO_BINDINGS:
+                    ctx.bindings = {}
                 ctx.bindings[bind] = labels
             if saved is not None:
                 saved[path] = {"total": len(items), "matched": labels}
@@ -310,17 +315,33 @@ class _Compiler:
 
         def leaf(doc: Any, ctx: Context) -> Truth:
             value = get(doc, ctx)
-            if ctx.evidence is not None:
-                ctx.evidence[path] = _evidence_value(value)
-            if isinstance(value, Unknown):
+            evidence = ctx.evidence
+            if type(value) is Unknown:
+                if evidence is not None:
+                    evidence[path] = f"unknown: {value.reason}"
                 return value
+            if evidence is not None:
+                evidence[path] = None if value is MISSING else value
             return test(value, doc, ctx)
 
         return leaf
 
+    def _constant(self, arg: Any) -> tuple[bool, Any]:
+        """(True, value) when ``arg`` is known at compile time (a literal or a parameter)."""
+        if isinstance(arg, Mapping) and set(arg) == {"field"}:
+            return False, None
+        if isinstance(arg, Mapping) and set(arg) == {"param"}:
+            return (True, self.params[arg["param"]]) if arg["param"] in self.params else (False, None)
+        return True, arg
+
     def _operator(
         self, op: str, arg: Any, case_sensitive: bool, pointer: tuple[str | int, ...]
     ) -> Callable[[Any, Any, Context], Truth]:
+        known, const = self._constant(arg)
+        if known and op in ("equals", "not_equals") and not isinstance(const, dict | list):
+            return _constant_equality(const, op == "equals", case_sensitive)
+        if known and op in ("in", "not_in") and isinstance(const, list):
+            return _constant_membership(const, op == "in", case_sensitive)
         if op in COMPARATORS:
             return self._comparator(op, self.value(arg, pointer), case_sensitive)
         if op in ("in", "not_in"):
@@ -451,6 +472,40 @@ class _Compiler:
 
             return duration
         raise CompileError(pointer, f"unknown operator {op!r}")
+
+
+def _constant_equality(const: Any, want_equal: bool, case_sensitive: bool) -> Callable[[Any, Any, Context], Truth]:
+    """``equals``/``not_equals`` against a compile-time constant: the hottest operator."""
+    if type(const) is str and not case_sensitive:
+        folded = const.casefold()
+
+        def equal_text(value: Any, _doc: Any, _ctx: Context) -> Truth:
+            return (type(value) is str and value.casefold() == folded) is want_equal
+
+        return equal_text
+    if const is None:
+        return lambda value, _d, _c: (value is MISSING or value is None) is want_equal
+    if type(const) is bool:
+        return lambda value, _d, _c: (value is const) is want_equal
+
+    def equal(value: Any, _doc: Any, _ctx: Context) -> Truth:
+        return (value is not MISSING and type(value) is not bool and value == const) is want_equal
+
+    return equal
+
+
+def _constant_membership(
+    options: list[Any], want_in: bool, case_sensitive: bool
+) -> Callable[[Any, Any, Context], Truth]:
+    """``in``/``not_in`` against a compile-time list, folded once."""
+    folded = frozenset(_fold(o, case_sensitive) for o in options if not isinstance(o, dict | list))
+
+    def member(value: Any, _doc: Any, _ctx: Context) -> Truth:
+        if value is MISSING or value is None or isinstance(value, dict | list):
+            return not want_in
+        return (_fold(value, case_sensitive) in folded) is want_in
+
+    return member
 
 
 def compile_condition(raw: Any, params: Mapping[str, Any], pointer: tuple[str | int, ...]) -> Condition:

@@ -20,6 +20,7 @@ import yaml
 from scanner.engine.yamlpos import line_of
 from scanner.errors import RuleError
 from scanner.resources import builtin_policies_dir, rule_schema_path
+from scanner.safeyaml import load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ def load_rule_file(path: Path) -> RuleSpec:
     except OSError as exc:
         raise RuleError(f"{path}:1: cannot read rule file: {exc.strerror or exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

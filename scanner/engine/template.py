@@ -24,7 +24,7 @@ MAX_LIST_ITEMS = 10
 def _lookup(
     path: str, parts: tuple[str, ...], doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]
 ) -> Any:
-    if path in bindings:
+    if bindings and path in bindings:
         return bindings[path]
     cur: Any
     if parts[0] == "params":

@@ -1,0 +1,87 @@
+"""Configuration files (YAML and pyproject), overrides, rule selection and suppressions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import DEMO, run_cli, scan_json
+
+
+def _findings(results: dict[str, Any], rule: str) -> list[dict[str, Any]]:
+    return [f for f in results["findings"] if f["rule_id"] == rule]
+
+
+def test_yaml_config_overrides_parameters_and_severity(tmp_path: Path) -> None:
+    config = tmp_path / "acr-scan.yaml"
+    config.write_text(
+        "overrides:\n  ACR-011:\n    parameters: {warn_days: 3650}\n    severity: critical\n"
+        "rules:\n  include: [ACR-011]\n"
+    )
+    _, results = scan_json(DEMO, "--config", str(config), tmp=tmp_path)
+    assert {f["rule_id"] for f in results["findings"]} == {"ACR-011"}
+    failing = [f for f in _findings(results, "ACR-011") if f["status"] == "fail"]
+    assert len(failing) >= 3  # a ten-year window catches every future end date
+    assert {f["severity"] for f in failing} == {"critical"}
+    assert results["rules"][0]["parameters"]["warn_days"] == 3650
+
+
+def test_pyproject_config_is_found_in_the_working_directory(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.acr-scan]\nrules = {exclude = ["ACR-001"]}\nfail_on = "critical"\n')
+    out = tmp_path / "r.json"
+    proc = run_cli("scan", "--snapshot", str(DEMO), "--format", "json", "-o", str(out), "--quiet", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr  # nothing in the demo is critical
+    assert "ACR-001" not in out.read_text()
+
+
+def test_exclude_flag(tmp_path: Path) -> None:
+    _, results = scan_json(DEMO, "--exclude", "ACR-001,ACR-002", tmp=tmp_path)
+    ids = {f["rule_id"] for f in results["findings"]}
+    assert "ACR-001" not in ids and "ACR-003" in ids
+
+
+def test_suppression_applies_until_it_expires(tmp_path: Path) -> None:
+    config = tmp_path / "acr-scan.yaml"
+    config.write_text(
+        "suppressions:\n"
+        "  - rule: ACR-001\n"
+        "    resource: '/subscriptions/*/resourcegroups/rg-dev-sandbox/*'\n"
+        "    justification: Sandbox registry, admin user needed for a legacy demo (SEC-42).\n"
+        "    expires: 2026-12-31\n"
+        "  - rule: ACR-002\n"
+        "    resource: '*contosopublicacr'\n"
+        "    justification: Public docs images, reviewed by security in 2025.\n"
+        "    expires: 2026-01-31\n"
+    )
+    _, results = scan_json(DEMO, "--config", str(config), "--rules", "ACR-001,ACR-002", tmp=tmp_path)
+    sandbox = [f for f in _findings(results, "ACR-001") if f["subject"]["registry_name"] == "devsandboxacr"]
+    assert [f["status"] for f in sandbox] == ["suppressed"]
+    assert "SEC-42" in sandbox[0]["suppression"]["justification"]
+    public = [f for f in _findings(results, "ACR-002") if f["subject"]["registry_name"] == "contosopublicacr"]
+    assert [f["status"] for f in public] == ["fail"]  # expired: no longer applies
+    assert [s["rule"] for s in results["suppressions"]["expired"]] == ["ACR-002"]
+    assert results["suppressions"]["applied"][0]["matched"] == 1
+    # After its expiry date the first one stops applying too.
+    late = ("--rules", "ACR-001", "--now", "2027-02-01T00:00:00Z")
+    _, later = scan_json(DEMO, "--config", str(config), *late, tmp=tmp_path)
+    assert "suppressed" not in {f["status"] for f in _findings(later, "ACR-001")}
+
+
+def test_suppressed_findings_do_not_gate(tmp_path: Path) -> None:
+    config = tmp_path / "acr-scan.yaml"
+    config.write_text(
+        "suppressions:\n  - rule: ACR-001\n    resource: '*'\n"
+        "    justification: Accepted for the whole tenant in this test.\n"
+    )
+    code, _ = scan_json(DEMO, "--config", str(config), "--rules", "ACR-001", tmp=tmp_path)
+    assert code == 0
+    code, _ = scan_json(DEMO, "--rules", "ACR-001", tmp=tmp_path)
+    assert code == 1
+
+
+def test_table_output_groups_failures_by_registry() -> None:
+    proc = run_cli("scan", "--snapshot", str(DEMO), "--rules", "ACR-001,ACR-027", "--no-color")
+    assert proc.returncode == 1
+    assert "== registry devsandboxacr" in proc.stdout
+    assert "az acr update --name devsandboxacr" in proc.stdout
+    assert "Findings:" in proc.stdout and "Failing by severity:" in proc.stdout
