@@ -1,7 +1,9 @@
 """Fill ``{placeholders}`` in messages and ``az`` commands from the subject.
 
-Deliberately not ``str.format`` (which can reach attributes) and not Jinja: a placeholder is
-a dotted path looked up in the ``as`` bindings, ``params.*``, or the subject document.
+A placeholder is a dotted path looked up in the ``as`` bindings, ``params.*``, or the subject
+document; never an expression, and never Jinja. The rule text is not handed to ``str.format``:
+it is compiled into a pattern of positional fields (``{0}``, ``{1}``, literal braces escaped)
+whose arguments are already strings, so no placeholder can reach an attribute.
 """
 
 from __future__ import annotations
@@ -19,24 +21,6 @@ _ABSENT = object()
 
 
 MAX_LIST_ITEMS = 10
-
-
-def _lookup(
-    path: str, parts: tuple[str, ...], doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]
-) -> Any:
-    if bindings and path in bindings:
-        return bindings[path]
-    cur: Any
-    if parts[0] == "params":
-        cur, parts = params, parts[1:]
-    else:
-        cur = doc
-    for part in parts:
-        if isinstance(cur, Mapping) and part in cur:
-            cur = cur[part]
-        else:
-            return _ABSENT
-    return cur
 
 
 def _render(value: Any) -> str:
@@ -58,27 +42,52 @@ def _render(value: Any) -> str:
 Template = Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], str]
 
 
+def _placeholder_getter(name: str) -> Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], str]:
+    parts = tuple(name.split("."))
+    from_params = parts[0] == "params"
+    walk = parts[1:] if from_params else parts
+    missing = f"<{name}>"
+
+    def get(doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        if bindings and name in bindings:
+            return _render(bindings[name])
+        cur: Any = params if from_params else doc
+        for part in walk:
+            if type(cur) is dict or isinstance(cur, Mapping):
+                cur = cur.get(part, _ABSENT)
+                if cur is _ABSENT:
+                    return missing
+            else:
+                return missing
+        return cur if type(cur) is str else _render(cur)
+
+    return get
+
+
 def compile_template(text: str) -> Template:
-    """Pre-split ``text`` so rendering a finding is a join, not a regex scan."""
-    pieces: list[tuple[bool, str, tuple[str, ...]]] = []
+    """Compile ``text`` once into a format string plus one getter per placeholder.
+
+    Rendering a finding's message is then a single ``str.format`` call in C; literal braces
+    (an ``az`` command's JSON argument, say) are escaped so they survive.
+    """
+    getters: list[Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], str]] = []
+    fmt: list[str] = []
     pos = 0
     for match in _PLACEHOLDER.finditer(text):
-        pieces.append((False, text[pos : match.start()], ()))
-        pieces.append((True, match.group(1), tuple(match.group(1).split("."))))
+        fmt.append(text[pos : match.start()].replace("{", "{{").replace("}", "}}"))
+        fmt.append(f"{{{len(getters)}}}")
+        getters.append(_placeholder_getter(match.group(1)))
         pos = match.end()
-    pieces.append((False, text[pos:], ()))
-    if len(pieces) == 1:
+    fmt.append(text[pos:].replace("{", "{{").replace("}", "}}"))
+    if not getters:
         constant = text
         return lambda _d, _p, _b: constant
+    pattern = "".join(fmt)
+    if len(getters) == 1:
+        only = getters[0]
+        return lambda doc, params, bindings: pattern.format(only(doc, params, bindings))
 
     def render(doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        out = []
-        for is_field, piece, parts in pieces:
-            if is_field:
-                value = _lookup(piece, parts, doc, params, bindings)
-                out.append(f"<{piece}>" if value is _ABSENT else _render(value))
-            else:
-                out.append(piece)
-        return "".join(out)
+        return pattern.format(*[get(doc, params, bindings) for get in getters])
 
     return render

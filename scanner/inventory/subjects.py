@@ -372,7 +372,7 @@ def registry_access(inv: Inventory) -> _AccessMap | Unknown:
             continue
         shared = names.get(id(regs))
         if shared is None:
-            shared = names[id(regs)] = [r.name for r in regs]
+            shared = names[id(regs)] = sorted(r.name for r in regs)
         entries.append(_Access(assignment, role, regs, shared))
     entries.sort(key=lambda a: a.assignment.key)
     result = _AccessMap(entries, gaps)
@@ -495,6 +495,13 @@ def _credential_doc(principal: Principal, cred: Credential | None, regs: list[st
     }
 
 
+def _union_sorted(lists: list[list[str]]) -> list[str]:
+    """Sorted union of registry-name lists; a single (already sorted, shared) list is reused."""
+    if len(lists) == 1:
+        return lists[0]
+    return sorted(set().union(*lists))
+
+
 def credentials(inv: Inventory) -> Iterator[Subject]:
     """One subject per password credential of each service principal with registry access."""
     access = registry_access(inv)
@@ -504,12 +511,12 @@ def credentials(inv: Inventory) -> Iterator[Subject]:
         return
     for reg, gap in access.gaps:
         yield Subject("credential", _registry_ref(reg), {}, unknown=gap)
-    regs_by_principal: dict[str, set[str]] = {}
+    lists_by_principal: dict[str, dict[int, list[str]]] = {}
     for entry in access.entries:
         if entry.assignment.principal_type.lower() == "serviceprincipal":
-            regs_by_principal.setdefault(entry.assignment.principal_id, set()).update(entry.names)
-    for pid in sorted(regs_by_principal):
-        regs = sorted(regs_by_principal[pid])
+            lists_by_principal.setdefault(entry.assignment.principal_id, {})[id(entry.names)] = entry.names
+    for pid in sorted(lists_by_principal):
+        regs = _union_sorted(list(lists_by_principal[pid].values()))
         base = SubjectRef(id=pid, name=pid, kind="credential")
         if isinstance(inv.missing_principals, Unknown):
             yield Subject("credential", base, {"registries": regs}, unknown=inv.missing_principals)
