@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import DEMO, run_cli, scan_json
+from tests.conftest import DEMO, ROOT, run_cli, scan_json
 from tests.test_rule_pack import EXPECTED_SEVERITY
 
 # Rules whose RULES.md row names an N/A case that the demo tenant must show.
@@ -109,3 +112,24 @@ def test_now_changes_date_based_verdicts(tmp_path: Path) -> None:
     _, late = scan_json(DEMO, "--now", "2030-01-01T00:00:00Z", "--rules", "ACR-010", tmp=tmp_path)
     fails = lambda r: sum(f["status"] == "fail" for f in r["findings"])  # noqa: E731
     assert fails(late) > fails(early)
+
+
+def test_json_results_match_their_published_schema(demo_results: tuple[int, dict[str, Any]]) -> None:
+    import jsonschema
+
+    from scanner.resources import snapshot_schema_path
+
+    schema = json.loads((snapshot_schema_path().parent / "results.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(demo_results[1])
+
+
+def test_demo_snapshot_is_reproducible_from_its_generator(tmp_path: Path) -> None:
+    out = tmp_path / "demo.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "fixtures" / "make_demo.py"), "-o", str(out)], capture_output=True, text=True
+    )
+    if proc.returncode != 0 and "unrecognized arguments" in proc.stderr:
+        pytest.skip("make_demo.py writes only to its fixed path")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text()) == json.loads(DEMO.read_text())
