@@ -58,10 +58,15 @@ def measure(snapshot: Path, fmt: str) -> tuple[float, float, int]:
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1, 3):
         raise SystemExit(f"scan of {snapshot} failed with exit code {code}")
-    findings = 0
-    if fmt == "json":
-        findings = json.loads(output.read_bytes())["summary"]["total"]
-    return wall, usage.ru_maxrss / 1024, findings
+    return wall, usage.ru_maxrss / 1024, _count_findings(output) if fmt == "json" else 0
+
+
+def _count_findings(output: Path) -> int:
+    """Read the total in a throwaway process: loading a large report here would inflate the
+    peak RSS that the next measured child inherits at fork time."""
+    code = "import json,sys; print(json.load(open(sys.argv[1]))['summary']['total'])"
+    done = subprocess.run([sys.executable, "-c", code, str(output)], capture_output=True, text=True, check=True)
+    return int(done.stdout)
 
 
 def main() -> int:
