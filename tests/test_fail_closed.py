@@ -115,3 +115,25 @@ def test_private_endpoint_outside_scope_is_unknown(
     demo_copy["resourceGraph"]["privateEndpoints"] = []
     _, results = scan_json(write_snapshot(demo_copy), "--rules", "ACR-027,ACR-028", tmp=tmp_path)
     assert _statuses(results, "ACR-027", "ACR-028") == {"unknown"}
+
+
+def test_missing_role_definitions_make_role_rules_unknown(
+    demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
+    del demo_copy["resourceGraph"]["roleDefinitions"]
+    _, results = scan_json(write_snapshot(demo_copy), "--rules", "ACR-013,ACR-015", tmp=tmp_path)
+    statuses = _statuses(results, "ACR-013", "ACR-015")
+    assert "pass" not in statuses and "unknown" in statuses
+
+
+def test_one_unknown_role_definition_is_unknown_only_where_used(
+    demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
+    rows = demo_copy["resourceGraph"]["roleDefinitions"]
+    demo_copy["resourceGraph"]["roleDefinitions"] = [
+        r for r in rows if not r["id"].lower().endswith("8311e382-0749-4cb8-b61a-304f252e45ec")
+    ]
+    _, results = scan_json(write_snapshot(demo_copy), "--rules", "ACR-013", tmp=tmp_path)
+    unknown = [f for f in results["findings"] if f["status"] == "unknown"]
+    assert unknown and all("8311e382" in f["message"] for f in unknown)
+    assert any(f["status"] == "pass" for f in results["findings"])

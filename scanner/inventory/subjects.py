@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from scanner.inventory import azure_facts as facts
@@ -437,8 +438,17 @@ def role_assignments(inv: Inventory) -> Iterator[Subject]:
         return
     for reg, gap in access.gaps:
         yield Subject("role_assignment", _registry_ref(reg), {}, unknown=gap)
+    # Documents are read-only for rules, so one role (or principal) document serves every
+    # assignment that names it.
+    role_docs: dict[str, Any] = {}
+    principal_docs: dict[tuple[str, str], Any] = {}
     for entry in access.entries:
         a = entry.assignment
+        principal_key = (a.principal_id, a.principal_type)
+        if a.role_guid not in role_docs:
+            role_docs[a.role_guid] = _role_doc(entry.role)
+        if principal_key not in principal_docs:
+            principal_docs[principal_key] = _principal_doc(inv, a)
         regs = entry.registries
         first = regs[0]
         doc = {
@@ -449,8 +459,8 @@ def role_assignments(inv: Inventory) -> Iterator[Subject]:
             "principalId": a.principal_id,
             "principalType": a.principal_type,
             "condition": a.condition,
-            "role": _role_doc(entry.role),
-            "principal": _principal_doc(inv, a),
+            "role": role_docs[a.role_guid],
+            "principal": principal_docs[principal_key],
             "registries": entry.names,
             "registryCount": len(regs),
             "registry": {"id": first.id, "name": first.name},
@@ -496,10 +506,14 @@ def _credential_doc(principal: Principal, cred: Credential | None, regs: list[st
 
 
 def _union_sorted(lists: list[list[str]]) -> list[str]:
-    """Sorted union of registry-name lists; a single (already sorted, shared) list is reused."""
+    """Sorted union of sorted registry-name lists; a single (shared) list is reused as is.
+
+    Concatenated sorted runs sort in linear time (Timsort merges runs), and ``dict.fromkeys``
+    drops the duplicates while keeping that order.
+    """
     if len(lists) == 1:
         return lists[0]
-    return sorted(set().union(*lists))
+    return list(dict.fromkeys(sorted(chain.from_iterable(lists))))
 
 
 def credentials(inv: Inventory) -> Iterator[Subject]:
