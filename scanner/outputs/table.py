@@ -12,6 +12,7 @@ from scanner.timeutil import format_datetime
 
 _COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m", "info": "\033[2m"}
 _RESET = "\033[0m"
+_ATTENTION = (Status.FAIL, Status.UNKNOWN, Status.ERROR)
 
 
 def _group(finding: Finding) -> str:
@@ -42,36 +43,45 @@ class TableFormat:
     def write(self, result: ScanResult, stream: BinaryIO) -> None:
         stream.write(self.render(result))
 
+    def summary_lines(self, result: ScanResult) -> list[str]:
+        """Counts by status and by severity of failing findings (cheap: one pass)."""
+        counts = status_counts(result.findings)
+        sev = failing_by_severity(result.findings)
+        return [
+            "Findings: " + ", ".join(f"{n} {s}" for s, n in counts.items()),
+            "Failing by severity: " + ", ".join(f"{n} {s}" for s, n in sev.items()),
+        ]
+
     def render(self, result: ScanResult) -> bytes:
-        """The summary as bytes (also used for the short summary after a file report)."""
+        """The whole terminal report: header, counts, then findings needing attention by group."""
         meta = result.metadata
         lines = [
             f"acr-policy-scanner {meta.tool_version}: {len(result.rules)} rules over {meta.source}",
             f"scan time {format_datetime(meta.now)} (collected {format_datetime(meta.collected_at)})",
             "",
+            *self.summary_lines(result),
         ]
-        counts = status_counts(result.findings)
-        lines.append("Findings: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
-        sev = failing_by_severity(result.findings)
-        lines.append("Failing by severity: " + ", ".join(f"{n} {s}" for s, n in sev.items()))
-        attention = [f for f in result.findings if f.status in (Status.FAIL, Status.UNKNOWN, Status.ERROR)]
         groups: dict[str, list[Finding]] = defaultdict(list)
-        for f in attention:
-            groups[_group(f)].append(f)
+        total = 0
+        for f in result.findings:
+            if f.status in _ATTENTION:
+                groups[_group(f)].append(f)
+                total += 1
         shown = 0
-        for name in sorted(groups):
+        names = sorted(groups)
+        for position, name in enumerate(names):
+            if shown >= self.max_rows:
+                rest = len(names) - position
+                lines += ["", f"... {total - shown} more in {rest} more group(s); use --format json for every finding."]
+                break
             items = sorted(groups[name], key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id, f.subject.id.lower()))
             lines += ["", f"== {name} ({len(items)})"]
-            for f in items:
-                if shown >= self.max_rows:
-                    break
+            for f in items[: self.max_rows - shown]:
                 status = "" if f.status is Status.FAIL else f" [{f.status.value}]"
                 lines.append(f"  {self._sev(f.severity.value)} {f.rule_id}{status}  {f.message}")
                 if f.remediation and f.remediation.command and f.status is Status.FAIL:
                     lines.append(f"           fix: {f.remediation.command}")
-                shown += 1
-        if len(attention) > shown:
-            lines += ["", f"... {len(attention) - shown} more; use --format json for every finding."]
+            shown += min(len(items), self.max_rows - shown)
         for error in result.coverage_errors:
             lines.append(f"coverage gap: {error.describe()}")
         for s in result.suppressions.expired:
