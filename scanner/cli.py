@@ -11,15 +11,14 @@ import argparse
 import gc
 import os
 import sys
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
 
 import orjson
 
 from scanner import __version__
+from scanner.atomic import write_atomic
 from scanner.config import Config, find_config, load_config
 from scanner.engine.examples import run_examples
 from scanner.engine.loader import load_rule_file, load_rules, rule_files, rule_schema
@@ -36,20 +35,6 @@ EPILOG = """exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or in
 3 incomplete data (unknown findings) when --fail-on-unknown (the default), 4 internal error."""
 
 
-def write_atomic(path: Path, writer: Callable[[BinaryIO], None]) -> None:
-    """Write via a temporary file + rename, so readers never see half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            writer(handle)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
@@ -63,6 +48,22 @@ def _parse_now(value: str | None) -> datetime | None:
         raise InputError(f"--now: {value!r} is not an ISO 8601 timestamp (e.g. 2026-11-27T02:00:00Z)") from None
 
 
+def _add_live_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--auth",
+        default="default",
+        choices=["default", "cli", "managed-identity", "environment", "workload-identity"],
+        help="how to authenticate (default: DefaultAzureCredential)",
+    )
+    parser.add_argument(
+        "--cloud",
+        default="AzureCloud",
+        metavar="NAME|FILE",
+        help="AzureCloud, AzureChinaCloud, AzureUSGovernment, or a YAML file of endpoints",
+    )
+    parser.add_argument("--verbose", "-v", action="store_true", help="log every HTTP request (never tokens)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="acr-scan",
@@ -73,7 +74,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     scan = sub.add_parser("scan", help="scan a snapshot and report findings", epilog=EPILOG)
-    scan.add_argument("--snapshot", type=Path, required=True, help="snapshot file (.json or .json.gz)")
+    source = scan.add_mutually_exclusive_group(required=True)
+    source.add_argument("--snapshot", type=Path, help="scan a snapshot file (.json or .json.gz)")
+    source.add_argument(
+        "--subscription",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="collect live from this subscription, then scan (repeatable)",
+    )
+    source.add_argument(
+        "--management-group",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="collect live from this management group, then scan (repeatable)",
+    )
+    source.add_argument("--tenant", action="store_true", help="collect live from every subscription you can read")
+    _add_live_options(scan)
+    scan.add_argument(
+        "--keep-snapshot",
+        type=Path,
+        metavar="FILE",
+        help="where a live scan saves its snapshot (default: beside --output, else ./acr-snapshot.json.gz)",
+    )
     scan.add_argument("--now", help="evaluate as of this time (default: the snapshot's collectedAt)")
     scan.add_argument("--config", type=Path, help="config file (default: ./acr-scan.yaml or [tool.acr-scan])")
     scan.add_argument(
@@ -97,6 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--color", action=argparse.BooleanOptionalAction, default=None, help="colour the table")
     scan.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+
+    collect = sub.add_parser("collect", help="read a live tenant and write a snapshot", epilog=EPILOG)
+    where = collect.add_mutually_exclusive_group(required=True)
+    where.add_argument("--subscription", action="append", default=[], metavar="ID", help="repeatable")
+    where.add_argument("--management-group", action="append", default=[], metavar="ID", help="repeatable")
+    where.add_argument("--tenant", action="store_true", help="every subscription the identity can read")
+    collect.add_argument("--output", "-o", type=Path, required=True, help="snapshot file (.json or .json.gz)")
+    _add_live_options(collect)
+    collect.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
 
     pol = sub.add_parser("policies", help="list, show, validate and test rules")
     pol_sub = pol.add_subparsers(dest="policies_command", required=True)
@@ -126,7 +159,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
     config = _config(args.config)
     now = _parse_now(args.now)
     rules, pack_hash = prepare_rules(config, args.policies, args.rules, args.exclude)
-    result = run_scan(SnapshotFileSource(args.snapshot), rules, pack_hash, config, now)
+    snapshot = args.snapshot
+    if snapshot is None:
+        snapshot = args.keep_snapshot or (
+            args.output.parent / "snapshot.json.gz" if args.output else Path("acr-snapshot.json.gz")
+        )
+        _collect_to(args, snapshot)
+    result = run_scan(SnapshotFileSource(snapshot), rules, pack_hash, config, now)
     fail_on = Severity(args.fail_on or config.fail_on or "low")
     fail_on_unknown = args.fail_on_unknown
     if fail_on_unknown is None:
@@ -145,6 +184,26 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if not args.quiet:
         sys.stderr.write(f"exit code {int(code)} ({code.name.lower()})\n")
     return int(code)
+
+
+def _collect_to(args: argparse.Namespace, path: Path) -> int:
+    """Collect live into ``path``; returns how many parts could not be read."""
+    from scanner.sources.live.cli_support import collect_snapshot
+
+    return collect_snapshot(
+        subscriptions=args.subscription,
+        management_groups=args.management_group,
+        auth=args.auth,
+        cloud_name=args.cloud,
+        output=path,
+        quiet=args.quiet,
+        verbose=args.verbose,
+    )
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    gaps = _collect_to(args, args.output)
+    return int(ExitCode.INCOMPLETE) if gaps else 0
 
 
 def cmd_policies(args: argparse.Namespace) -> int:
@@ -206,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "scan":
             return cmd_scan(args)
+        if args.command == "collect":
+            return cmd_collect(args)
         return cmd_policies(args)
     except ScannerError as exc:
         sys.stderr.write(f"acr-scan: error: {exc.message}\n")

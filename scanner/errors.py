@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     INCOMPLETE = 3
     INTERNAL = 4
+    COLLECTION = 5
 
 
 class ScannerError(Exception):

@@ -67,6 +67,7 @@ def test_wheel_ships_policies_and_reports(tmp_path: Path) -> None:
     assert "scanner/policies/ACR-001.yaml" in names
     assert "scanner/policies/rule.schema.json" in names
     assert "scanner/schemas/snapshot.schema.json" in names
+    assert "scanner/sources/live/queries/registries.kql" in names
     assert any(n.startswith("scanner/reports/") for n in names)
     # Installed elsewhere, the scanner finds its data without the source tree.
     target = tmp_path / "site"

@@ -381,6 +381,17 @@ def registry_access(inv: Inventory) -> _AccessMap | Unknown:
     return result
 
 
+def principals_with_access(inv: Inventory) -> dict[str, str]:
+    """Object id → principalType of every principal holding a role over a registry.
+
+    The live collector asks Microsoft Graph about exactly these.
+    """
+    access = registry_access(inv)
+    if isinstance(access, Unknown):
+        return {}
+    return {e.assignment.principal_id: e.assignment.principal_type for e in access.entries}
+
+
 def _principal_doc(inv: Inventory, assignment: RoleAssignment) -> dict[str, Any]:
     pid = assignment.principal_id
     missing = inv.missing_principals

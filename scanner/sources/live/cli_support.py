@@ -1,0 +1,89 @@
+"""The command-line side of live collection: credential, cloud, progress on stderr, writing.
+
+Kept out of ``scanner.cli`` so that scanning a snapshot never imports the Azure SDKs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from scanner.sources.live.clouds import load_cloud
+from scanner.sources.live.collector import CollectStats, collect
+from scanner.sources.live.credentials import make_credential
+from scanner.sources.live.resource_graph import Scope
+from scanner.sources.snapshot_writer import write_snapshot
+
+
+class _Progress:
+    """One self-overwriting status line on stderr, only on a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._width = 0
+
+    def __call__(self, message: str) -> None:
+        if not self.enabled:
+            return
+        line = f"collecting: {message}"[:120]
+        sys.stderr.write("\r" + line.ljust(self._width))
+        sys.stderr.flush()
+        self._width = len(line)
+
+    def done(self) -> None:
+        if self.enabled and self._width:
+            sys.stderr.write("\r" + " " * self._width + "\r")
+            sys.stderr.flush()
+
+
+def _stderr(message: str) -> None:
+    sys.stderr.write(f"acr-scan: {message}\n")
+
+
+def collect_snapshot(
+    *,
+    subscriptions: Sequence[str],
+    management_groups: Sequence[str],
+    auth: str,
+    cloud_name: str,
+    output: Path,
+    quiet: bool,
+    verbose: bool,
+) -> int:
+    """Collect, write ``output``, report what is missing; return the number of gaps."""
+    cloud = load_cloud(cloud_name)
+    credential = make_credential(auth, cloud)
+    progress = _Progress(enabled=sys.stderr.isatty() and not quiet)
+    stats = CollectStats()
+    try:
+        snapshot = collect(
+            credential,
+            cloud,
+            Scope(tuple(s.lower() for s in subscriptions), tuple(management_groups)),
+            tenant_id=os.environ.get("AZURE_TENANT_ID"),
+            log=None if quiet else _stderr,
+            verbose=_stderr if verbose else None,
+            progress=progress,
+            stats=stats,
+        )
+    finally:
+        progress.done()
+        close = getattr(credential, "close", None)
+        if close is not None:
+            close()
+    write_snapshot(snapshot, output)
+    gaps = snapshot["errors"]
+    if not quiet:
+        registries = len(snapshot["resourceGraph"]["registries"])
+        _stderr(
+            f"wrote {output}: {registries} registries; {stats.resource_graph_requests} Resource Graph, "
+            f"{stats.arm_requests} ARM and {stats.graph_requests} Microsoft Graph requests in {stats.seconds:.1f}s"
+        )
+        for gap in gaps:
+            status = f"HTTP {gap['status']} " if gap.get("status") else ""
+            _stderr(
+                f"not collected ({', '.join(gap.get('affects') or [])}) at {gap.get('scope')}: {status}{gap['message']}"
+            )
+    return len(gaps)

@@ -1,0 +1,101 @@
+"""Azure clouds: where Resource Manager, Microsoft Graph and the login authority live.
+
+``--cloud`` names a built-in cloud or a YAML file with ``resource_manager``,
+``microsoft_graph`` and ``authority_host`` URLs (and optionally ``arm_audience`` /
+``graph_audience``). A file-defined cloud turns instance discovery off, which is what lets the
+same code run against a sovereign cloud's private authority or a local test emulator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import InputError
+from scanner.safeyaml import load_yaml
+
+
+@dataclass(frozen=True, slots=True)
+class Cloud:
+    """Endpoints of one Azure cloud (no trailing slashes)."""
+
+    name: str
+    resource_manager: str
+    microsoft_graph: str
+    authority_host: str
+    arm_audience: str
+    graph_audience: str
+    instance_discovery: bool = True
+
+    @property
+    def arm_scope(self) -> str:
+        """OAuth scope for Resource Manager (and Resource Graph)."""
+        return f"{self.arm_audience}/.default"
+
+    @property
+    def graph_scope(self) -> str:
+        """OAuth scope for Microsoft Graph."""
+        return f"{self.graph_audience}/.default"
+
+
+BUILTIN_CLOUDS: dict[str, Cloud] = {
+    "AzureCloud": Cloud(
+        "AzureCloud",
+        "https://management.azure.com",
+        "https://graph.microsoft.com",
+        "https://login.microsoftonline.com",
+        "https://management.azure.com",
+        "https://graph.microsoft.com",
+    ),
+    "AzureChinaCloud": Cloud(
+        "AzureChinaCloud",
+        "https://management.chinacloudapi.cn",
+        "https://microsoftgraph.chinacloudapi.cn",
+        "https://login.chinacloudapi.cn",
+        "https://management.chinacloudapi.cn",
+        "https://microsoftgraph.chinacloudapi.cn",
+    ),
+    "AzureUSGovernment": Cloud(
+        "AzureUSGovernment",
+        "https://management.usgovcloudapi.net",
+        "https://graph.microsoft.us",
+        "https://login.microsoftonline.us",
+        "https://management.usgovcloudapi.net",
+        "https://graph.microsoft.us",
+    ),
+}
+
+
+def _url(data: dict[str, Any], key: str, path: Path) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.startswith("https://"):
+        raise InputError(f"{path}: {key}: expected an https:// URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def load_cloud(name_or_file: str) -> Cloud:
+    """A built-in cloud by name, or a cloud described by a YAML file."""
+    if name_or_file in BUILTIN_CLOUDS:
+        return BUILTIN_CLOUDS[name_or_file]
+    path = Path(name_or_file)
+    if not path.is_file():
+        known = ", ".join(BUILTIN_CLOUDS)
+        raise InputError(f"--cloud {name_or_file!r}: not a known cloud ({known}) nor a file")
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except Exception as exc:  # yaml errors and decoding errors alike
+        raise InputError(f"{path}: invalid cloud file: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: a cloud file must be a YAML mapping")
+    arm = _url(data, "resource_manager", path)
+    graph = _url(data, "microsoft_graph", path)
+    return Cloud(
+        name=str(data.get("name") or path.stem),
+        resource_manager=arm,
+        microsoft_graph=graph,
+        authority_host=_url(data, "authority_host", path),
+        arm_audience=str(data.get("arm_audience") or arm).rstrip("/"),
+        graph_audience=str(data.get("graph_audience") or graph).rstrip("/"),
+        instance_discovery=False,
+    )

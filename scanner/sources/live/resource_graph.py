@@ -1,0 +1,298 @@
+"""Resource Graph: one query per snapshot list, paged, chunked and quota-aware.
+
+* ``azure-mgmt-resourcegraph`` 8.0.1 is pinned to api-version 2021-03-01 and its model lacks
+  ``authorizationScopeFilter``; the operation accepts a raw JSON body, so requests are sent as
+  bytes with api-version 2024-04-01 (AZURE-API.md §0).
+* Pages: ``$top`` 1000 and ``$skipToken`` (the queries keep ``id``, which paging requires).
+* Subscriptions go in chunks of at most 1,000 per request.
+* Quota: every response carries ``x-ms-user-quota-remaining`` and
+  ``x-ms-user-quota-resets-after``; when the remaining count reaches zero the reader waits for
+  the window to reset *before* sending, so a well-behaved scan never sees a 429. A 429 or 5xx
+  that happens anyway is retried with bounded backoff (the SDK's own retry is off so the two
+  do not stack).
+* ``ResponsePayloadTooLarge`` splits the subscription chunk (or halves ``$top`` for a single
+  subscription); a 403 on a chunk is narrowed down to the subscriptions that refuse, which
+  become ``errors`` entries while the rest of the scan goes on.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from scanner.sources.live.clouds import Cloud
+from scanner.sources.live.diagnostics import error_code, forbidden_hint, short_message
+
+API_VERSION = "2024-04-01"
+PAGE_SIZE = 1000
+MAX_SUBSCRIPTIONS = 1000
+MAX_RETRIES = 6
+
+TABLE_OF_LIST = {
+    "registries": "resources",
+    "replications": "resources",
+    "webhooks": "resources",
+    "privateEndpoints": "resources",
+    "networkInterfaces": "resources",
+    "privateDnsZones": "resources",
+    "virtualNetworkLinks": "resources",
+    "privateDnsRecordSets": "dnsresources",
+    "roleAssignments": "authorizationresources",
+    "roleDefinitions": "authorizationresources",
+}
+
+
+def query_text(name: str) -> str:
+    """The KQL of one snapshot list (kept in ``queries/<name>.kql``)."""
+    return resources.files("scanner.sources.live").joinpath("queries", f"{name}.kql").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What to query: subscriptions, management groups, or (both empty) the whole tenant."""
+
+    subscriptions: tuple[str, ...] = ()
+    management_groups: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class QueryFailure:
+    """A part of a query that could not be answered (becomes a snapshot ``errors`` entry)."""
+
+    scope: str | None
+    status: int | None
+    code: str | None
+    message: str
+
+
+@dataclass(slots=True)
+class QueryResult:
+    """Rows of one list plus the scopes that failed."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[QueryFailure] = field(default_factory=list)
+
+
+class _PayloadTooLarge(Exception):
+    pass
+
+
+class _Forbidden(Exception):
+    def __init__(self, status: int, code: str | None, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class _GiveUp(Exception):
+    def __init__(self, status: int | None, code: str | None, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _parse_resets_after(value: str | None) -> float | None:
+    """``hh:mm:ss`` (possibly with fractions) → seconds."""
+    if not value:
+        return None
+    try:
+        hours, minutes, seconds = value.split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return None
+
+
+class ResourceGraphReader:
+    """Runs the snapshot's Resource Graph queries through ``azure-mgmt-resourcegraph``."""
+
+    def __init__(
+        self,
+        credential: Any,
+        cloud: Cloud,
+        *,
+        page_size: int = PAGE_SIZE,
+        max_subscriptions: int = MAX_SUBSCRIPTIONS,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        log: Callable[[str], None] | None = None,
+        **client_kwargs: Any,
+    ) -> None:
+        from azure.mgmt.resourcegraph import ResourceGraphClient
+
+        self._client = ResourceGraphClient(
+            credential,
+            base_url=cloud.resource_manager,
+            credential_scopes=[cloud.arm_scope],
+            retry_total=0,
+            **client_kwargs,
+        )
+        self.page_size = page_size
+        self.max_subscriptions = max_subscriptions
+        self._sleep = sleep
+        self._clock = clock
+        self._log = log or (lambda _m: None)
+        self.requests = 0
+        self.throttled = 0
+        self.waited = 0.0
+        self._remaining: int | None = None
+        self._reset_at: float | None = None
+
+    def close(self) -> None:
+        """Release the HTTP session."""
+        self._client.close()
+
+    # -- pacing ---------------------------------------------------------------------------
+    def _pace(self) -> None:
+        """Wait for the quota window to reset when the last response said none is left."""
+        if self._remaining is not None and self._remaining <= 0 and self._reset_at is not None:
+            delay = self._reset_at - self._clock()
+            if delay > 0:
+                self._log(f"resource graph quota used up; waiting {delay:.1f}s for the window to reset")
+                self._wait(delay + 0.05)
+            self._remaining = None
+
+    def _wait(self, seconds: float) -> None:
+        self.waited += seconds
+        self._sleep(seconds)
+
+    def _note_quota(self, headers: Any) -> None:
+        remaining = headers.get("x-ms-user-quota-remaining")
+        resets = _parse_resets_after(headers.get("x-ms-user-quota-resets-after"))
+        if remaining is not None and str(remaining).lstrip("-").isdigit():
+            self._remaining = int(remaining)
+            self._reset_at = self._clock() + (resets if resets is not None else 5.0)
+
+    # -- one request ----------------------------------------------------------------------
+    def _send(self, body: dict[str, Any]) -> dict[str, Any]:
+        from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+
+        attempt = 0
+        while True:
+            self._pace()
+            self.requests += 1
+            try:
+                data, headers = self._query(body)
+            except ClientAuthenticationError:
+                raise  # the credential or token is bad: nothing else will work either
+            except HttpResponseError as exc:
+                status = exc.status_code
+                code = error_code(exc)
+                response: Any = exc.response
+                headers = response.headers if response is not None else {}
+                self._note_quota(headers)
+                if code == "ResponsePayloadTooLarge" or (status == 400 and "ResponsePayloadTooLarge" in str(exc)):
+                    raise _PayloadTooLarge() from None
+                if status == 403:
+                    raise _Forbidden(status, code, short_message(exc)) from None
+                retryable = status == 429 or (status is not None and status >= 500)
+                if not retryable or attempt >= MAX_RETRIES:
+                    raise _GiveUp(status, code, short_message(exc)) from None
+                attempt += 1
+                if status == 429:
+                    self.throttled += 1
+                    delay = self._retry_delay(headers, attempt)
+                else:
+                    delay = min(30.0, 0.5 * 2 ** (attempt - 1))
+                self._log(f"resource graph HTTP {status}; retry {attempt} in {delay:.1f}s")
+                self._wait(delay)
+                continue
+            self._note_quota(headers)
+            return data
+
+    def _query(self, body: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+        """One POST of a raw JSON body; returns the raw response JSON and its headers."""
+        raw: Any = self._client.resources(
+            io.BytesIO(json.dumps(body).encode()),
+            api_version=API_VERSION,
+            content_type="application/json",
+            cls=lambda pipeline_response, _d, _h: (
+                pipeline_response.http_response.json(),
+                pipeline_response.http_response.headers,
+            ),
+        )
+        data, headers = raw
+        return data, headers
+
+    def _retry_delay(self, headers: Any, attempt: int) -> float:
+        retry_after = headers.get("Retry-After")
+        if retry_after and str(retry_after).replace(".", "", 1).isdigit():
+            return float(str(retry_after))
+        resets = _parse_resets_after(headers.get("x-ms-user-quota-resets-after"))
+        if resets is not None:
+            return resets + random.uniform(0.05, 0.25)
+        return float(min(30.0, 2.0 ** (attempt - 1)))
+
+    # -- paging, chunking, splitting ------------------------------------------------------
+    def _pages(self, name: str, subscriptions: Sequence[str], scope: Scope, top: int) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"query": query_text(name)}
+        if subscriptions:
+            body["subscriptions"] = list(subscriptions)
+        elif scope.management_groups:
+            body["managementGroups"] = list(scope.management_groups)
+        options: dict[str, Any] = {"$top": top, "resultFormat": "objectArray"}
+        if TABLE_OF_LIST[name] == "authorizationresources":
+            options["authorizationScopeFilter"] = "AtScopeAboveAndBelow"
+        rows: list[dict[str, Any]] = []
+        while True:
+            body["options"] = options
+            page = self._send(body)
+            rows.extend(page.get("data") or [])
+            token = page.get("$skipToken")
+            if not token:
+                return rows
+            options = {**options, "$skipToken": token}
+
+    def _chunk(self, name: str, subscriptions: Sequence[str], scope: Scope, result: QueryResult) -> None:
+        top = self.page_size
+        while True:
+            try:
+                result.rows.extend(self._pages(name, subscriptions, scope, top))
+                return
+            except _PayloadTooLarge:
+                if len(subscriptions) > 1:
+                    half = len(subscriptions) // 2
+                    self._log(f"{name}: response too large; splitting {len(subscriptions)} subscriptions")
+                    self._chunk(name, subscriptions[:half], scope, result)
+                    self._chunk(name, subscriptions[half:], scope, result)
+                    return
+                if top <= 1:
+                    raise _GiveUp(400, "ResponsePayloadTooLarge", "a single row exceeds the response limit") from None
+                top = max(1, top // 2)
+                self._log(f"{name}: response too large; retrying with $top {top}")
+            except _Forbidden as denied:
+                if len(subscriptions) > 1:
+                    half = len(subscriptions) // 2
+                    self._chunk(name, subscriptions[:half], scope, result)
+                    self._chunk(name, subscriptions[half:], scope, result)
+                    return
+                where = f"/subscriptions/{subscriptions[0]}" if subscriptions else "tenant"
+                hint = forbidden_hint(where, "Microsoft.ResourceGraph/resources/read")
+                result.failures.append(
+                    QueryFailure(
+                        subscriptions[0] if subscriptions else None,
+                        denied.status,
+                        denied.code,
+                        f"{denied.message} ({hint})",
+                    )
+                )
+                return
+            except _GiveUp as failed:
+                scope_label = subscriptions[0] if len(subscriptions) == 1 else None
+                result.failures.append(QueryFailure(scope_label, failed.status, failed.code, failed.message))
+                return
+
+    def query(self, name: str, scope: Scope) -> QueryResult:
+        """All rows of list ``name`` in ``scope`` (rows sorted by lower-cased id)."""
+        result = QueryResult()
+        subs = list(scope.subscriptions)
+        if subs:
+            for start in range(0, len(subs), self.max_subscriptions):
+                self._chunk(name, subs[start : start + self.max_subscriptions], scope, result)
+        else:
+            self._chunk(name, [], scope, result)
+        result.rows.sort(key=lambda row: str(row.get("id", "")).lower())
+        return result
