@@ -32,7 +32,8 @@ from scanner.sources.snapshot import SnapshotFileSource
 from scanner.timeutil import parse_datetime
 
 EPILOG = """exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,
-3 incomplete data (unknown findings) when --fail-on-unknown (the default), 4 internal error."""
+3 incomplete data (unknown findings; for collect: parts not readable), 4 internal error,
+5 live collection could not run (authentication, network, TLS)."""
 
 
 def _csv(value: str) -> list[str]:
