@@ -49,6 +49,8 @@ def short_message(exc: BaseException, limit: int = 300) -> str:
 def explain_authentication(exc: BaseException, authority: str) -> CollectionError:
     """401 / AADSTS: say which credential failed and what to do about it."""
     text = str(exc)
+    if "certificate" in text.lower() or "ssl" in text.lower():
+        return explain_unreachable(exc, authority)
     found = _AADSTS.search(text)
     detail = f"{found.group(1)}: {found.group(2).strip()}" if found else short_message(exc)
     hint = "run 'az login' again, or check the client id and secret (an expired secret gives AADSTS7000222)"

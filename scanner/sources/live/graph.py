@@ -26,7 +26,10 @@ SECRET_FIELDS = ("hint", "secretText", "key")
 
 
 def scrub_credentials(obj: dict[str, Any]) -> dict[str, Any]:
-    """Drop secret material from a Graph object's credential lists (never stored)."""
+    """Drop secret material from a Graph object's credential lists (never stored), and the
+    ``@odata.*`` annotations, which describe the response rather than the object."""
+    for key in [k for k in obj if k.startswith("@odata.")]:
+        del obj[key]
     for list_name in ("passwordCredentials", "keyCredentials"):
         creds = obj.get(list_name)
         if isinstance(creds, list):
@@ -101,7 +104,9 @@ class GraphReader:
                 chunk = keys[start : start + BATCH_SIZE]
                 body = {"requests": [{"id": k, "method": "GET", "url": pending[k]} for k in chunk]}
                 self.requests += 1
-                response = self._client.send_request(HttpRequest("POST", "/v1.0/$batch", json=body))
+                response = self._client.send_request(
+                    HttpRequest("POST", self._client.format_url("/v1.0/$batch"), json=body)
+                )
                 if response.status_code >= 400:
                     raise HttpResponseError(response=response)
                 for item in response.json().get("responses") or []:

@@ -294,5 +294,8 @@ class ResourceGraphReader:
                 self._chunk(name, subs[start : start + self.max_subscriptions], scope, result)
         else:
             self._chunk(name, [], scope, result)
-        result.rows.sort(key=lambda row: str(row.get("id", "")).lower())
+        # Tenant-level rows (root and management-group assignments, built-in roles) come back
+        # with every subscription chunk: keep one of each.
+        unique = {str(row.get("id", "")).lower(): row for row in result.rows}
+        result.rows = [unique[key] for key in sorted(unique)]
         return result

@@ -1,0 +1,219 @@
+"""Live collection end to end against the local HTTPS Azure emulator (tests/emulator).
+
+The real azure-identity credential and the real SDK clients talk TLS to 127.0.0.1; nothing
+in the SDKs is mocked. The CLI runs as a subprocess, as a pipeline would run it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import DEMO, ROOT
+from tests.emulator import AzureEmulator, EmulatorConfig
+
+NOW = "2026-11-27T02:00:00Z"
+
+
+def _cloud_file(tmp: Path, emu: AzureEmulator) -> Path:
+    path = tmp / "emulator-cloud.yaml"
+    path.write_text(
+        f"name: emulator\nresource_manager: {emu.base_url}\nmicrosoft_graph: {emu.base_url}\n"
+        f"authority_host: {emu.base_url}\n"
+    )
+    return path
+
+
+def _env(emu: AzureEmulator, trust: bool = True) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "REQUESTS_CA", "SSL_CERT"))}
+    env.update(AZURE_TENANT_ID=emu.tenant_id, AZURE_CLIENT_ID=emu.client_id, AZURE_CLIENT_SECRET=emu.client_secret)
+    if trust:
+        env["REQUESTS_CA_BUNDLE"] = emu.ca_path
+    return env
+
+
+def run_live(emu: AzureEmulator, tmp: Path, *args: str, trust: bool = True) -> subprocess.CompletedProcess[str]:
+    """``acr-scan <args> --auth environment --cloud <emulator>`` in a subprocess."""
+    cloud = _cloud_file(tmp, emu)
+    command = [sys.executable, "-m", "scanner", *args, "--auth", "environment", "--cloud", str(cloud)]
+    return subprocess.run(command, capture_output=True, text=True, env=_env(emu, trust), cwd=ROOT, timeout=180)
+
+
+def _subscriptions(snapshot: dict[str, Any]) -> list[str]:
+    return sorted({r["subscriptionId"] for r in snapshot["resourceGraph"]["registries"]})
+
+
+def _load(path: Path) -> dict[str, Any]:
+    raw = path.read_bytes()
+    return json.loads(gzip.decompress(raw) if path.name.endswith(".gz") else raw)
+
+
+def _findings(snapshot: Path, tmp: Path) -> list[dict[str, Any]]:
+    out = tmp / f"{snapshot.stem}-results.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scanner",
+            "scan",
+            "--snapshot",
+            str(snapshot),
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--output",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode in (0, 1, 3), proc.stderr
+    return json.loads(out.read_text())["findings"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict[str, Any]:
+    return json.loads(DEMO.read_text())
+
+
+@pytest.fixture
+def emulator(demo: dict[str, Any], request: pytest.FixtureRequest) -> Iterator[AzureEmulator]:
+    config = getattr(request, "param", None) or EmulatorConfig()
+    with AzureEmulator(demo, config) as emu:
+        yield emu
+
+
+def test_collect_demo_tenant_gives_the_same_findings(
+    emulator: AzureEmulator, demo: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "collected.json.gz"
+    subs = _subscriptions(demo)
+    proc = run_live(emulator, tmp_path, "collect", *[a for s in subs for a in ("--subscription", s)], "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    collected = _load(out)
+    assert collected["errors"] == []
+    assert collected["resourceGraph"] == demo["resourceGraph"]
+    assert collected["arm"] == demo["arm"]
+    assert sorted(collected["graph"]["missingPrincipals"]) == sorted(demo["graph"]["missingPrincipals"])
+    assert _findings(out, tmp_path) == _findings(DEMO, tmp_path)
+    # Exactly one Resource Graph request per list: every list fits in one 1,000-row page.
+    assert emulator.count("arg") == 10
+
+
+def test_quota_headers_are_honoured_before_any_429(demo: dict[str, Any], tmp_path: Path) -> None:
+    config = EmulatorConfig(arg_quota=(4, 1.0))
+    with AzureEmulator(demo, config) as emu:
+        out = tmp_path / "s.json"
+        proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
+        assert proc.returncode == 0, proc.stderr
+        statuses = [r.status for r in emu.requests if r.endpoint_kind == "arg"]
+    assert len(statuses) == 10 and 429 not in statuses
+
+
+def test_429_without_warning_headers_is_recovered(demo: dict[str, Any], tmp_path: Path) -> None:
+    config = EmulatorConfig(arg_quota=(4, 1.0), arg_quota_headers=False, arg_429_retry_after=True)
+    with AzureEmulator(demo, config) as emu:
+        out = tmp_path / "s.json"
+        proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
+        assert proc.returncode == 0, proc.stderr
+        statuses = [r.status for r in emu.requests if r.endpoint_kind == "arg"]
+    assert 429 in statuses
+    assert _load(out)["resourceGraph"] == demo["resourceGraph"]
+
+
+def test_forbidden_subscription_gives_a_partial_snapshot(demo: dict[str, Any], tmp_path: Path) -> None:
+    subs = _subscriptions(demo)
+    denied = subs[1]
+    with AzureEmulator(demo, EmulatorConfig(forbidden_subscriptions=frozenset({denied}))) as emu:
+        out = tmp_path / "partial.json"
+        proc = run_live(emu, tmp_path, "collect", *[a for s in subs for a in ("--subscription", s)], "-o", str(out))
+    assert proc.returncode == 3, proc.stderr
+    assert "403" in proc.stderr and denied in proc.stderr
+    snapshot = _load(out)
+    assert {e["scope"] for e in snapshot["errors"] if e["source"] == "resourceGraph"} == {denied}
+    findings = _findings(out, tmp_path)
+    unknown = [f for f in findings if f["status"] == "unknown"]
+    assert unknown, "rules over the denied subscription must be unknown, not pass"
+    readable = [f for f in findings if f["subject"]["subscription_id"] == subs[0]]
+    assert any(f["status"] == "pass" for f in readable)
+
+
+def test_wrong_secret_is_one_clear_line(demo: dict[str, Any], tmp_path: Path) -> None:
+    with AzureEmulator(demo, EmulatorConfig(reject_client_secret=True)) as emu:
+        proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(tmp_path / "s.json"))
+    assert proc.returncode == 5
+    assert "Traceback" not in proc.stderr
+    line = proc.stderr.strip().splitlines()[-1]
+    assert "authentication" in line and "AADSTS7000215" in line and "az login" in line
+    assert not (tmp_path / "s.json").exists()
+
+
+def test_untrusted_tls_is_one_clear_line(emulator: AzureEmulator, tmp_path: Path) -> None:
+    proc = run_live(emulator, tmp_path, "collect", "--tenant", "-o", str(tmp_path / "s.json"), trust=False)
+    assert proc.returncode == 5, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "REQUESTS_CA_BUNDLE" in proc.stderr.strip().splitlines()[-1]
+
+
+def test_payload_too_large_is_split(demo: dict[str, Any], tmp_path: Path) -> None:
+    biggest = max(len(v) for v in demo["resourceGraph"].values())
+    config = EmulatorConfig(arg_max_rows_per_response=max(1, biggest // 2))
+    subs = _subscriptions(demo)
+    with AzureEmulator(demo, config) as emu:
+        out = tmp_path / "s.json"
+        proc = run_live(emu, tmp_path, "collect", *[a for s in subs for a in ("--subscription", s)], "-o", str(out))
+        assert proc.returncode == 0, proc.stderr
+        assert any(r.status == 400 for r in emu.requests if r.endpoint_kind == "arg")
+    assert _load(out)["resourceGraph"] == demo["resourceGraph"]
+
+
+def test_dns_table_fallback_reads_records_through_arm(demo: dict[str, Any], tmp_path: Path) -> None:
+    with AzureEmulator(demo, EmulatorConfig(dns_table_available=False)) as emu:
+        out = tmp_path / "s.json"
+        proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
+        assert proc.returncode == 0, proc.stderr
+    records = _load(out)["resourceGraph"]["privateDnsRecordSets"]
+    assert {r["id"].lower() for r in records} == {
+        r["id"].lower() for r in demo["resourceGraph"]["privateDnsRecordSets"]
+    }
+    rules = {"ACR-027", "ACR-028"}
+    assert [f for f in _findings(out, tmp_path) if f["rule_id"] in rules] == [
+        f for f in _findings(DEMO, tmp_path) if f["rule_id"] in rules
+    ]
+
+
+def test_graph_throttling_is_retried(demo: dict[str, Any], tmp_path: Path) -> None:
+    with AzureEmulator(demo, EmulatorConfig(graph_throttle_first=3)) as emu:
+        out = tmp_path / "s.json"
+        proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
+        assert proc.returncode == 0, proc.stderr
+    assert sorted(_load(out)["graph"]["missingPrincipals"]) == sorted(demo["graph"]["missingPrincipals"])
+
+
+def test_paging_uses_the_minimum_number_of_requests(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "fixtures"))
+    import make_synthetic  # type: ignore[import-not-found]
+
+    snapshot = make_synthetic.SyntheticTenant(400, 7).build()  # about 1,200 role assignments
+    with AzureEmulator(snapshot, EmulatorConfig()) as emu:
+        out = tmp_path / "s.json.gz"
+        proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
+        assert proc.returncode == 0, proc.stderr
+        sent = emu.count("arg")
+    expected = sum(max(1, math.ceil(len(rows) / 1000)) for rows in snapshot["resourceGraph"].values())
+    assert sent == expected
+    assert any(len(rows) > 1000 for rows in snapshot["resourceGraph"].values())
+    assert _load(out)["resourceGraph"] == snapshot["resourceGraph"]
