@@ -217,3 +217,31 @@ def test_paging_uses_the_minimum_number_of_requests(tmp_path: Path) -> None:
     assert sent == expected
     assert any(len(rows) > 1000 for rows in snapshot["resourceGraph"].values())
     assert _load(out)["resourceGraph"] == snapshot["resourceGraph"]
+
+
+def test_scan_collects_then_scans_and_keeps_the_snapshot(
+    emulator: AzureEmulator, demo: dict[str, Any], tmp_path: Path
+) -> None:
+    results = tmp_path / "reports" / "results.json"
+    subs = _subscriptions(demo)
+    proc = run_live(
+        emulator,
+        tmp_path,
+        "scan",
+        *[a for s in subs for a in ("--subscription", s)],
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--output",
+        str(results),
+        "--quiet",
+        "--verbose",
+    )
+    assert proc.returncode == 1, proc.stderr  # the demo tenant has failing findings
+    kept = results.parent / "snapshot.json.gz"
+    assert kept.exists()
+    assert json.loads(results.read_text())["findings"] == _findings(DEMO, tmp_path)
+    # --verbose logs each request without ever printing a token or the secret.
+    assert "POST https://127.0.0.1" in proc.stderr and "/providers/Microsoft.ResourceGraph/resources" in proc.stderr
+    assert emulator.client_secret not in proc.stderr and "Bearer" not in proc.stderr
