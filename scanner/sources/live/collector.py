@@ -40,6 +40,7 @@ class CollectStats:
     resource_graph_waited: float = 0.0
     arm_requests: int = 0
     graph_requests: int = 0
+    resource_graph_seconds: float = 0.0
     seconds: float = 0.0
     per_list: dict[str, int] = field(default_factory=dict)
 
@@ -101,6 +102,7 @@ def collect(
             resource_graph[name] = result.rows
             stats.per_list[name] = len(result.rows)
             errors.extend(_rg_error(name, f) for f in result.failures)
+        stats.resource_graph_seconds = time.monotonic() - started
         registries = [row["id"] for row in resource_graph["registries"]]
         step(f"arm: {len(registries)} registries")
         arm_section, arm_errors = arm.collect(
