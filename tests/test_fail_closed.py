@@ -137,3 +137,30 @@ def test_one_unknown_role_definition_is_unknown_only_where_used(
     unknown = [f for f in results["findings"] if f["status"] == "unknown"]
     assert unknown and all("8311e382" in f["message"] for f in unknown)
     assert any(f["status"] == "pass" for f in results["findings"])
+
+
+def test_failed_graph_lookup_of_a_user_is_unknown_not_pass(
+    demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
+    rows = demo_copy["resourceGraph"]["roleAssignments"]
+    user = next(
+        r
+        for r in rows
+        if r["properties"]["principalType"] == "User"
+        and r["properties"]["principalId"].lower() not in {p.lower() for p in demo_copy["graph"]["missingPrincipals"]}
+        and "/resourcegroups/" in r["properties"]["scope"].lower()
+    )
+    pid = user["properties"]["principalId"]
+    demo_copy["errors"] = [
+        {
+            "source": "graph",
+            "scope": pid,
+            "status": 503,
+            "code": "ServiceUnavailable",
+            "message": "try later",
+            "affects": ["principal"],
+        }
+    ]
+    _, results = scan_json(write_snapshot(demo_copy), "--rules", "ACR-014", tmp=tmp_path)
+    mine = [f for f in results["findings"] if f["subject"]["id"].lower() == user["id"].lower()]
+    assert [f["status"] for f in mine] == ["unknown"]

@@ -100,6 +100,14 @@ class Coverage:
                 return Unknown(error.describe())
         return None
 
+    def principal_error(self, principal_id: str) -> Unknown | None:
+        """An :class:`Unknown` if Microsoft Graph failed (other than 404) for this principal."""
+        key = principal_id.lower()
+        for error in self.errors:
+            if error.source == "graph" and (error.scope or "").lower() == key:
+                return Unknown(error.describe())
+        return None
+
     def scope_errors(self, name: str) -> list[CollectionError]:
         """Errors that removed whole scopes of list ``name`` (e.g. a 403 on a subscription)."""
         return list(self._errors_by_input.get(name, ()))

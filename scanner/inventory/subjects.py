@@ -398,8 +398,11 @@ def _principal_doc(inv: Inventory, assignment: RoleAssignment) -> dict[str, Any]
     principals = inv.principals
     deleted: bool | Unknown
     found: bool | Unknown
+    lookup_failed = inv.coverage.principal_error(pid)
     if isinstance(missing, Unknown):
         deleted = missing
+    elif lookup_failed is not None and pid not in missing:
+        deleted = lookup_failed  # Graph could not say whether it exists: not a pass
     else:
         deleted = pid in missing
     doc: dict[str, Any] = {"id": pid, "type": assignment.principal_type}
