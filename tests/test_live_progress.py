@@ -1,0 +1,36 @@
+"""The collection progress line: on a terminal only, overwritten in place, cleared at the end."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from scanner.sources.live import cli_support
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_overwrites_one_line_and_clears_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    screen = _Terminal()
+    monkeypatch.setattr(cli_support.sys, "stderr", screen)
+    progress = cli_support._Progress(enabled=True)
+    progress("resource graph: registries")
+    progress("arm: 3/12 registries")
+    progress.done()
+    text = screen.getvalue()
+    assert "\n" not in text
+    assert text.count("\r") == 4 and "arm: 3/12 registries" in text
+    assert text.endswith("\r")
+
+
+def test_progress_is_silent_when_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    screen = _Terminal()
+    monkeypatch.setattr(cli_support.sys, "stderr", screen)
+    progress = cli_support._Progress(enabled=False)
+    progress("anything")
+    progress.done()
+    assert screen.getvalue() == ""
