@@ -36,8 +36,6 @@ SKU_LIMITS: dict[str, dict[str, int]] = {
 
 REGISTRY_WRITE = "microsoft.containerregistry/registries/write"
 LIST_CREDENTIALS = "microsoft.containerregistry/registries/listcredentials/action"
-ACR_ACTION_PROBE = "microsoft.containerregistry/registries/read"
-ACR_DATA_PROBE = "microsoft.containerregistry/registries/repositories/content/read"
 
 
 def action_matches(pattern: str, action: str) -> bool:

@@ -43,23 +43,6 @@ def parent_vnet(subnet_id: str) -> str | None:
     return key[:marker] if marker > 0 else None
 
 
-def ancestor_scopes(resource_id: str) -> list[str]:
-    """Normalized scopes that contain ``resource_id``: itself, its RG, its subscription.
-
-    Management-group and root (``/``) scopes are resolved by the inventory, which knows the
-    subscription → management group chain when the snapshot carries it.
-    """
-    key = norm(resource_id)
-    scopes = [key]
-    sub = subscription_of(key)
-    rg = resource_group_of(key)
-    if sub and rg:
-        scopes.append(f"/subscriptions/{sub}/resourcegroups/{rg.lower()}")
-    if sub:
-        scopes.append(f"/subscriptions/{sub}")
-    return scopes
-
-
 def scope_level(scope: str) -> str:
     """Classify a role-assignment scope: root, managementGroup, subscription, resourceGroup, resource."""
     key = norm(scope)

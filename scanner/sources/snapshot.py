@@ -76,9 +76,6 @@ def _parse(path: Path, raw: bytes) -> Any:
         raise InputError(f"{path}:{line}:{col}: invalid JSON: {reason}") from None
 
 
-_SECRET_FIELDS = ("secretText", "hint", "value", "key")
-
-
 def describe_error(error: Any) -> str:
     """A schema error in words that never echo a payload (it may hold secret material)."""
     kind = type(error.kind).__name__

@@ -21,7 +21,6 @@ from scanner.sources.live.diagnostics import error_code, forbidden_hint, short_m
 ACR_API_VERSION = "2025-11-01"  # azure-mgmt-containerregistry 15 default
 DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"
 PRIVATE_DNS_API = "2024-06-01"
-ARM_LISTS = ("tokens", "scopeMaps", "usages", "diagnosticSettings")
 
 
 class ArmReader:

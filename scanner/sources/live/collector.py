@@ -22,7 +22,7 @@ from scanner.inventory.coverage import RESOURCE_GRAPH_LISTS
 from scanner.inventory.subjects import principals_with_access
 from scanner.sources.live.arm import ArmReader
 from scanner.sources.live.clouds import Cloud
-from scanner.sources.live.diagnostics import CollectionError, explain_authentication, explain_unreachable
+from scanner.sources.live.diagnostics import CollectionFailed, explain_authentication, explain_unreachable
 from scanner.sources.live.graph import GraphReader
 from scanner.sources.live.logging_policy import RequestLogPolicy
 from scanner.sources.live.resource_graph import ResourceGraphReader, Scope
@@ -162,4 +162,4 @@ def collect(
     return snapshot
 
 
-__all__ = ["CollectStats", "CollectionError", "Scope", "collect"]
+__all__ = ["CollectStats", "CollectionFailed", "Scope", "collect"]

@@ -12,7 +12,7 @@ from typing import Any
 from scanner.errors import ExitCode, ScannerError
 
 
-class CollectionError(ScannerError):
+class CollectionFailed(ScannerError):
     """Collection could not start or continue at all (authentication, network, TLS)."""
 
     exit_code = ExitCode.COLLECTION
@@ -46,7 +46,7 @@ def short_message(exc: BaseException, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
-def explain_authentication(exc: BaseException, authority: str) -> CollectionError:
+def explain_authentication(exc: BaseException, authority: str) -> CollectionFailed:
     """401 / AADSTS: say which credential failed and what to do about it."""
     text = str(exc)
     if "certificate" in text.lower() or "ssl" in text.lower():
@@ -54,10 +54,10 @@ def explain_authentication(exc: BaseException, authority: str) -> CollectionErro
     found = _AADSTS.search(text)
     detail = f"{found.group(1)}: {found.group(2).strip()}" if found else short_message(exc)
     hint = "run 'az login' again, or check the client id and secret (an expired secret gives AADSTS7000222)"
-    return CollectionError(f"authentication to {authority} failed: {detail}; {hint}")
+    return CollectionFailed(f"authentication to {authority} failed: {detail}; {hint}")
 
 
-def explain_unreachable(exc: BaseException, endpoint: str) -> CollectionError:
+def explain_unreachable(exc: BaseException, endpoint: str) -> CollectionFailed:
     """DNS, TLS or connection failures of an endpoint."""
     text = str(exc)
     lowered = text.lower()
@@ -71,7 +71,7 @@ def explain_unreachable(exc: BaseException, endpoint: str) -> CollectionError:
         cause = "the connection timed out"
     else:
         cause = short_message(exc)
-    return CollectionError(f"cannot reach {endpoint}: {cause}")
+    return CollectionFailed(f"cannot reach {endpoint}: {cause}")
 
 
 def forbidden_hint(scope: str, action: str) -> str:
