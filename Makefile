@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO   := fixtures/demo-tenant.snapshot.json
 OUT    ?= out/demo
 
-.PHONY: scan test lint bench clean venv
+.PHONY: scan test lint bench clean venv tools
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,10 @@ scan: $(STAMP)
 	@echo "  $(abspath $(OUT))/results.json  every finding with evidence and remediation"
 	@echo "(the demo tenant is built to fail on purpose: exit code 1 means findings, as in a pipeline)"
 
-test: $(STAMP)
+tools:
+	@scripts/install-test-tools.sh
+
+test: $(STAMP) tools
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -42,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench.py --sizes 1000 5000 50000
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools out .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -25,9 +26,9 @@ from scanner.engine.loader import load_rule_file, load_rules, rule_files, rule_s
 from scanner.engine.rule import compile_rule
 from scanner.errors import ExitCode, InputError, ScannerError
 from scanner.gate import gate
-from scanner.outputs import FORMATS, TableFormat
+from scanner.outputs import FORMATS, RenderOptions, TableFormat, make_format
 from scanner.results import Severity
-from scanner.scan import prepare_rules, run_scan
+from scanner.scan import ScanResult, prepare_rules, run_scan
 from scanner.sources.snapshot import SnapshotFileSource
 from scanner.timeutil import parse_datetime
 
@@ -38,6 +39,16 @@ EPILOG = """exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or in
 
 def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _formats(value: str) -> list[str]:
+    names = _csv(value)
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or repr(value)} (choose from {', '.join(sorted(FORMATS))})"
+        )
+    return list(dict.fromkeys(names))
 
 
 def _parse_now(value: str | None) -> datetime | None:
@@ -106,8 +117,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--rules", type=_csv, default=[], metavar="IDS", help="run only these rule ids (comma-separated)")
     scan.add_argument("--exclude", type=_csv, default=[], metavar="IDS", help="skip these rule ids (comma-separated)")
-    scan.add_argument("--format", choices=sorted(FORMATS), default="table")
-    scan.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
+    scan.add_argument(
+        "--format",
+        type=_formats,
+        default=["table"],
+        metavar="FORMATS",
+        help=f"comma-separated, any of: {', '.join(sorted(FORMATS))} (default: table)",
+    )
+    scan.add_argument("--output", "-o", type=Path, help="write the (single) report here instead of stdout")
+    scan.add_argument(
+        "--output-dir",
+        type=Path,
+        metavar="DIR",
+        help="write every requested format into DIR under its default name (results.json, results.sarif, ...)",
+    )
+    scan.add_argument(
+        "--sarif-profile",
+        choices=["github", "audit"],
+        default="github",
+        help="github: only what code scanning accepts (default); audit: also suppressed results",
+    )
+    scan.add_argument("--no-links", action="store_true", help="Markdown summary without links")
+    scan.add_argument(
+        "--repo-root",
+        type=Path,
+        metavar="DIR",
+        help="repository root that IaC file locations are made relative to (default: the git top level)",
+    )
     scan.add_argument(
         "--fail-on",
         choices=[s.value for s in Severity],
@@ -157,13 +193,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
     # A scan is a short-lived batch of millions of acyclic objects: the cyclic collector
     # would only re-walk them (seconds at 50,000 registries) and free nothing.
     gc.disable()
+    _check_outputs(args)
     config = _config(args.config)
     now = _parse_now(args.now)
     rules, pack_hash = prepare_rules(config, args.policies, args.rules, args.exclude)
     snapshot = args.snapshot
     if snapshot is None:
         snapshot = args.keep_snapshot or (
-            args.output.parent / "snapshot.json.gz" if args.output else Path("acr-snapshot.json.gz")
+            args.output_dir / "snapshot.json.gz"
+            if args.output_dir
+            else args.output.parent / "snapshot.json.gz"
+            if args.output
+            else Path("acr-snapshot.json.gz")
         )
         _collect_to(args, snapshot)
     result = run_scan(SnapshotFileSource(snapshot), rules, pack_hash, config, now)
@@ -172,19 +213,44 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if fail_on_unknown is None:
         fail_on_unknown = config.fail_on_unknown if config.fail_on_unknown is not None else True
     code = gate(result.findings, fail_on, fail_on_unknown)
-    color = args.color if args.color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    formatter = TableFormat(color=bool(color)) if args.format == "table" else FORMATS[args.format]()
-    if args.output is not None:
-        write_atomic(args.output, lambda stream: formatter.write(result, stream))
-        if not args.quiet:
-            sys.stdout.write("\n".join(TableFormat().summary_lines(result)) + "\n")
-            sys.stdout.write(f"wrote {args.format} report: {args.output}\n")
-    elif not args.quiet:
-        formatter.write(result, sys.stdout.buffer)
-        sys.stdout.flush()
+    _write_reports(args, result)
     if not args.quiet:
         sys.stderr.write(f"exit code {int(code)} ({code.name.lower()})\n")
     return int(code)
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse ambiguous output flags before any work is done."""
+    if args.output is not None and args.output_dir is not None:
+        raise InputError("--output and --output-dir cannot be combined")
+    if len(args.format) > 1 and args.output_dir is None:
+        raise InputError(f"--format {','.join(args.format)}: several formats need --output-dir DIR")
+
+
+def _write_reports(args: argparse.Namespace, result: ScanResult) -> None:
+    """Render every requested format; each file is written atomically (nothing half-written)."""
+    color = args.color if args.color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    options = RenderOptions(
+        color=bool(color) and args.output is None and args.output_dir is None,
+        sarif_profile=args.sarif_profile,
+        links=not args.no_links,
+        repo_root=args.repo_root,
+    )
+    targets: list[tuple[str, Path]] = []
+    if args.output_dir is not None:
+        targets = [(name, args.output_dir / make_format(name, options).default_filename) for name in args.format]
+    elif args.output is not None:
+        targets = [(args.format[0], args.output)]
+    elif not args.quiet:
+        make_format(args.format[0], options).write(result, sys.stdout.buffer)
+        sys.stdout.flush()
+        return
+    for name, path in targets:
+        write_atomic(path, partial(make_format(name, options).write, result))
+    if targets and not args.quiet:
+        sys.stdout.write("\n".join(TableFormat().summary_lines(result)) + "\n")
+        for name, path in targets:
+            sys.stdout.write(f"wrote {name} report: {path}\n")
 
 
 def _collect_to(args: argparse.Namespace, path: Path) -> int:

@@ -1,10 +1,26 @@
-"""The one small interface every output format implements."""
+"""The one small interface every output format implements, and the options they may read."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from scanner.scan import ScanResult
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """Presentation choices from the command line; never policy.
+
+    One object for all formats so the CLI can build every requested format the same way;
+    each format reads only the fields that concern it.
+    """
+
+    color: bool = False
+    sarif_profile: str = "github"
+    links: bool = True
+    repo_root: Path | None = None
 
 
 class OutputFormat(Protocol):
@@ -12,6 +28,7 @@ class OutputFormat(Protocol):
 
     name: str
     extension: str
+    default_filename: str
 
     def write(self, result: ScanResult, stream: BinaryIO) -> None:
         """Write the complete document to ``stream`` (the caller makes file writes atomic)."""

@@ -133,6 +133,7 @@ class JsonFormat:
 
     name = "json"
     extension = ".json"
+    default_filename = "results.json"
 
     def write(self, result: ScanResult, stream: BinaryIO) -> None:
         write_document(result_document(result), stream)

@@ -31,6 +31,7 @@ class TableFormat:
 
     name = "table"
     extension = ".txt"
+    default_filename = "summary.txt"
 
     def __init__(self, color: bool = False, max_rows: int = 200) -> None:
         self.color = color
