@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +44,7 @@ REGISTRIES = "resources | where type =~ 'microsoft.containerregistry/registries'
 ROLE_ASSIGNMENTS = "authorizationresources | where type =~ 'microsoft.authorization/roleassignments'"
 ROLE_DEFINITIONS = "authorizationresources | where type == 'microsoft.authorization/roledefinitions'"
 DNS_RECORDS = "dnsresources | where type =~ 'microsoft.network/privatednszones/a' | order by id asc"
+SUBSCRIPTIONS = "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | order by id asc"
 SP_FIELDS = "id,appId,displayName,servicePrincipalType,appOwnerOrganizationId,passwordCredentials,keyCredentials"
 
 
@@ -387,6 +388,46 @@ def test_forbidden_subscription_is_403_in_arg_and_arm(demo: dict[str, Any], subs
         assert "Microsoft.ContainerRegistry/registries/tokens/read" in arm_error.message
         with acr_client(emu, cred, allowed) as acr:
             assert [t.name for t in acr.tokens.list("rg-acr-prod", "contosoprodacr")] == ["aks-edge-pull"]
+
+
+def test_forbidden_registry_is_403_on_its_arm_lists_only(demo: dict[str, Any], subs: list[str]) -> None:
+    prod = next(r for r in demo["resourceGraph"]["registries"] if r["name"] == "contosoprodacr")
+    config = EmulatorConfig(forbidden_registries=frozenset({prod["id"].upper()}))
+    with running(demo, config) as (emu, cred), acr_client(emu, cred, prod["subscriptionId"]) as acr:
+        group = prod["resourceGroup"]
+        calls: dict[str, Callable[[], object]] = {
+            "tokens": lambda: list(acr.tokens.list(group, "contosoprodacr")),
+            "scopeMaps": lambda: list(acr.scope_maps.list(group, "contosoprodacr")),
+            "listUsages": lambda: acr.registries.list_usages(group, "contosoprodacr"),
+        }
+        for action, call in calls.items():
+            with pytest.raises(HttpResponseError) as refused:
+                call()
+            error = failure(refused)
+            assert (error.status, error.code) == (403, "AuthorizationFailed")
+            assert f"registries/{action}/read' over scope '{prod['id']}'" in error.message
+            assert error.headers["x-ms-failure-cause"] == "gateway"
+        neighbour = next(
+            r
+            for r in demo["resourceGraph"]["registries"]
+            if r["subscriptionId"] == prod["subscriptionId"] and r["name"] != prod["name"]
+        )
+        assert acr.registries.list_usages(neighbour["resourceGroup"], neighbour["name"]).value
+        with arg_client(emu, cred) as client:
+            rows, _ = query(client, {"subscriptions": subs, "query": REGISTRIES})
+            assert rows.count == len(demo["resourceGraph"]["registries"]), "ARG still lists the registry"
+
+
+def test_resourcecontainers_serves_subscriptions_with_their_management_group_chain(
+    emu: AzureEmulator, cred: Any, demo: dict[str, Any], subs: list[str]
+) -> None:
+    with arg_client(emu, cred) as client:
+        every, _ = query(client, {"query": SUBSCRIPTIONS})
+        assert every.data == demo["resourceGraph"]["subscriptions"]
+        one, _ = query(client, {"subscriptions": subs[:1], "query": SUBSCRIPTIONS})
+        assert [row["subscriptionId"] for row in one.data] == subs[:1]
+        chain = one.data[0]["properties"]["managementGroupAncestorsChain"]
+        assert [mg["name"] for mg in chain] == ["contoso-platform", demo["tenantId"]]
 
 
 def test_oversized_page_is_response_payload_too_large(synthetic: dict[str, Any]) -> None:

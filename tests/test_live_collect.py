@@ -6,6 +6,7 @@ in the SDKs is mocked. The CLI runs as a subprocess, as a pipeline would run it.
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 import math
@@ -54,7 +55,8 @@ def _subscriptions(snapshot: dict[str, Any]) -> list[str]:
 
 def _load(path: Path) -> dict[str, Any]:
     raw = path.read_bytes()
-    return json.loads(gzip.decompress(raw) if path.name.endswith(".gz") else raw)
+    loaded: dict[str, Any] = json.loads(gzip.decompress(raw) if path.name.endswith(".gz") else raw)
+    return loaded
 
 
 def _findings(snapshot: Path, tmp: Path) -> list[dict[str, Any]]:
@@ -86,7 +88,8 @@ def _findings(snapshot: Path, tmp: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def demo() -> dict[str, Any]:
-    return json.loads(DEMO.read_text())
+    loaded: dict[str, Any] = json.loads(DEMO.read_text())
+    return loaded
 
 
 @pytest.fixture
@@ -110,7 +113,8 @@ def test_collect_demo_tenant_gives_the_same_findings(
     assert sorted(collected["graph"]["missingPrincipals"]) == sorted(demo["graph"]["missingPrincipals"])
     assert _findings(out, tmp_path) == _findings(DEMO, tmp_path)
     # Exactly one Resource Graph request per list: every list fits in one 1,000-row page.
-    assert emulator.count("arg") == 10
+    assert "subscriptions" in collected["resourceGraph"]
+    assert emulator.count("arg") == len(demo["resourceGraph"]) == 11
 
 
 def test_quota_headers_are_honoured_before_any_429(demo: dict[str, Any], tmp_path: Path) -> None:
@@ -120,7 +124,7 @@ def test_quota_headers_are_honoured_before_any_429(demo: dict[str, Any], tmp_pat
         proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
         assert proc.returncode == 0, proc.stderr
         statuses = [r.status for r in emu.requests if r.endpoint_kind == "arg"]
-    assert len(statuses) == 10 and 429 not in statuses
+    assert len(statuses) == 11 and 429 not in statuses
 
 
 def test_429_without_warning_headers_is_recovered(demo: dict[str, Any], tmp_path: Path) -> None:
@@ -149,6 +153,73 @@ def test_forbidden_subscription_gives_a_partial_snapshot(demo: dict[str, Any], t
     assert unknown, "rules over the denied subscription must be unknown, not pass"
     readable = [f for f in findings if f["subject"]["subscription_id"] == subs[0]]
     assert any(f["status"] == "pass" for f in readable)
+
+
+def test_forbidden_registry_becomes_arm_errors_and_the_scan_goes_on(demo: dict[str, Any], tmp_path: Path) -> None:
+    registry = next(r["id"] for r in demo["resourceGraph"]["registries"] if r["name"] == "paymentsprodacr")
+    key = registry.lower()
+    subs = _subscriptions(demo)
+    with AzureEmulator(demo, EmulatorConfig(forbidden_registries=frozenset({key}))) as emu:
+        out = tmp_path / "partial.json"
+        proc = run_live(emu, tmp_path, "collect", *[a for s in subs for a in ("--subscription", s)], "-o", str(out))
+        denied = [r for r in emu.requests if r.endpoint_kind == "arm" and r.status == 403]
+    assert proc.returncode == 3, proc.stderr
+    assert "403" in proc.stderr and "paymentsprodacr" in proc.stderr and "Traceback" not in proc.stderr
+    assert {r.path.lower().removeprefix(key) for r in denied} == {
+        "/tokens",
+        "/scopemaps",
+        "/listusages",
+        "/providers/microsoft.insights/diagnosticsettings",
+    }
+    snapshot = _load(out)
+    errors = snapshot["errors"]
+    assert {e["source"] for e in errors} == {"arm"}
+    assert {e["scope"] for e in errors} == {registry} and {e["status"] for e in errors} == {403}
+    assert {e["code"] for e in errors} == {"AuthorizationFailed"}
+    assert sorted(a for e in errors for a in e["affects"]) == ["diagnosticSettings", "scopeMaps", "tokens", "usages"]
+    assert all("Microsoft.ContainerRegistry" in e["message"] or "Insights" in e["message"] for e in errors)
+    # Every other registry's ARM data is there, exactly as Azure has it; the denied one has none.
+    assert snapshot["arm"][key] == {}
+    assert {k: v for k, v in snapshot["arm"].items() if k != key} == {k: v for k, v in demo["arm"].items() if k != key}
+    assert snapshot["resourceGraph"] == demo["resourceGraph"]
+    # Scanning it: the rules that read tokens, scope maps, usages or diagnostic settings are unknown
+    # on that registry only; every other finding is the bundled demo's.
+    findings, expected = _findings(out, tmp_path), _findings(DEMO, tmp_path)
+    changed = [f for f in findings if f not in expected]
+    assert changed and all(f["status"] == "unknown" for f in changed)
+    assert {f["subject"]["registry_id"] for f in changed} == {registry}
+    # ACR-004 token passwords and ACR-005 scope maps (tokens), ACR-043 storage (usages), ACR-044 audit logs.
+    assert {f["rule_id"] for f in changed} >= {"ACR-004", "ACR-005", "ACR-043", "ACR-044"}
+    others = [f for f in findings if f["subject"].get("registry_id") != registry]
+    assert others == [f for f in expected if f["subject"].get("registry_id") != registry]
+
+
+def test_management_group_assignments_reach_only_the_subscriptions_below_them(
+    demo: dict[str, Any], tmp_path: Path
+) -> None:
+    """The subscriptions' management-group chain is collected and decides what an MG assignment reaches."""
+    tenant = copy.deepcopy(demo)
+    prod, dev = (row for row in tenant["resourceGraph"]["subscriptions"])
+    assert "prod" in prod["name"] and "dev" in dev["name"]
+    root = dev["properties"]["managementGroupAncestorsChain"][-1]
+    dev["properties"]["managementGroupAncestorsChain"] = [{"displayName": "Sandbox", "name": "contoso-sandbox"}, root]
+    with AzureEmulator(tenant, EmulatorConfig()) as emu:
+        out = tmp_path / "s.json"
+        proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
+        queries = [r.body["query"] for r in emu.requests if r.endpoint_kind == "arg"]
+    assert proc.returncode == 0, proc.stderr
+    assert sum("\nresourcecontainers\n" in q for q in queries) == 1
+    assert _load(out)["resourceGraph"]["subscriptions"] == tenant["resourceGraph"]["subscriptions"]
+    in_prod = sum(1 for r in demo["resourceGraph"]["registries"] if r["subscriptionId"] == prod["subscriptionId"])
+    assert 0 < in_prod < len(demo["resourceGraph"]["registries"])
+    operator = next(
+        f
+        for f in _findings(out, tmp_path)
+        if f["rule_id"] == "ACR-013"
+        and "/managementgroups/contoso-platform/" in f["subject"]["id"].lower()
+        and f["status"] == "fail"
+    )
+    assert f"reaching {in_prod} registries" in operator["message"]
 
 
 def test_wrong_secret_is_one_clear_line(demo: dict[str, Any], tmp_path: Path) -> None:
@@ -203,16 +274,31 @@ def test_graph_throttling_is_retried(demo: dict[str, Any], tmp_path: Path) -> No
     assert sorted(_load(out)["graph"]["missingPrincipals"]) == sorted(demo["graph"]["missingPrincipals"])
 
 
-def test_paging_uses_the_minimum_number_of_requests(tmp_path: Path) -> None:
+def _synthetic(registries: int, seed: int) -> dict[str, Any]:
+    """A synthetic tenant whose subscriptions (resourcecontainers rows) sit under its management group."""
     sys.path.insert(0, str(ROOT / "fixtures"))
-    import make_synthetic  # type: ignore[import-not-found]
+    import make_synthetic
+    import tenantgen
 
-    snapshot = make_synthetic.SyntheticTenant(400, 7).build()  # about 1,200 role assignments
+    snapshot: dict[str, Any] = make_synthetic.SyntheticTenant(registries, seed).build()
+    tenant = snapshot["tenantId"]
+    chain = [(make_synthetic.MG, "Synthetic Root"), (tenant, "Tenant Root Group")]
+    snapshot["resourceGraph"]["subscriptions"] = [
+        tenantgen.subscription_row(sub, display_name=f"synthetic-{n}", tenant_id=tenant, management_groups=chain)
+        for n, sub in enumerate(sorted(snapshot["scope"]["subscriptions"]))
+    ]
+    return snapshot
+
+
+def test_paging_uses_the_minimum_number_of_requests(tmp_path: Path) -> None:
+    snapshot = _synthetic(400, 7)  # about 1,200 role assignments
     with AzureEmulator(snapshot, EmulatorConfig()) as emu:
         out = tmp_path / "s.json.gz"
         proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
         assert proc.returncode == 0, proc.stderr
         sent = emu.count("arg")
+    # One request per 1,000 rows per list (the 11th list is the subscriptions with their MG chain).
+    assert len(snapshot["resourceGraph"]) == 11
     expected = sum(max(1, math.ceil(len(rows) / 1000)) for rows in snapshot["resourceGraph"].values())
     assert sent == expected
     assert any(len(rows) > 1000 for rows in snapshot["resourceGraph"].values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 
 import pytest
 
@@ -16,7 +17,7 @@ class _Terminal(io.StringIO):
 
 def test_progress_overwrites_one_line_and_clears_it(monkeypatch: pytest.MonkeyPatch) -> None:
     screen = _Terminal()
-    monkeypatch.setattr(cli_support.sys, "stderr", screen)
+    monkeypatch.setattr(sys, "stderr", screen)
     progress = cli_support._Progress(enabled=True)
     progress("resource graph: registries")
     progress("arm: 3/12 registries")
@@ -29,7 +30,7 @@ def test_progress_overwrites_one_line_and_clears_it(monkeypatch: pytest.MonkeyPa
 
 def test_progress_is_silent_when_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
     screen = _Terminal()
-    monkeypatch.setattr(cli_support.sys, "stderr", screen)
+    monkeypatch.setattr(sys, "stderr", screen)
     progress = cli_support._Progress(enabled=False)
     progress("anything")
     progress.done()

@@ -1,13 +1,15 @@
 """A local HTTPS emulator of the Azure endpoints the live collector talks to, serving a snapshot.
 
 The tenant it serves *is* a snapshot document (``design/SNAPSHOT.md``): Resource Graph answers
-with the snapshot's rows, the ACR ARM lists with its ``arm`` section, Microsoft Graph with its
-``graph`` section. The real ``azure-identity`` credential and the real SDK clients run against it
-unchanged (``authority=`` / ``base_url=`` pointed here, ``connection_verify=`` the emulator's CA),
-so the collector's tests exercise the same wire behaviour as production: OAuth client
-credentials, ARG paging with ``$skipToken``, per-user ARG quota headers and 429s, 403s on
-subscriptions, ``ResponsePayloadTooLarge``, ARM ``nextLink`` paging, Graph ``$batch`` with
-per-item 404/429. Payload shapes and error bodies are the ones in ``reference/AZURE-API.md`` and
+with the snapshot's rows (``resourceGraph.subscriptions`` are the ``resourcecontainers`` table's
+subscription rows, with their management-group chain), the ACR ARM lists with its ``arm``
+section, Microsoft Graph with its ``graph`` section. The real ``azure-identity`` credential and
+the real SDK clients run against it unchanged (``authority=`` / ``base_url=`` pointed here,
+``connection_verify=`` the emulator's CA), so the collector's tests exercise the same wire
+behaviour as production: OAuth client credentials, ARG paging with ``$skipToken``, per-user ARG
+quota headers and 429s, 403s on subscriptions and on single registries,
+``ResponsePayloadTooLarge``, ARM ``nextLink`` paging, Graph ``$batch`` with per-item 404/429.
+Payload shapes and error bodies are the ones in ``reference/AZURE-API.md`` and
 ``reference/azure-api/``.
 
 The emulator does not run KQL. It reads the table (the query's first word) and the resource
@@ -67,11 +69,10 @@ DNS_DEFAULT_PAGE = 100
 TOKEN_LIFETIME = 3599
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
-#: Resource Graph tables that exist in Azure; only the first three hold snapshot rows.
-SERVED_TABLES = frozenset({"resources", "authorizationresources", "dnsresources"})
+#: Resource Graph tables that exist in Azure; only the first four hold snapshot rows.
+SERVED_TABLES = frozenset({"resources", "authorizationresources", "dnsresources", "resourcecontainers"})
 OTHER_ARG_TABLES = frozenset(
     {
-        "resourcecontainers",
         "advisorresources",
         "alertsmanagementresources",
         "extendedlocationresources",
@@ -101,6 +102,7 @@ LIST_TYPES: dict[str, str] = {
     "privateDnsRecordSets": "microsoft.network/privatednszones/a",
     "roleAssignments": "microsoft.authorization/roleassignments",
     "roleDefinitions": "microsoft.authorization/roledefinitions",
+    "subscriptions": "microsoft.resources/subscriptions",
 }
 LIST_OF_TYPE: dict[str, str] = {kind: name for name, kind in LIST_TYPES.items()}
 
@@ -143,6 +145,9 @@ class EmulatorConfig:
     """Send ``x-ms-user-quota-remaining`` / ``x-ms-user-quota-resets-after`` on ARG responses."""
     forbidden_subscriptions: frozenset[str] = frozenset()
     """ARG requests naming these, and ARM calls under them, answer 403 AuthorizationFailed."""
+    forbidden_registries: frozenset[str] = frozenset()
+    """Registry ids (any casing) whose tokens, scope maps, usages and diagnostic settings answer
+    403 AuthorizationFailed, as when the caller's Reader role stops above them (a deny assignment)."""
     arg_max_rows_per_response: int | None = None
     """A page holding more rows than this answers 400 ResponsePayloadTooLarge."""
     reject_client_secret: bool = False
@@ -166,8 +171,8 @@ class EmulatorConfig:
             raise ValueError("arg_max_rows_per_response must be >= 1")
         if self.graph_throttle_first < 0 or self.arm_page_size < 1:
             raise ValueError("graph_throttle_first must be >= 0 and arm_page_size >= 1")
-        if isinstance(self.forbidden_subscriptions, str):
-            raise TypeError("forbidden_subscriptions must be a set of ids, not a string")
+        if isinstance(self.forbidden_subscriptions, str) or isinstance(self.forbidden_registries, str):
+            raise TypeError("forbidden_subscriptions and forbidden_registries must be sets of ids, not strings")
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,10 +302,21 @@ class _ReplayedError:
         return not self.affects or list_name in self.affects
 
 
+RESOURCE_CONTAINER_TYPES = frozenset(
+    {
+        "microsoft.resources/subscriptions",
+        "microsoft.resources/subscriptions/resourcegroups",
+        "microsoft.management/managementgroups",
+    }
+)
+
+
 def _table_of(row_type: str) -> str:
     """The ARG table a resource type lives in (AZURE-API.md §2.1)."""
     if row_type.startswith("microsoft.authorization/"):
         return "authorizationresources"
+    if row_type in RESOURCE_CONTAINER_TYPES:
+        return "resourcecontainers"
     parts = row_type.split("/")
     if len(parts) == 3 and parts[1] in ("privatednszones", "dnszones") and parts[2] in DNS_RECORD_TYPES:
         return "dnsresources"
@@ -826,6 +842,7 @@ class _Arm:
         self.config = config
         self.base = base_url
         self.forbidden = frozenset(s.lower() for s in config.forbidden_subscriptions)
+        self.forbidden_registries = frozenset(r.lower().rstrip("/") for r in config.forbidden_registries)
 
     def handle(self, call: _Call) -> _Reply:
         """Route one ARM GET; writes are refused, as a read-only scanner must never send them."""
@@ -852,9 +869,10 @@ class _Arm:
         """Tokens, scope maps, usages or diagnostic settings of one registry."""
         registry_id, sub, _group, _name, suffix = match.groups()
         wanted = REGISTRY_LISTS[suffix]
-        if sub in self.forbidden:
+        if sub in self.forbidden or registry_id in self.forbidden_registries:
             scope = call.path[: len(registry_id)]
-            return _json_reply(403, _arm_error("AuthorizationFailed", _forbidden_message(wanted.action, scope)))
+            body = _arm_error("AuthorizationFailed", _forbidden_message(wanted.action, scope))
+            return _json_reply(403, body, **{"x-ms-failure-cause": "gateway"})
         error = self.index.replay("arm", [registry_id], wanted.key)
         if error is not None:
             return _json_reply(error.status, _arm_error(error.code, error.message))

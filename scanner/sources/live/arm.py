@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from threading import Lock
+from threading import Event, Lock
 from typing import Any
 
 from scanner.inventory.ids import norm, resource_group_of, subscription_of
@@ -144,19 +144,39 @@ class ArmReader:
         return lists, errors
 
     def collect(
-        self, registry_ids: Sequence[str], progress: Callable[[int, int], None] | None = None
+        self,
+        registry_ids: Sequence[str],
+        progress: Callable[[int, int], None] | None = None,
+        cancel: Event | None = None,
     ) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], list[dict[str, Any]]]:
-        """``arm`` section (keyed by lower-cased registry id) and the errors met."""
+        """``arm`` section (keyed by lower-cased registry id) and the errors met.
+
+        Registries are read ``workers`` at a time. The first exception that is not scoped to
+        one registry (authentication, network) stops the rest and is raised; so does ``cancel``
+        being set by the caller (whatever was read so far is then returned).
+        """
+        stop = cancel if cancel is not None else Event()
+
+        def one(registry_id: str) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]] | None:
+            return None if stop.is_set() else self.registry(registry_id)
+
         arm: dict[str, dict[str, list[dict[str, Any]]]] = {}
         errors: list[dict[str, Any]] = []
-        done = 0
-        with ThreadPoolExecutor(max_workers=self._workers) as pool:
-            for registry_id, (lists, failed) in zip(registry_ids, pool.map(self.registry, registry_ids), strict=True):
-                arm[norm(registry_id)] = lists
-                errors.extend(failed)
-                done += 1
-                if progress is not None:
-                    progress(done, len(registry_ids))
+        with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="arm") as pool:
+            futures = [pool.submit(one, registry_id) for registry_id in registry_ids]
+            try:
+                for done, (registry_id, future) in enumerate(zip(registry_ids, futures, strict=True), start=1):
+                    outcome = future.result()
+                    if outcome is None:
+                        break
+                    arm[norm(registry_id)], failed = outcome
+                    errors.extend(failed)
+                    if progress is not None:
+                        progress(done, len(registry_ids))
+            except BaseException:
+                stop.set()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
         return arm, errors
 
     def private_dns_records(self, zone_ids: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

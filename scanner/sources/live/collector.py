@@ -1,4 +1,4 @@
-"""Collect a snapshot from a live tenant: Resource Graph, then ARM, then Microsoft Graph.
+"""Collect a snapshot from a live tenant: Resource Graph, ARM and Microsoft Graph, overlapped.
 
 The result is a snapshot document exactly as SNAPSHOT.md specifies: raw rows sorted by
 lower-cased id, ARM lists keyed by lower-cased registry id, Graph objects without secret
@@ -6,15 +6,26 @@ material, and an ``errors`` entry for every part that could not be read (the aff
 then report ``unknown``). Authentication and network failures stop the collection with one
 clear line; everything scoped (a 403 on one subscription or registry) is recorded and the
 collection goes on.
+
+Resource Graph is paced by its per-user quota (15 requests per 5 s), so most of its phase is
+waiting. The other two services have their own limits and do not wait for it: the per-registry
+ARM calls start as soon as the registry list is in, and the Microsoft Graph lookups as soon as
+the lists that decide who holds a role over a registry (registries, subscriptions with their
+management-group chain, role definitions, role assignments) are in, while Resource Graph goes
+on with the remaining lists. A collection then takes about as long as the quota makes
+unavoidable.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from scanner import __version__
 from scanner.inventory.build import build_inventory
@@ -23,12 +34,20 @@ from scanner.inventory.subjects import principals_with_access
 from scanner.sources.live.arm import ArmReader
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import CollectionFailed, explain_authentication, explain_unreachable
-from scanner.sources.live.graph import GraphReader
+from scanner.sources.live.graph import GraphReader, GraphResult
 from scanner.sources.live.logging_policy import RequestLogPolicy
 from scanner.sources.live.resource_graph import ResourceGraphReader, Scope
 from scanner.timeutil import format_datetime
 
 Log = Callable[[str], None]
+T = TypeVar("T")
+
+#: Every Resource Graph list of a snapshot, in the order the snapshot writes them.
+SNAPSHOT_LISTS = (*RESOURCE_GRAPH_LISTS, "subscriptions")
+#: What decides which principals hold a role over a registry (and so what Graph is asked).
+ACCESS_LISTS = ("registries", "subscriptions", "roleDefinitions", "roleAssignments")
+#: Query order: what the ARM and Graph phases wait for comes first.
+QUERY_ORDER = (*ACCESS_LISTS, *(name for name in SNAPSHOT_LISTS if name not in ACCESS_LISTS))
 
 
 @dataclass(slots=True)
@@ -41,6 +60,8 @@ class CollectStats:
     arm_requests: int = 0
     graph_requests: int = 0
     resource_graph_seconds: float = 0.0
+    arm_seconds: float = 0.0
+    graph_seconds: float = 0.0
     seconds: float = 0.0
     per_list: dict[str, int] = field(default_factory=dict)
 
@@ -60,6 +81,46 @@ def _rg_error(name: str, failure: Any) -> dict[str, Any]:
     }
 
 
+class _Status:
+    """The progress line when several phases run at once: one part per phase."""
+
+    def __init__(self, progress: Log) -> None:
+        self._progress = progress
+        self._parts: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, phase: str, text: str | None) -> None:
+        with self._lock:
+            if text is None:
+                self._parts.pop(phase, None)
+            else:
+                self._parts[phase] = text
+            if self._parts:
+                self._progress("; ".join(f"{name}: {part}" for name, part in self._parts.items()))
+
+
+def _explained(work: Callable[[], T], cloud: Cloud, endpoint: str) -> Callable[[], T]:
+    """``work`` with authentication and network failures turned into one clear line."""
+    from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
+
+    def run() -> T:
+        try:
+            return work()
+        except ClientAuthenticationError as exc:
+            raise explain_authentication(exc, cloud.authority_host) from None
+        except ServiceRequestError as exc:
+            raise explain_unreachable(exc, endpoint) from None
+
+    return run
+
+
+def _raise_if_failed(*futures: Future[Any] | None) -> None:
+    """Stop early when a background phase already failed (its exception is raised here)."""
+    for future in futures:
+        if future is not None and future.done():
+            future.result()
+
+
 def collect(
     credential: Any,
     cloud: Cloud,
@@ -73,10 +134,8 @@ def collect(
     sleep: Callable[[float], None] | None = None,
 ) -> dict[str, Any]:
     """Read the tenant and return a snapshot document."""
-    from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
-
     say = log or (lambda _m: None)
-    step = progress or (lambda _m: None)
+    status = _Status(progress or (lambda _m: None))
     stats = stats if stats is not None else CollectStats()
     policies = [RequestLogPolicy(verbose)] if verbose else []
     started = time.monotonic()
@@ -85,47 +144,68 @@ def collect(
     rg = ResourceGraphReader(credential, cloud, log=say, sleep=sleep or time.sleep, **extra)
     arm = ArmReader(credential, cloud, log=say, **extra)
     graph = GraphReader(credential, cloud, log=say, sleep=sleep or time.sleep, per_call_policies=policies)
-    endpoint = cloud.resource_manager
-    try:
-        resource_graph: dict[str, list[dict[str, Any]]] = {}
-        errors: list[dict[str, Any]] = []
-        for name in RESOURCE_GRAPH_LISTS:
-            step(f"resource graph: {name}")
+    cancel = threading.Event()
+    resource_graph: dict[str, list[dict[str, Any]]] = {}
+    rg_errors: dict[str, list[dict[str, Any]]] = {}
+
+    def arm_phase(registries: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        status("arm", f"0/{len(registries)} registries")
+        section, errors = arm.collect(
+            registries, progress=lambda done, total: status("arm", f"{done}/{total} registries"), cancel=cancel
+        )
+        stats.arm_seconds = time.monotonic() - started
+        status("arm", None)
+        return section, errors
+
+    def graph_phase(access: dict[str, Any]) -> GraphResult:
+        principals = principals_with_access(build_inventory(access))
+        status("microsoft graph", f"{len(principals)} principals")
+        result = graph.collect(principals, tenant_id)
+        stats.graph_seconds = time.monotonic() - started
+        status("microsoft graph", None)
+        return result
+
+    futures: dict[str, Future[Any]] = {}
+
+    def resource_graph_phase() -> None:
+        for name in QUERY_ORDER:
+            _raise_if_failed(*futures.values())
+            status("resource graph", name)
             result = rg.query(name, scope)
             if name == "privateDnsRecordSets" and _dns_table_unavailable(result.failures):
                 say("the dnsresources table could not be queried; reading A records through the Private DNS API")
-                zones = [row["id"] for row in resource_graph.get("privateDnsZones", [])]
-                rows, dns_errors = arm.private_dns_records(zones)
+                rows, dns_errors = arm.private_dns_records([row["id"] for row in resource_graph["privateDnsZones"]])
                 resource_graph[name] = sorted(rows, key=lambda r: str(r.get("id", "")).lower())
-                errors.extend(dns_errors)
-                continue
-            resource_graph[name] = result.rows
-            stats.per_list[name] = len(result.rows)
-            errors.extend(_rg_error(name, f) for f in result.failures)
+                rg_errors[name] = dns_errors
+            else:
+                resource_graph[name] = result.rows
+                rg_errors[name] = [_rg_error(name, f) for f in result.failures]
+            stats.per_list[name] = len(resource_graph[name])
+            if name == "registries":
+                ids = [row["id"] for row in result.rows]
+                futures["arm"] = phases.submit(_explained(partial(arm_phase, ids), cloud, cloud.resource_manager))
+            if "graph" not in futures and all(n in resource_graph for n in ACCESS_LISTS):
+                access = {
+                    "kind": "acr-snapshot",
+                    "version": 1,
+                    "collectedAt": collected_at,
+                    "resourceGraph": {n: resource_graph[n] for n in ACCESS_LISTS},
+                    "errors": [e for n in ACCESS_LISTS for e in rg_errors[n]],
+                }
+                futures["graph"] = phases.submit(_explained(partial(graph_phase, access), cloud, cloud.microsoft_graph))
         stats.resource_graph_seconds = time.monotonic() - started
-        registries = [row["id"] for row in resource_graph["registries"]]
-        step(f"arm: {len(registries)} registries")
-        arm_section, arm_errors = arm.collect(
-            registries, progress=lambda done, total: step(f"arm: {done}/{total} registries")
-        )
-        errors.extend(arm_errors)
-        partial = {
-            "kind": "acr-snapshot",
-            "version": 1,
-            "collectedAt": collected_at,
-            "resourceGraph": resource_graph,
-            "errors": errors,
-        }
-        principals = principals_with_access(build_inventory(partial))
-        endpoint = cloud.microsoft_graph
-        step(f"microsoft graph: {len(principals)} principals")
-        graph_result = graph.collect(principals, tenant_id)
-        errors.extend(graph_result.errors)
-    except ClientAuthenticationError as exc:
-        raise explain_authentication(exc, cloud.authority_host) from None
-    except ServiceRequestError as exc:
-        raise explain_unreachable(exc, endpoint) from None
+        status("resource graph", None)
+
+    phases = ThreadPoolExecutor(max_workers=2, thread_name_prefix="collect")
+    try:
+        _explained(resource_graph_phase, cloud, cloud.resource_manager)()
+        arm_section, arm_errors = futures["arm"].result()
+        graph_result: GraphResult = futures["graph"].result()
+    except BaseException:
+        cancel.set()
+        raise
     finally:
+        phases.shutdown(wait=True, cancel_futures=True)
         rg.close()
         arm.close()
         graph.close()
@@ -135,6 +215,7 @@ def collect(
         stats.arm_requests = arm.requests
         stats.graph_requests = graph.requests
         stats.seconds = time.monotonic() - started
+    errors = [e for name in SNAPSHOT_LISTS for e in rg_errors[name]] + arm_errors + graph_result.errors
     scope_doc: dict[str, Any] = {}
     if scope.subscriptions:
         scope_doc["subscriptions"] = sorted(scope.subscriptions)
@@ -148,7 +229,7 @@ def collect(
         "collectedAt": collected_at,
         "scope": scope_doc,
         "collector": {"name": "acr-policy-scanner", "version": __version__},
-        "resourceGraph": resource_graph,
+        "resourceGraph": {name: resource_graph[name] for name in SNAPSHOT_LISTS},
         "arm": arm_section,
         "graph": {
             "servicePrincipals": sorted(graph_result.service_principals, key=lambda o: str(o.get("id", "")).lower()),

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from threading import Lock
 from typing import Any
 
 from scanner.sources.live.clouds import Cloud
@@ -20,6 +22,7 @@ from scanner.sources.live.diagnostics import short_message
 
 BATCH_SIZE = 20
 MAX_ROUNDS = 6
+WORKERS = 4  # $batch requests in flight at once (each already carries 20 lookups)
 SP_FIELDS = "id,appId,displayName,servicePrincipalType,appOwnerOrganizationId,passwordCredentials,keyCredentials"
 APP_FIELDS = "id,appId,displayName,passwordCredentials,keyCredentials"
 SECRET_FIELDS = ("hint", "secretText", "key")
@@ -58,6 +61,7 @@ class GraphReader:
         sleep: Callable[[float], None] = time.sleep,
         log: Callable[[str], None] | None = None,
         per_call_policies: Iterable[Any] = (),
+        workers: int = WORKERS,
     ) -> None:
         from azure.core import PipelineClient
         from azure.core.pipeline.policies import (
@@ -81,47 +85,56 @@ class GraphReader:
         )
         self._sleep = sleep
         self._log = log or (lambda _m: None)
+        self._workers = max(1, workers)
+        self._lock = Lock()
         self.requests = 0
 
     def close(self) -> None:
         """Release the HTTP session."""
         self._client.close()
 
-    def _batch(self, urls: dict[str, str]) -> dict[str, tuple[int, Any]]:
-        """GET every url (id → relative url) through $batch; 429 items are retried."""
+    def _post_batch(self, chunk: dict[str, str]) -> list[Any]:
+        """One ``$batch`` POST (id → relative url); its ``responses``."""
         from azure.core.exceptions import HttpResponseError
         from azure.core.rest import HttpRequest
 
+        body = {"requests": [{"id": k, "method": "GET", "url": url} for k, url in chunk.items()]}
+        with self._lock:
+            self.requests += 1
+        response = self._client.send_request(HttpRequest("POST", self._client.format_url("/v1.0/$batch"), json=body))
+        if response.status_code >= 400:
+            raise HttpResponseError(response=response)
+        return list(response.json().get("responses") or [])
+
+    def _batch(self, urls: dict[str, str]) -> dict[str, tuple[int, Any]]:
+        """GET every url (id → relative url) through $batch, a few batches at once; 429 items are retried."""
         results: dict[str, tuple[int, Any]] = {}
         pending = dict(urls)
-        for _round in range(MAX_ROUNDS):
-            if not pending:
-                break
-            throttled: dict[str, str] = {}
-            delay = 0.0
-            keys = list(pending)
-            for start in range(0, len(keys), BATCH_SIZE):
-                chunk = keys[start : start + BATCH_SIZE]
-                body = {"requests": [{"id": k, "method": "GET", "url": pending[k]} for k in chunk]}
-                self.requests += 1
-                response = self._client.send_request(
-                    HttpRequest("POST", self._client.format_url("/v1.0/$batch"), json=body)
-                )
-                if response.status_code >= 400:
-                    raise HttpResponseError(response=response)
-                for item in response.json().get("responses") or []:
-                    key = str(item.get("id"))
-                    status = int(item.get("status") or 0)
-                    if status == 429 and key in pending:
-                        throttled[key] = pending[key]
-                        retry_after = (item.get("headers") or {}).get("Retry-After", "1")
-                        delay = max(delay, float(retry_after) if str(retry_after).isdigit() else 1.0)
-                    else:
-                        results[key] = (status, item.get("body"))
-            pending = throttled
-            if pending:
-                self._log(f"microsoft graph throttled {len(pending)} request(s); retrying in {delay:.0f}s")
-                self._sleep(delay)
+        with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="graph") as pool:
+            for _round in range(MAX_ROUNDS):
+                if not pending:
+                    break
+                throttled: dict[str, str] = {}
+                delay = 0.0
+                keys = list(pending)
+                chunks = [
+                    {k: pending[k] for k in keys[start : start + BATCH_SIZE]}
+                    for start in range(0, len(keys), BATCH_SIZE)
+                ]
+                for items in pool.map(self._post_batch, chunks):
+                    for item in items:
+                        key = str(item.get("id"))
+                        status = int(item.get("status") or 0)
+                        if status == 429 and key in pending:
+                            throttled[key] = pending[key]
+                            retry_after = (item.get("headers") or {}).get("Retry-After", "1")
+                            delay = max(delay, float(retry_after) if str(retry_after).isdigit() else 1.0)
+                        else:
+                            results[key] = (status, item.get("body"))
+                pending = throttled
+                if pending:
+                    self._log(f"microsoft graph throttled {len(pending)} request(s); retrying in {delay:.0f}s")
+                    self._sleep(delay)
         for key in pending:
             results[key] = (429, {"error": {"code": "TooManyRequests", "message": "still throttled after retries"}})
         return results

@@ -7,9 +7,14 @@
 * Subscriptions go in chunks of at most 1,000 per request.
 * Quota: every response carries ``x-ms-user-quota-remaining`` and
   ``x-ms-user-quota-resets-after``; when the remaining count reaches zero the reader waits for
-  the window to reset *before* sending, so a well-behaved scan never sees a 429. A 429 or 5xx
-  that happens anyway is retried with bounded backoff (the SDK's own retry is off so the two
-  do not stack).
+  the window to reset *before* sending, so a well-behaved scan never sees a 429. The header is
+  whole seconds, rounded up: each response only says "the window resets at the latest
+  ``received + resets-after``". Every response of one window gives such a bound, so the reader
+  keeps the earliest (the first response of a window bounds it to within one round trip of
+  the true reset, where a single rounded header over-waits by half a second on average). If a
+  request sent on that estimate is refused anyway (a service that keeps time differently), the
+  reader stops tightening and trusts each header alone. A 429 or 5xx that happens anyway is
+  retried with bounded backoff (the SDK's own retry is off so the two do not stack).
 * ``ResponsePayloadTooLarge`` splits the subscription chunk (or halves ``$top`` for a single
   subscription); a 403 on a chunk is narrowed down to the subscriptions that refuse, which
   become ``errors`` entries while the rest of the scan goes on.
@@ -33,6 +38,7 @@ API_VERSION = "2024-04-01"
 PAGE_SIZE = 1000
 MAX_SUBSCRIPTIONS = 1000
 MAX_RETRIES = 6
+PACE_MARGIN = 0.05  # seconds added to a quota wait
 
 TABLE_OF_LIST = {
     "registries": "resources",
@@ -45,6 +51,7 @@ TABLE_OF_LIST = {
     "privateDnsRecordSets": "dnsresources",
     "roleAssignments": "authorizationresources",
     "roleDefinitions": "authorizationresources",
+    "subscriptions": "resourcecontainers",
 }
 
 
@@ -140,6 +147,8 @@ class ResourceGraphReader:
         self.waited = 0.0
         self._remaining: int | None = None
         self._reset_at: float | None = None
+        self._tighten = True  # take the earliest bound of a window (off after a surprise 429)
+        self._paced = False  # the next request is the first after a quota wait
 
     def close(self) -> None:
         """Release the HTTP session."""
@@ -151,20 +160,39 @@ class ResourceGraphReader:
         if self._remaining is not None and self._remaining <= 0 and self._reset_at is not None:
             delay = self._reset_at - self._clock()
             if delay > 0:
-                self._log(f"resource graph quota used up; waiting {delay:.1f}s for the window to reset")
-                self._wait(delay + 0.05)
+                self._log(f"resource graph quota used up; waiting {delay:.2f}s for the window to reset")
+                self._wait(delay + PACE_MARGIN)
             self._remaining = None
+            self._paced = True
 
     def _wait(self, seconds: float) -> None:
         self.waited += seconds
         self._sleep(seconds)
 
-    def _note_quota(self, headers: Any) -> None:
+    def _note_quota(self, headers: Any, sent_at: float, throttled: bool = False) -> None:
+        """Track the window from the quota headers of one response to a request sent at ``sent_at``.
+
+        ``received + resets-after`` is an upper bound of the reset (the header is rounded up
+        and the service read its clock before the response arrived). Within one window the
+        earliest bound wins. A response starts a new window when the remaining count did not
+        go down (every admitted request of a window spends one unit; a 429 spends none) or when
+        the request left after the previous window's bound had passed.
+        """
         remaining = headers.get("x-ms-user-quota-remaining")
+        if remaining is None or not str(remaining).lstrip("-").isdigit():
+            return
         resets = _parse_resets_after(headers.get("x-ms-user-quota-resets-after"))
-        if remaining is not None and str(remaining).lstrip("-").isdigit():
-            self._remaining = int(remaining)
-            self._reset_at = self._clock() + (resets if resets is not None else 5.0)
+        count = int(remaining)
+        bound = self._clock() + (resets if resets is not None else 5.0)
+        previous, reset_at = self._remaining, self._reset_at
+        same_window = (
+            self._tighten
+            and reset_at is not None
+            and sent_at < reset_at
+            and (throttled or (previous is not None and count < previous))
+        )
+        self._reset_at = min(reset_at, bound) if same_window and reset_at is not None else bound
+        self._remaining = count
 
     # -- one request ----------------------------------------------------------------------
     def _send(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -173,7 +201,9 @@ class ResourceGraphReader:
         attempt = 0
         while True:
             self._pace()
+            after_wait, self._paced = self._paced, False
             self.requests += 1
+            sent_at = self._clock()
             try:
                 data, headers = self._query(body)
             except ClientAuthenticationError:
@@ -183,7 +213,10 @@ class ResourceGraphReader:
                 code = error_code(exc)
                 response: Any = exc.response
                 headers = response.headers if response is not None else {}
-                self._note_quota(headers)
+                if status == 429 and after_wait and self._tighten:
+                    self._log("resource graph refused a request sent at the estimated reset; trusting headers alone")
+                    self._tighten = False
+                self._note_quota(headers, sent_at, throttled=status == 429)
                 if code == "ResponsePayloadTooLarge" or (status == 400 and "ResponsePayloadTooLarge" in str(exc)):
                     raise _PayloadTooLarge() from None
                 if status == 403:
@@ -200,7 +233,7 @@ class ResourceGraphReader:
                 self._log(f"resource graph HTTP {status}; retry {attempt} in {delay:.1f}s")
                 self._wait(delay)
                 continue
-            self._note_quota(headers)
+            self._note_quota(headers, sent_at)
             return data
 
     def _query(self, body: dict[str, Any]) -> tuple[dict[str, Any], Any]:
