@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
 
@@ -156,6 +157,24 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="unknown findings (data not collected) fail the gate with exit 3 (default: yes)",
     )
+    scan.add_argument(
+        "--evidence",
+        type=Path,
+        metavar="FILE.zip",
+        help="write an audit evidence bundle: inputs, reports, exact rules and config, SHA-256 manifest",
+    )
+    scan.add_argument(
+        "--sign-key",
+        type=Path,
+        metavar="KEY.pem",
+        help="sign the evidence manifest with this Ed25519 private key (PEM)",
+    )
+    scan.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="RESULTS.json",
+        help="fail the gate only on findings that are new since this earlier --format json results file",
+    )
     scan.add_argument("--color", action=argparse.BooleanOptionalAction, default=None, help="colour the table")
     scan.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
 
@@ -167,6 +186,20 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--output", "-o", type=Path, required=True, help="snapshot file (.json or .json.gz)")
     _add_live_options(collect)
     collect.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+
+    evidence = sub.add_parser("evidence", help="verify an audit evidence bundle")
+    ev_sub = evidence.add_subparsers(dest="evidence_command", required=True)
+    ev_verify = ev_sub.add_parser(
+        "verify", help="recompute every SHA-256 of a bundle (exit 1 on any mismatch)", epilog=EPILOG
+    )
+    ev_verify.add_argument("bundle", type=Path, metavar="FILE.zip")
+    ev_verify.add_argument("--public-key", type=Path, metavar="KEY.pem", help="also verify the Ed25519 signature")
+
+    diff = sub.add_parser("diff", help="compare two JSON results files: new, fixed and changed findings", epilog=EPILOG)
+    diff.add_argument("old", type=Path, metavar="OLD.json", help="the earlier results (acr-scan scan --format json)")
+    diff.add_argument("new", type=Path, metavar="NEW.json", help="the later results")
+    diff.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+    diff.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
 
     pol = sub.add_parser("policies", help="list, show, validate and test rules")
     pol_sub = pol.add_subparsers(dest="policies_command", required=True)
@@ -194,6 +227,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     # would only re-walk them (seconds at 50,000 registries) and free nothing.
     gc.disable()
     _check_outputs(args)
+    from scanner.baseline import compare, load_results, observe, partition
+
+    baseline = load_results(args.baseline) if args.baseline is not None else None  # bad input fails before work
     config = _config(args.config)
     now = _parse_now(args.now)
     rules, pack_hash = prepare_rules(config, args.policies, args.rules, args.exclude)
@@ -212,8 +248,22 @@ def cmd_scan(args: argparse.Namespace) -> int:
     fail_on_unknown = args.fail_on_unknown
     if fail_on_unknown is None:
         fail_on_unknown = config.fail_on_unknown if config.fail_on_unknown is not None else True
-    code = gate(result.findings, fail_on, fail_on_unknown)
+    baseline_note = ""
+    if baseline is None:
+        code = gate(result.findings, fail_on, fail_on_unknown)
+    else:
+        new_findings, already = partition(result.findings, compare(baseline.observations, observe(result.findings)))
+        code = gate(new_findings, fail_on, fail_on_unknown)
+        baseline_note = (
+            f"baseline {args.baseline}: {len(new_findings)} finding(s) needing attention are new, "
+            f"{already} already in the baseline (only new ones count for the exit code)\n"
+        )
     _write_reports(args, result)
+    if baseline_note and not args.quiet:
+        to_stdout = args.output is not None or args.output_dir is not None or args.format[0] == "table"
+        (sys.stdout if to_stdout else sys.stderr).write(baseline_note)
+    if args.evidence is not None:
+        _write_evidence(args, result, snapshot)
     if not args.quiet:
         sys.stderr.write(f"exit code {int(code)} ({code.name.lower()})\n")
     return int(code)
@@ -225,6 +275,12 @@ def _check_outputs(args: argparse.Namespace) -> None:
         raise InputError("--output and --output-dir cannot be combined")
     if len(args.format) > 1 and args.output_dir is None:
         raise InputError(f"--format {','.join(args.format)}: several formats need --output-dir DIR")
+    if args.sign_key is not None:
+        if args.evidence is None:
+            raise InputError("--sign-key signs an evidence bundle: add --evidence FILE.zip")
+        from scanner.evidence.signing import load_private_key
+
+        load_private_key(args.sign_key)  # a bad key fails now, before any report is written
 
 
 def _write_reports(args: argparse.Namespace, result: ScanResult) -> None:
@@ -251,6 +307,55 @@ def _write_reports(args: argparse.Namespace, result: ScanResult) -> None:
         sys.stdout.write("\n".join(TableFormat().summary_lines(result)) + "\n")
         for name, path in targets:
             sys.stdout.write(f"wrote {name} report: {path}\n")
+
+
+def _write_evidence(args: argparse.Namespace, result: ScanResult, snapshot: Path) -> None:
+    from scanner.evidence.bundle import BundleInput, build_bundle
+
+    inputs = [BundleInput(f"input/{snapshot.name}", snapshot, "snapshot")]
+    if result.metadata.config_source:
+        config = Path(result.metadata.config_source)
+        inputs.append(BundleInput(f"config/{config.name}", config, "config"))
+    count = build_bundle(result, inputs, args.evidence, args.sign_key)
+    if not args.quiet:
+        signed = " (manifest signed)" if args.sign_key else ""
+        sys.stdout.write(f"wrote evidence bundle: {args.evidence} ({count} files){signed}\n")
+
+
+def cmd_evidence(args: argparse.Namespace) -> int:
+    from scanner.evidence.verify import verify_bundle
+
+    report = verify_bundle(args.bundle, args.public_key)
+    for problem in report.problems:
+        sys.stdout.write(f"MISMATCH {problem}\n")
+    verdict = "OK" if report.ok else "FAILED"
+    sys.stdout.write(f"{verdict}: {args.bundle}: {report.checked} files checked, signature {report.signature}\n")
+    return 0 if report.ok else int(ExitCode.FINDINGS)
+
+
+def _write_bytes(data: bytes, stream: BinaryIO) -> None:
+    stream.write(data)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """``acr-scan diff OLD NEW``: exit 1 when anything needs attention that did not before."""
+    from scanner.baseline import compare, drift_document, drift_markdown, drift_table, load_results
+
+    gc.disable()  # two large parsed documents of acyclic objects: nothing for the collector to free
+    old, new = load_results(args.old), load_results(args.new)
+    drift = compare(old.observations, new.observations)
+    if args.format == "json":
+        data = orjson.dumps(drift_document(drift, old, new), option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+    elif args.format == "markdown":
+        data = drift_markdown(drift, old, new).encode("utf-8", "replace")
+    else:
+        data = drift_table(drift, old, new).encode("utf-8", "replace")
+    if args.output is not None:
+        write_atomic(args.output, partial(_write_bytes, data))
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return int(ExitCode.FINDINGS) if drift.new else 0
 
 
 def _collect_to(args: argparse.Namespace, path: Path) -> int:
@@ -334,6 +439,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_scan(args)
         if args.command == "collect":
             return cmd_collect(args)
+        if args.command == "diff":
+            return cmd_diff(args)
+        if args.command == "evidence":
+            return cmd_evidence(args)
         return cmd_policies(args)
     except ScannerError as exc:
         sys.stderr.write(f"acr-scan: error: {exc.message}\n")

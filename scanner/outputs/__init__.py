@@ -9,11 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from scanner.outputs.base import OutputFormat, RenderOptions
+from scanner.outputs.csv_format import CsvFormat
+from scanner.outputs.html_format import HtmlFormat
 from scanner.outputs.json_format import JsonFormat
+from scanner.outputs.junit_format import JunitFormat
+from scanner.outputs.markdown_format import MarkdownFormat
+from scanner.outputs.sarif_format import SarifFormat
 from scanner.outputs.table import TableFormat
 
 FORMATS: dict[str, Callable[[RenderOptions], OutputFormat]] = {
+    "csv": lambda options: CsvFormat(),
+    "html": lambda options: HtmlFormat(),
     "json": lambda options: JsonFormat(),
+    "junit": lambda options: JunitFormat(),
+    "markdown": lambda options: MarkdownFormat(links=options.links),
+    "sarif": lambda options: SarifFormat(profile=options.sarif_profile, repo_root=options.repo_root),
     "table": lambda options: TableFormat(color=options.color),
 }
 

@@ -1,0 +1,1 @@
+"""The audit evidence bundle: everything a scan rested on, hashed, optionally signed."""
