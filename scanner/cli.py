@@ -30,6 +30,7 @@ from scanner.gate import gate
 from scanner.outputs import FORMATS, RenderOptions, TableFormat, make_format
 from scanner.results import Severity
 from scanner.scan import ScanResult, prepare_rules, run_scan
+from scanner.sources.base import Source
 from scanner.sources.snapshot import SnapshotFileSource
 from scanner.timeutil import parse_datetime
 
@@ -104,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="collect live from this management group, then scan (repeatable)",
     )
     source.add_argument("--tenant", action="store_true", help="collect live from every subscription you can read")
+    source.add_argument(
+        "--iac",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="scan IaC before deployment: ARM/Bicep JSON templates (+ parameters files), Terraform plan JSON "
+        "or .tf source; files or folders, type detected from content",
+    )
     _add_live_options(scan)
     scan.add_argument(
         "--keep-snapshot",
@@ -198,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff = sub.add_parser("diff", help="compare two JSON results files: new, fixed and changed findings", epilog=EPILOG)
     diff.add_argument("old", type=Path, metavar="OLD.json", help="the earlier results (acr-scan scan --format json)")
     diff.add_argument("new", type=Path, metavar="NEW.json", help="the later results")
-    diff.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+    diff.add_argument("--format", choices=["table", "json", "markdown", "html"], default="table")
     diff.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
 
     pol = sub.add_parser("policies", help="list, show, validate and test rules")
@@ -234,7 +243,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
     now = _parse_now(args.now)
     rules, pack_hash = prepare_rules(config, args.policies, args.rules, args.exclude)
     snapshot = args.snapshot
-    if snapshot is None:
+    if args.iac:
+        from scanner.sources.iac.detect import find_repo_root
+        from scanner.sources.iac.source import IacSource
+
+        if args.repo_root is None:
+            args.repo_root = find_repo_root(args.iac)
+        source: Source = IacSource(args.iac, args.repo_root)
+    elif snapshot is None:
         snapshot = args.keep_snapshot or (
             args.output_dir / "snapshot.json.gz"
             if args.output_dir
@@ -243,7 +259,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
             else Path("acr-snapshot.json.gz")
         )
         _collect_to(args, snapshot)
-    result = run_scan(SnapshotFileSource(snapshot), rules, pack_hash, config, now)
+    if not args.iac:
+        source = SnapshotFileSource(snapshot)
+    result = run_scan(source, rules, pack_hash, config, now)
     fail_on = Severity(args.fail_on or config.fail_on or "low")
     fail_on_unknown = args.fail_on_unknown
     if fail_on_unknown is None:
@@ -309,10 +327,17 @@ def _write_reports(args: argparse.Namespace, result: ScanResult) -> None:
             sys.stdout.write(f"wrote {name} report: {path}\n")
 
 
-def _write_evidence(args: argparse.Namespace, result: ScanResult, snapshot: Path) -> None:
+def _write_evidence(args: argparse.Namespace, result: ScanResult, snapshot: Path | None) -> None:
     from scanner.evidence.bundle import BundleInput, build_bundle
 
-    inputs = [BundleInput(f"input/{snapshot.name}", snapshot, "snapshot")]
+    if snapshot is not None:
+        inputs = [BundleInput(f"input/{snapshot.name}", snapshot, "snapshot")]
+    else:  # an IaC scan: the files it read, under their repository paths
+        files = [Path(label) for label in result.metadata.scope.get("iac", [])]
+        inputs = [
+            BundleInput(f"input/{f.name if f.is_absolute() else f.as_posix()}", f if f.is_absolute() else args.repo_root / f, "iac")
+            for f in files
+        ]
     if result.metadata.config_source:
         config = Path(result.metadata.config_source)
         inputs.append(BundleInput(f"config/{config.name}", config, "config"))
@@ -348,6 +373,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
         data = orjson.dumps(drift_document(drift, old, new), option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
     elif args.format == "markdown":
         data = drift_markdown(drift, old, new).encode("utf-8", "replace")
+    elif args.format == "html":
+        from scanner.outputs.html_diff import drift_html
+
+        data = drift_html(drift, old, new).encode("utf-8", "replace")
     else:
         data = drift_table(drift, old, new).encode("utf-8", "replace")
     if args.output is not None:

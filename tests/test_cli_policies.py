@@ -68,7 +68,8 @@ def test_wheel_ships_policies_and_reports(tmp_path: Path) -> None:
     assert "scanner/policies/rule.schema.json" in names
     assert "scanner/schemas/snapshot.schema.json" in names
     assert "scanner/sources/live/queries/registries.kql" in names
-    assert any(n.startswith("scanner/reports/") for n in names)
+    for asset in ("report.html.j2", "report.css", "report.js", "diff.html.j2"):
+        assert f"scanner/reports/{asset}" in names, asset
     # Installed elsewhere, the scanner finds its data without the source tree.
     target = tmp_path / "site"
     with zipfile.ZipFile(wheel) as zf:

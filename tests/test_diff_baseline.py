@@ -154,6 +154,32 @@ def test_diff_fixed_changed_and_gone(baseline: Path, tmp_path: Path) -> None:
     )
 
 
+def test_a_failure_that_was_unknown_is_new(baseline: Path, tmp_path: Path) -> None:
+    """Closing a collection gap must not hide a violation: unknown → fail is new, fail → unknown is changed."""
+    results = json.loads(baseline.read_text())
+    first, second = [f for f in results["findings"] if f["status"] == "fail"][:2]
+
+    def was_unknown(doc: dict[str, Any]) -> None:
+        for f in doc["findings"]:
+            if (f["rule_id"], f["subject"]["id"]) == (first["rule_id"], first["subject"]["id"]):
+                f["status"] = "unknown"
+
+    old = _edited(results, tmp_path / "old.json", was_unknown)
+    code, drift = _diff_json(old, baseline)
+    assert code == 1
+    assert [(c["rule_id"], c["before"]["status"]) for c in drift["new"]] == [(first["rule_id"], "unknown")]
+
+    def now_unknown(doc: dict[str, Any]) -> None:
+        for f in doc["findings"]:
+            if (f["rule_id"], f["subject"]["id"]) == (second["rule_id"], second["subject"]["id"]):
+                f["status"] = "unknown"
+
+    new = _edited(results, tmp_path / "new.json", now_unknown)
+    code, drift = _diff_json(baseline, new)
+    assert code == 0 and drift["new"] == []
+    assert [(c["rule_id"], c["after"]["status"]) for c in drift["changed"]] == [(second["rule_id"], "unknown")]
+
+
 def test_diff_output_is_deterministic(baseline: Path, tmp_path: Path) -> None:
     results = json.loads(baseline.read_text())
     for f in results["findings"]:
@@ -189,3 +215,42 @@ def test_bad_input_is_one_line_exit_2(baseline: Path, tmp_path: Path, content: b
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"acr-scan: error: {bad}: "), proc.stderr
         assert expected in lines[0]
+
+
+def test_drift_html_in_a_browser(
+    baseline: Path, demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The HTML drift page lists exactly the new finding, and a hostile name stays text."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    registry = next(r for r in demo_copy["resourceGraph"]["registries"] if r["properties"]["adminUserEnabled"] is False)
+    registry["properties"]["adminUserEnabled"] = True
+    registry["name"] = "<img src=x onerror=alert(1)>"
+    out = tmp_path / "new.json"
+    _scan_to_json(write_snapshot(demo_copy, "hostile.json"), out)
+    page_path = tmp_path / "drift.html"
+    proc = run_cli("diff", str(baseline), str(out), "--format", "html", "-o", str(page_path))
+    assert proc.returncode == 1, proc.stderr
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("chromium is not installed: run scripts/install-test-tools.sh")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(page_path.as_uri())
+        assert page.locator("#new h2").inner_text() == "New (1)"
+        row = page.locator("#new tbody tr")
+        assert row.count() == 1
+        cells = row.locator("td").all_inner_texts()
+        assert cells[0] == "ACR-001"
+        assert "<img src=x onerror=alert(1)>" in cells[1]
+        assert cells[2].startswith("pass") and cells[3].startswith("fail")
+        assert page.locator("img").count() == 0 and page.locator("script").count() == 0
+        assert page.locator("td.count-new").inner_text() == "1"
+        browser.close()
+    assert dialogs == []
