@@ -1,0 +1,99 @@
+"""The CI integrations: GitHub action, Azure Pipelines template, pre-commit hook.
+
+The action and the pipeline template share ``integrations/run-scan.sh``; it is run here for
+real against the bundled demo snapshot, with the files GitHub gives a step
+(``$GITHUB_OUTPUT``, ``$GITHUB_STEP_SUMMARY``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.conftest import DEMO, ROOT
+
+SCRIPT = ROOT / "integrations" / "run-scan.sh"
+
+
+def _yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text())
+
+
+def _run_script(tmp: Path, **env: str) -> tuple[int, dict[str, str], str]:
+    outputs, summary = tmp / "github_output", tmp / "step_summary"
+    full_env = {
+        **os.environ,
+        "ACR_SCAN_BIN": str(Path(sys.executable).parent / "acr-scan"),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        **env,
+    }
+    proc = subprocess.run(["bash", str(SCRIPT)], env=full_env, cwd=tmp, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in proc.stderr
+    values = dict(line.split("=", 1) for line in outputs.read_text().splitlines()) if outputs.exists() else {}
+    return proc.returncode, values, summary.read_text() if summary.exists() else ""
+
+
+def test_action_passes_every_input_through_the_environment_only() -> None:
+    action = _yaml(ROOT / "action.yml")
+    steps = action["runs"]["steps"]
+    scan = next(s for s in steps if s.get("id") == "scan")
+    script_vars = set(re.findall(r"ACR_SCAN_[A-Z_]+", SCRIPT.read_text())) - {"ACR_SCAN_BIN"}
+    assert set(scan["env"]) == script_vars
+    for name in action["inputs"]:
+        if name != "python-version":
+            assert f"${{{{ inputs.{name} }}}}" in scan["env"].values(), name
+    for step in steps:  # no expression is ever expanded inside a shell script
+        assert "${{" not in step.get("run", ""), step
+    assert set(action["outputs"]) == {"exit-code", "sarif-file"}
+
+
+def test_run_script_gates_and_reports_like_the_cli(tmp_path: Path) -> None:
+    code, outputs, summary = _run_script(
+        tmp_path, ACR_SCAN_SNAPSHOT=str(DEMO), ACR_SCAN_FORMATS="sarif,markdown,json,junit"
+    )
+    assert code == 1  # the demo tenant has failing findings
+    assert outputs["exit-code"] == "1"
+    assert outputs["sarif-file"] == "acr-scan-results/results.sarif"
+    reports = tmp_path / "acr-scan-results"
+    assert sorted(p.name for p in reports.iterdir()) == ["junit.xml", "results.json", "results.sarif", "summary.md"]
+    assert summary == (reports / "summary.md").read_text()
+    # Only critical findings fail the gate when asked; unknowns can be allowed.
+    code, outputs, _ = _run_script(
+        tmp_path, ACR_SCAN_SNAPSHOT=str(DEMO), ACR_SCAN_FAIL_ON="critical", ACR_SCAN_FAIL_ON_UNKNOWN="false"
+    )
+    assert outputs["exit-code"] == str(code)
+
+
+def test_run_script_without_a_source_is_a_usage_error(tmp_path: Path) -> None:
+    code, outputs, _ = _run_script(tmp_path)
+    assert code == 2 and outputs == {}
+
+
+def test_azure_pipelines_template_publishes_junit_and_sarif() -> None:
+    template = _yaml(ROOT / "integrations" / "azure-pipelines" / "acr-scan.yml")
+    steps = template["steps"]
+    scan = next(s for s in steps if "run-scan.sh" in s.get("bash", ""))
+    script_vars = set(re.findall(r"ACR_SCAN_[A-Z_]+", SCRIPT.read_text())) - {"ACR_SCAN_BIN", "ACR_SCAN_CONFIG"}
+    assert script_vars <= set(scan["env"])
+    tasks = {s.get("task"): s for s in steps if "task" in s}
+    assert tasks["PublishTestResults@2"]["inputs"]["testResultsFormat"] == "JUnit"
+    published = [s["inputs"]["ArtifactName"] for s in steps if s.get("task") == "PublishBuildArtifacts@1"]
+    assert "CodeAnalysisLogs" in published
+    for step in steps:
+        if "bash" in step:
+            assert "${{" not in step["bash"]
+
+
+def test_pre_commit_hook_runs_the_iac_gate() -> None:
+    (hook,) = _yaml(ROOT / ".pre-commit-hooks.yaml")
+    assert hook["id"] == "acr-scan-iac"
+    assert hook["entry"].split()[:3] == ["acr-scan", "scan", "--iac"]
+    assert hook["pass_filenames"] is True
+    assert re.search(hook["files"], "infra/main.tf") and re.search(hook["files"], "azuredeploy.json")
