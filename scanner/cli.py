@@ -335,7 +335,9 @@ def _write_evidence(args: argparse.Namespace, result: ScanResult, snapshot: Path
     else:  # an IaC scan: the files it read, under their repository paths
         files = [Path(label) for label in result.metadata.scope.get("iac", [])]
         inputs = [
-            BundleInput(f"input/{f.name if f.is_absolute() else f.as_posix()}", f if f.is_absolute() else args.repo_root / f, "iac")
+            BundleInput(f"input/{f.name}", f, "iac")
+            if f.is_absolute()
+            else BundleInput(f"input/{f.as_posix()}", args.repo_root / f, "iac")
             for f in files
         ]
     if result.metadata.config_source:

@@ -95,6 +95,7 @@ class SuppressionRef:
 
     justification: str
     expires: str | None = None
+    in_source: bool = False  # an inline suppression in the scanned IaC file, not the config
 
 
 @dataclass(frozen=True, slots=True)

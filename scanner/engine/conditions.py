@@ -8,6 +8,9 @@ a missing input (:class:`Unknown`) propagates to an ``unknown`` finding instead 
 * ``any``: True if any branch is True, else Unknown if any is Unknown, else False;
 * ``not``: flips True/False and keeps Unknown.
 
+When several branches are unknown, a real gap wins over a ``live_only`` one (data that only
+exists after deployment), so a rule is ``not_applicable`` only when nothing else is missing.
+
 String comparisons are case-insensitive unless the leaf says ``case_sensitive: true``
 (Azure enums and ids are case-insensitive).
 """
@@ -188,7 +191,7 @@ class _Compiler:
                 result = child(doc, ctx)
                 if result is False:
                     return False
-                if isinstance(result, Unknown) and unknown is None:
+                if isinstance(result, Unknown) and (unknown is None or unknown.live_only):
                     unknown = result
             return unknown if unknown is not None else True
 
@@ -202,7 +205,7 @@ class _Compiler:
                 result = child(doc, ctx)
                 if result is True:
                     return True
-                if isinstance(result, Unknown) and unknown is None:
+                if isinstance(result, Unknown) and (unknown is None or unknown.live_only):
                     unknown = result
             return unknown if unknown is not None else False
 
@@ -248,7 +251,7 @@ class _Compiler:
                     result = True if where is None else where(item, ctx)
                     if result is True:
                         matched.append(item)
-                    elif isinstance(result, Unknown) and unknown is None:
+                    elif isinstance(result, Unknown) and (unknown is None or unknown.live_only):
                         unknown = result
             finally:
                 ctx.evidence = saved

@@ -1,6 +1,13 @@
 """Evaluate compiled rules against the inventory's subjects, producing findings.
 
 Subjects of each kind are enumerated once and shared by every rule of that kind.
+
+An IaC scan's inventory carries where each resource is declared (``Inventory.locations``):
+its findings then point at the file and line of the resource, or of the offending property
+when the rule's evidence names one the reader located, and a resource's inline suppressions
+(``# acr-scan:ignore ACR-001 reason``, an ARM ``metadata`` entry) apply to its findings.
+A verdict resting on data that only exists once deployed (``Unknown.live_only``) is
+``not_applicable`` with that reason rather than ``unknown``.
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ from scanner.engine.rule import Rule
 from scanner.engine.template import Template
 from scanner.inventory.model import Inventory
 from scanner.inventory.subjects import ENUMERATORS, Subject
-from scanner.results import Finding, Location, Remediation, Severity, Status
+from scanner.results import Finding, Location, Remediation, Severity, Status, SubjectRef, SuppressionRef
+from scanner.sources.iac.model import IacResource
 from scanner.unknown import Unknown
 
 
@@ -54,6 +62,8 @@ def evaluate_subject(rule: Rule, subject: Subject, now: datetime, location: Loca
     if location is None:
         location = subject_location(subject)
     if subject.unknown is not None:
+        if subject.unknown.live_only:
+            return _live_only(rule, ref, location, subject.unknown, {})
         return Finding(
             rule_id=rule.id,
             title=rule.title,
@@ -131,8 +141,24 @@ def evaluate_subject(rule: Rule, subject: Subject, now: datetime, location: Loca
         )
 
 
+def _live_only(rule: Rule, ref: SubjectRef, location: Location, reason: Unknown, evidence: dict[str, Any]) -> Finding:
+    evidence["liveOnly"] = reason.reason
+    return Finding(
+        rule.id,
+        rule.title,
+        Status.NOT_APPLICABLE,
+        rule.severity,
+        f"Not applicable to {ref.name} before deployment: {reason.reason}",
+        ref,
+        evidence=evidence,
+        location=location,
+    )
+
+
 def _unknown(rule: Rule, ref: Any, location: Location, reason: Unknown, ctx: Context) -> Finding:
     doc_evidence = dict(ctx.evidence or {})
+    if reason.live_only:
+        return _live_only(rule, ref, location, reason, doc_evidence)
     doc_evidence["missing"] = reason.reason
     return Finding(
         rule.id,
@@ -146,18 +172,127 @@ def _unknown(rule: Rule, ref: Any, location: Location, reason: Unknown, ctx: Con
     )
 
 
+# --------------------------------------------------------------------------- IaC placement
+
+_NOT_PATHS = frozenset({"missing", "liveOnly"})
+_PLACED = frozenset({Status.FAIL, Status.UNKNOWN})  # the statuses a reader fixes at a property
+_CANDIDATES: dict[tuple[str, ...], tuple[str, ...]] = {}  # evidence keys → paths to try, last first
+
+
+def declaration(subject: Subject, locations: Mapping[str, IacResource]) -> IacResource | None:
+    """The declared resource a subject comes from: itself, else its token or registry."""
+    ref = subject.ref
+    if ref.kind == "scope":
+        return None
+    key = ref.id.lower()
+    entry = locations.get(key)
+    if entry is None and "/passwords/" in key:
+        entry = locations.get(key[: key.rfind("/passwords/")])
+    if entry is None and ref.registry_id:
+        entry = locations.get(ref.registry_id.lower())
+    return entry
+
+
+def iac_location(subject: Subject, locations: Mapping[str, IacResource]) -> tuple[Location, IacResource | None]:
+    """Where an IaC finding points before its evidence is known: the resource's declaration."""
+    entry = declaration(subject, locations)
+    base = subject_location(subject)
+    if entry is None:
+        return base, None
+    return Location(resource_id=base.resource_id, file=entry.file, line=entry.line), entry
+
+
+def property_line(lines: Mapping[str, int], evidence: Mapping[str, Any]) -> int | None:
+    """The line of the property a verdict rests on: the last evidence path the reader located.
+
+    Evidence is recorded in evaluation order and ``any`` stops at the branch that decided, so
+    the last located path is the deciding one (applicability checks such as the SKU come
+    first). A property the file leaves out points at its nearest declared parent block.
+    """
+    keys = tuple(evidence)
+    paths = _CANDIDATES.get(keys)
+    if paths is None:  # a rule records the same evidence paths for most subjects: derive them once
+        paths = _CANDIDATES[keys] = tuple(p[2:] if p[:2] == "$." else p for p in reversed(keys) if p not in _NOT_PATHS)
+    nearest = getattr(lines, "nearest", None)
+    if nearest is not None:  # one walk per path (the ARM reader's lazily looked-up lines)
+        fallback: int | None = None
+        for path in paths:
+            line, exact = nearest(path)
+            if exact:
+                return line  # type: ignore[no-any-return]
+            if fallback is None:
+                fallback = line
+        return fallback
+    for path in paths:
+        line = lines.get(path)
+        if line is not None:
+            return line
+    for path in paths:
+        parts = path.split(".")
+        for cut in range(len(parts) - 1, 1, -1):
+            line = lines.get(".".join(parts[:cut]))
+            if line is not None:
+                return line
+    return None
+
+
+def place(finding: Finding, entry: IacResource | None) -> Finding:
+    """Point an IaC finding at its offending property and apply the resource's inline suppressions."""
+    if entry is None:
+        return finding
+    status = finding.status
+    if status is not Status.FAIL and status is not Status.UNKNOWN:
+        return finding
+    location = finding.location
+    line = property_line(entry.property_lines, finding.evidence)
+    if line is not None and line != location.line:
+        location = Location(resource_id=location.resource_id, file=location.file, line=line)
+    suppression = finding.suppression
+    rule_id = finding.rule_id.upper()
+    for inline in entry.suppressions:
+        if inline.rule_id.upper() == rule_id:
+            status = Status.SUPPRESSED
+            suppression = SuppressionRef(justification=inline.reason, in_source=True)
+            break
+    if location is finding.location and status is finding.status:
+        return finding
+    return Finding(  # positional: a quarter of the cost of dataclasses.replace, on every failing finding
+        finding.rule_id,
+        finding.title,
+        status,
+        finding.severity,
+        finding.message,
+        finding.subject,
+        finding.evidence,
+        finding.remediation,
+        location,
+        suppression,
+    )
+
+
 def evaluate_kinds(rules: Sequence[Rule], inventory: Inventory, now: datetime) -> dict[str, list[Finding]]:
     """Findings per rule id for ``rules``; each kind's subjects are enumerated once, sorted."""
     findings: dict[str, list[Finding]] = {}
     by_kind: dict[str, list[Rule]] = {}
     for rule in rules:
         by_kind.setdefault(rule.subject, []).append(rule)
+    locations = inventory.locations
     for kind in sorted(by_kind):
         listed = sorted(ENUMERATORS[kind](inventory), key=lambda s: s.ref.id.lower())
-        subjects = [(s, subject_location(s)) for s in listed]
-        for rule in by_kind[kind]:
-            findings[rule.id] = [evaluate_subject(rule, s, now, location) for s, location in subjects]
-        del listed, subjects  # a kind's documents are not needed once its rules have run
+        if locations is None:
+            subjects = [(s, subject_location(s)) for s in listed]
+            for rule in by_kind[kind]:
+                findings[rule.id] = [evaluate_subject(rule, s, now, location) for s, location in subjects]
+            del subjects
+        else:
+            placed = [(s, *iac_location(s, locations)) for s in listed]
+            for rule in by_kind[kind]:
+                findings[rule.id] = [
+                    place(found, entry) if (found := evaluate_subject(rule, s, now, loc)).status in _PLACED else found
+                    for s, loc, entry in placed
+                ]
+            del placed
+        del listed  # a kind's documents are not needed once its rules have run
     return findings
 
 

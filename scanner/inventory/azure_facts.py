@@ -26,6 +26,78 @@ BUILTIN_ROLE_NAMES: dict[str, str] = {
     "c8d4ff99-41c3-41a8-9f60-21dfdad59608": "AcrQuarantineWriter",
 }
 
+# What the built-in roles above grant: (actions, notActions, dataActions). An IaC scan has no
+# roleDefinitions list, yet its role assignments name these roles by GUID.
+BUILTIN_ROLE_PERMISSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    OWNER: (("*",), (), ()),
+    CONTRIBUTOR: (
+        ("*",),
+        (
+            "Microsoft.Authorization/*/Delete",
+            "Microsoft.Authorization/*/Write",
+            "Microsoft.Authorization/elevateAccess/Action",
+            "Microsoft.Blueprint/blueprintAssignments/write",
+            "Microsoft.Blueprint/blueprintAssignments/delete",
+            "Microsoft.Compute/galleries/share/action",
+            "Microsoft.Purview/consents/write",
+            "Microsoft.Purview/consents/delete",
+            "Microsoft.Resources/deploymentStacks/manageDenySetting/action",
+            "Microsoft.Subscription/cancel/action",
+            "Microsoft.Subscription/enable/action",
+        ),
+        (),
+    ),
+    READER: (("*/read",), (), ()),
+    ACR_PULL: (("Microsoft.ContainerRegistry/registries/pull/read",), (), ()),
+    ACR_PUSH: (
+        ("Microsoft.ContainerRegistry/registries/pull/read", "Microsoft.ContainerRegistry/registries/push/write"),
+        (),
+        (),
+    ),
+    ACR_DELETE: (("Microsoft.ContainerRegistry/registries/artifacts/delete",), (), ()),
+    "6cef56e8-d556-48e5-a04f-b8e64114680f": (
+        ("Microsoft.ContainerRegistry/registries/sign/write",),
+        (),
+        ("Microsoft.ContainerRegistry/registries/trustedCollections/write",),
+    ),
+    "cdda3590-29a3-44f6-95f2-9f980659eb04": (
+        ("Microsoft.ContainerRegistry/registries/quarantine/read",),
+        (),
+        ("Microsoft.ContainerRegistry/registries/quarantinedArtifacts/read",),
+    ),
+    "c8d4ff99-41c3-41a8-9f60-21dfdad59608": (
+        (
+            "Microsoft.ContainerRegistry/registries/quarantine/read",
+            "Microsoft.ContainerRegistry/registries/quarantine/write",
+        ),
+        (),
+        (
+            "Microsoft.ContainerRegistry/registries/quarantinedArtifacts/read",
+            "Microsoft.ContainerRegistry/registries/quarantinedArtifacts/write",
+        ),
+    ),
+}
+
+# The scope maps Azure creates on every registry (ScopeMaps_List returns them): name →
+# (description, actions). Tokens in IaC refer to them without declaring them.
+SYSTEM_SCOPE_MAPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "_repositories_admin": (
+        "Can perform all read, write and delete operations on the registry",
+        (
+            "repositories/*/metadata/read",
+            "repositories/*/metadata/write",
+            "repositories/*/content/read",
+            "repositories/*/content/write",
+            "repositories/*/content/delete",
+        ),
+    ),
+    "_repositories_pull": ("Can pull any repository of the registry", ("repositories/*/content/read",)),
+    "_repositories_push": (
+        "Can push to any repository of the registry",
+        ("repositories/*/content/read", "repositories/*/content/write"),
+    ),
+}
+
 # Limits per SKU (AZURE-API.md §6). Classic is retired; treat it like Basic.
 SKU_LIMITS: dict[str, dict[str, int]] = {
     "basic": {"webhooks": 2, "tokens": 100, "scopeMaps": 100},

@@ -47,6 +47,21 @@ def _props(row: Raw) -> Mapping[str, Any]:
     return props if isinstance(props, Mapping) else {}
 
 
+def _map(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is an object, else an empty one (IaC rows may hold :class:`Unknown`)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _seq(value: Any) -> list[Any] | tuple[()]:
+    """``value`` if it is a list, else nothing (``None`` in live rows, :class:`Unknown` in IaC rows)."""
+    return value if type(value) is list else ()
+
+
+def _text(value: Any, default: str = "") -> str:
+    """A string field that joins or names things; anything else (absent, unknown) is ``default``."""
+    return value if type(value) is str else default
+
+
 def _rows(section: Mapping[str, Any] | None, name: str) -> list[Raw]:
     if section is None:
         return []
@@ -67,15 +82,16 @@ def _group_by_parent(rows: Iterable[Raw], marker: str) -> dict[str, list[Raw]]:
 
 def _connections(props: Mapping[str, Any]) -> tuple[PrivateEndpointConnection, ...]:
     out = []
-    for pec in props.get("privateEndpointConnections") or ():
+    for pec in _seq(props.get("privateEndpointConnections")):
         pprops = _props(pec)
-        state = pprops.get("privateLinkServiceConnectionState") or {}
-        endpoint = pprops.get("privateEndpoint") or {}
+        state = _map(pprops.get("privateLinkServiceConnectionState"))
+        endpoint = _map(pprops.get("privateEndpoint"))
+        endpoint_id = endpoint.get("id")
         out.append(
             PrivateEndpointConnection(
-                id=str(pec.get("id", "")),
-                status=str(state.get("status") or "Unknown"),
-                private_endpoint_id=endpoint.get("id"),
+                id=_text(pec.get("id")),
+                status=_text(state.get("status")) or "Unknown",
+                private_endpoint_id=endpoint_id if type(endpoint_id) is str else None,
             )
         )
     return tuple(out)
@@ -92,7 +108,8 @@ def _arm_for(coverage: Coverage, arm: Mapping[str, Any] | None, key: str, rid: s
             return Unknown(f"ARM data was not collected for registry {rid}")
         value = block.get(name)
         if value is None:
-            return Unknown(f"arm.{name} was not collected for registry {rid}")
+            live = coverage.live_only(name)
+            return live if live is not None else Unknown(f"arm.{name} was not collected for registry {rid}")
         return list(value)
 
     return ArmData(
@@ -112,17 +129,17 @@ def _registries(inv: Inventory, rg: Mapping[str, Any] | None, arm: Mapping[str, 
         rid = row["id"]
         key = norm(rid)
         props = _props(row)
-        sku = row.get("sku") or {}
+        sku_name = _map(row.get("sku")).get("name")
         repl_missing = cov.missing("resourceGraph", "replications", rid)
         hook_missing = cov.missing("resourceGraph", "webhooks", rid)
         inv.registries[key] = Registry(
             id=rid,
             key=key,
-            name=str(row.get("name") or last_segment(rid)),
-            subscription_id=row.get("subscriptionId") or subscription_of(rid),
-            resource_group=row.get("resourceGroup") or resource_group_of(rid),
-            location=str(row.get("location") or ""),
-            sku=str(sku.get("name") or ""),
+            name=_text(row.get("name")) or last_segment(rid),
+            subscription_id=_text(row.get("subscriptionId")) or subscription_of(rid),
+            resource_group=_text(row.get("resourceGroup")) or resource_group_of(rid),
+            location=_text(row.get("location")),
+            sku=_text(sku_name),
             raw=row,
             replications=repl_missing if repl_missing is not None else replications.get(key, []),
             webhooks=hook_missing if hook_missing is not None else webhooks.get(key, []),
@@ -140,28 +157,33 @@ def _private_endpoints(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
     for row in _rows(rg, "privateEndpoints"):
         props = _props(row)
         targets = []
-        for conn in list(props.get("privateLinkServiceConnections") or ()) + list(
-            props.get("manualPrivateLinkServiceConnections") or ()
-        ):
+        for conn in [
+            *_seq(props.get("privateLinkServiceConnections")),
+            *_seq(props.get("manualPrivateLinkServiceConnections")),
+        ]:
             cprops = _props(conn)
             target = cprops.get("privateLinkServiceId")
             if isinstance(target, str) and "/microsoft.containerregistry/registries/" in target.lower():
-                state = cprops.get("privateLinkServiceConnectionState") or {}
-                targets.append((norm(target), str(state.get("status") or "Unknown")))
-        subnet = (props.get("subnet") or {}).get("id")
+                state = _map(cprops.get("privateLinkServiceConnectionState"))
+                targets.append((norm(target), _text(state.get("status")) or "Unknown"))
+        subnet_value = _map(props.get("subnet")).get("id")
+        subnet = subnet_value if type(subnet_value) is str and subnet_value else None
         vnet = parent_vnet(subnet) if subnet else None
         endpoint = PrivateEndpoint(
             id=row["id"],
             key=norm(row["id"]),
-            name=str(row.get("name") or last_segment(row["id"])),
-            subscription_id=row.get("subscriptionId") or subscription_of(row["id"]),
-            resource_group=row.get("resourceGroup") or resource_group_of(row["id"]),
+            name=_text(row.get("name")) or last_segment(row["id"]),
+            subscription_id=_text(row.get("subscriptionId")) or subscription_of(row["id"]),
+            resource_group=_text(row.get("resourceGroup")) or resource_group_of(row["id"]),
             subnet_id=subnet,
             vnet_key=norm(vnet) if vnet else None,
             vnet_id=vnet,
-            nic_keys=tuple(norm(n["id"]) for n in props.get("networkInterfaces") or () if n.get("id")),
+            nic_keys=tuple(
+                norm(n["id"]) for n in _seq(props.get("networkInterfaces")) if type(n.get("id")) is str and n["id"]
+            ),
             targets=tuple(targets),
             raw=row,
+            subnet_unknown=subnet_value if isinstance(subnet_value, Unknown) else None,
         )
         endpoints[endpoint.key] = endpoint
         for registry_key, _status in targets:
@@ -201,7 +223,7 @@ def _dns(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
     zones: dict[str, DnsZone] = {}
     if zone_missing is None:
         for row in _rows(rg, "privateDnsZones"):
-            if str(row.get("name", "")).lower() != PRIVATELINK_ZONE:
+            if _text(row.get("name")).lower() != PRIVATELINK_ZONE:
                 continue
             zones[norm(row["id"])] = DnsZone(
                 id=row["id"],
@@ -220,14 +242,19 @@ def _dns(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
             if cut < 0 or zone_key not in zones:
                 continue
             props = _props(row)
-            vnet = str((props.get("virtualNetwork") or {}).get("id") or "")
+            vnet_value = _map(props.get("virtualNetwork")).get("id")
+            if isinstance(vnet_value, Unknown):
+                # A link to a VNet the change does not name: it may be the endpoint's VNet.
+                inv.unknown_links.setdefault(zone_key, vnet_value)
+                continue
+            registration = props.get("registrationEnabled")
             link = VnetLink(
                 id=row["id"],
-                name=str(row.get("name") or last_segment(row["id"])),
+                name=_text(row.get("name")) or last_segment(row["id"]),
                 zone_key=zone_key,
-                vnet_key=norm(vnet),
-                state=str(props.get("virtualNetworkLinkState") or "Unknown"),
-                registration_enabled=bool(props.get("registrationEnabled")),
+                vnet_key=norm(_text(vnet_value)),
+                state=_text(props.get("virtualNetworkLinkState")) or "Unknown",
+                registration_enabled=registration is True,
             )
             links.setdefault(link.vnet_key, []).append(link)
     inv.links_by_vnet = link_missing if link_missing is not None else links
@@ -239,8 +266,10 @@ def _dns(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
             if cut < 0:
                 continue
             zone_key = key[:cut]
-            ips = tuple(str(a.get("ipv4Address")) for a in _props(row).get("aRecords") or () if a.get("ipv4Address"))
-            name = str(row.get("name") or last_segment(row["id"])).lower()
+            ips = tuple(
+                a["ipv4Address"] for a in _seq(_props(row).get("aRecords")) if type(a.get("ipv4Address")) is str
+            )
+            name = (_text(row.get("name")) or last_segment(row["id"])).lower()
             records.setdefault(zone_key, {})[name] = ARecord(id=row["id"], zone_key=zone_key, name=name, ips=ips)
     inv.records_by_zone = record_missing if record_missing is not None else records
 
@@ -284,18 +313,29 @@ def _role_assignments(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
     by_scope: dict[str, list[RoleAssignment]] = {}
     for row in _rows(rg, "roleAssignments"):
         props = _props(row)
-        scope = str(props.get("scope") or "")
+        # Inline type checks (not _text): this loop runs once per assignment of the tenant.
+        scope = props.get("scope")
+        scope = scope if type(scope) is str else ""
+        principal_id = props.get("principalId")
+        principal_type = props.get("principalType")
+        if type(principal_type) is not str:  # IaC: Unknown when the template does not declare it
+            principal_type = principal_type if isinstance(principal_type, Unknown) else "Unknown"
+        elif not principal_type:
+            principal_type = "Unknown"
+        role = props.get("roleDefinitionId")
+        condition = props.get("condition")
+        name = row.get("name")
         assignment = RoleAssignment(
             id=row["id"],
             key=norm(row["id"]),
             scope=scope,
             scope_key=norm(scope),
             scope_level=scope_level(scope),
-            principal_id=str(props.get("principalId") or "").lower(),
-            principal_type=str(props.get("principalType") or "Unknown"),
-            role_guid=last_segment(str(props.get("roleDefinitionId") or "")).lower(),
-            condition=props.get("condition"),
-            name=str(row.get("name") or last_segment(row["id"])),
+            principal_id=(principal_id if type(principal_id) is str else "<unknown principal>").lower(),
+            principal_type=principal_type,
+            role_guid=last_segment(role if type(role) is str else "").lower(),
+            condition=condition if type(condition) is str else None,
+            name=name if type(name) is str and name else last_segment(row["id"]),
         )
         if assignment.scope_level in ("root", "managementGroup"):
             inv.above_subscription.append(assignment)
@@ -325,7 +365,8 @@ def _graph(inv: Inventory, graph: Mapping[str, Any] | None) -> None:
     cov = inv.coverage
     missing = cov.missing("graph", "servicePrincipals")
     if graph is None or missing is not None:
-        reason = missing if missing is not None else Unknown("graph was not collected")
+        live = cov.live_only("servicePrincipals")
+        reason = missing if missing is not None else live if live is not None else Unknown("graph was not collected")
         inv.principals = reason
         inv.missing_principals = reason
         return
@@ -367,6 +408,9 @@ def build_inventory(data: Mapping[str, Any], now: datetime | None = None) -> Inv
         tenant_id=data.get("tenantId"),
         coverage=coverage,
     )
+    iac = data.get("iac")
+    if isinstance(iac, Mapping):
+        inv.locations = iac.get("locations") or {}
     rg = data.get("resourceGraph")
     _registries(inv, rg, data.get("arm"))
     inv.registries = dict(sorted(inv.registries.items()))  # stable order for every relation built from it

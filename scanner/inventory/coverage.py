@@ -1,7 +1,9 @@
 """What was and was not collected, so that missing inputs become :class:`Unknown`, never a pass.
 
 SNAPSHOT.md: a missing section means "not collected"; an empty list is real data; an entry in
-``errors`` names a source, a scope and the lists it ``affects``.
+``errors`` names a source, a scope and the lists it ``affects``. An IaC scan adds
+``iac.liveOnly`` (list name → reason): lists that cannot exist before deployment, whose
+:class:`Unknown` is marked ``live_only`` so rules resting on them are ``not_applicable``.
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ class Coverage:
         self._rg: Mapping[str, Any] | None = data.get("resourceGraph")
         self._arm: Mapping[str, Any] | None = data.get("arm")
         self._graph: Mapping[str, Any] | None = data.get("graph")
+        iac = data.get("iac")
+        live_only: Mapping[str, str] = (iac.get("liveOnly") or {}) if isinstance(iac, Mapping) else {}
+        self._live_only = {name: Unknown(reason, live_only=True) for name, reason in live_only.items()}
         self.errors: tuple[CollectionError, ...] = tuple(
             CollectionError(
                 source=e["source"],
@@ -89,10 +94,15 @@ class Coverage:
             return False
         return name is None or name in block
 
+    def live_only(self, name: str) -> Unknown | None:
+        """The ``live_only`` :class:`Unknown` of a list that only exists once deployed (IaC scans)."""
+        return self._live_only.get(name)
+
     def missing(self, section: str, name: str, resource_id: str | None = None) -> Unknown | None:
         """An :class:`Unknown` if ``section.name`` was not collected for ``resource_id``."""
         if section != "arm" and not self.has_section(section, name):
-            return Unknown(f"{section}.{name} was not collected")
+            live = self._live_only.get(name)
+            return live if live is not None else Unknown(f"{section}.{name} was not collected")
         if section == "arm" and self._arm is None:
             return Unknown(f"arm.{name} was not collected")
         for error in [*self._errors_by_input.get(name, ()), *self._errors_by_input.get(section, ())]:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from scanner.inventory.coverage import Coverage
+from scanner.sources.iac.model import IacResource
 from scanner.unknown import Unknown
 
 Raw = Mapping[str, Any]
@@ -51,6 +52,7 @@ class PrivateEndpoint:
     nic_keys: tuple[str, ...]
     targets: tuple[tuple[str, str], ...]  # (registry key, connection status)
     raw: Raw
+    subnet_unknown: Unknown | None = None  # IaC: the subnet id is an unresolved expression
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,7 @@ class RoleAssignment:
     scope_key: str
     scope_level: str
     principal_id: str
-    principal_type: str
+    principal_type: str | Unknown  # IaC: not declared, Azure fills it in at deployment
     role_guid: str
     condition: str | None
     name: str
@@ -190,3 +192,7 @@ class Inventory:
     missing_principals: frozenset[str] | Unknown = frozenset()
     subscription_mgs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     derived: dict[str, Any] = field(default_factory=dict)  # memoized joins shared by enumerators
+    # IaC only: privatelink zone key → why one of its VNet links points at an unresolved VNet
+    unknown_links: dict[str, Unknown] = field(default_factory=dict)
+    # IaC only: lower-cased resource id → where it is declared (None for live and snapshot scans)
+    locations: Mapping[str, IacResource] | None = None

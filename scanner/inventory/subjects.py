@@ -88,7 +88,34 @@ def _geo_regions(reg: Registry) -> list[str] | Unknown:
     if isinstance(reg.replications, Unknown):
         return reg.replications
     home = reg.location.lower()
-    return sorted({str(r.get("location", "")).lower() for r in reg.replications} - {home, ""})
+    return sorted(
+        {(r["location"] if type(r.get("location")) is str else _location(r)).lower() for r in reg.replications}
+        - {home, ""}
+    )
+
+
+def _location(row: Raw) -> str:
+    location = row.get("location", "")
+    if type(location) is str:
+        return location
+    # IaC: a replica whose region is an unresolved expression is still a replica.
+    return "<unresolved region>" if isinstance(location, Unknown) else str(location or "")
+
+
+def _object(value: Any) -> Any:
+    """A row's object field for the document: absent is ``{}``; an :class:`Unknown` stays unknown."""
+    return {} if value is None else value
+
+
+def _sku_limits(reg: Registry) -> Mapping[str, int] | Unknown:
+    limits = facts.SKU_LIMITS.get(reg.sku.lower())
+    if limits is not None:
+        return limits
+    sku = reg.raw.get("sku")
+    name = sku.get("name") if isinstance(sku, Mapping) else sku
+    if isinstance(name, Unknown):
+        return name  # IaC: the SKU is an unresolved expression, so are its limits
+    return facts.SKU_LIMITS["basic"]
 
 
 def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
@@ -103,6 +130,8 @@ def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
                 if target == reg.key:
                     endpoints.append({"id": pe.id, "name": pe.name, "status": status})
     arm = reg.arm
+    raw = reg.raw
+    tags, sku, props = raw.get("tags"), raw.get("sku"), raw.get("properties")
     return {
         "id": reg.id,
         "name": reg.name,
@@ -110,10 +139,10 @@ def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
         "location": reg.location,
         "resourceGroup": reg.resource_group,
         "subscriptionId": reg.subscription_id,
-        "tags": reg.raw.get("tags") or {},
-        "sku": reg.raw.get("sku") or {},
+        "tags": {} if tags is None else tags,  # (not ``or {}``: an IaC value may be Unknown)
+        "sku": {} if sku is None else sku,
         "identity": reg.raw.get("identity"),
-        "properties": reg.raw.get("properties") or {},
+        "properties": {} if props is None else props,
         "replications": reg.replications,
         "geoReplicaRegions": _geo_regions(reg),
         "webhooks": reg.webhooks,
@@ -131,7 +160,7 @@ def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
             "tokens": _count(arm.tokens),
             "scopeMaps": _count(arm.scope_maps),
         },
-        "skuLimits": facts.SKU_LIMITS.get(reg.sku.lower(), facts.SKU_LIMITS["basic"]),
+        "skuLimits": _sku_limits(reg),
     }
 
 
@@ -197,7 +226,9 @@ def _expected_records(inv: Inventory, reg: Registry, pe: PrivateEndpoint) -> dic
 def _endpoint_doc(inv: Inventory, reg: Registry, pe: PrivateEndpoint) -> dict[str, Any]:
     links: list[dict[str, Any]] | Unknown
     linked_zone_keys: list[str] = []
-    if isinstance(inv.links_by_vnet, Unknown):
+    if pe.subnet_unknown is not None:
+        links = pe.subnet_unknown
+    elif isinstance(inv.links_by_vnet, Unknown):
         links = inv.links_by_vnet
     elif isinstance(inv.zones, Unknown):
         links = inv.zones
@@ -217,9 +248,14 @@ def _endpoint_doc(inv: Inventory, reg: Registry, pe: PrivateEndpoint) -> dict[st
             )
             if link.state.lower() == "completed":
                 linked_zone_keys.append(link.zone_key)
+        if not linked_zone_keys and inv.unknown_links:
+            # IaC: a link to an unresolved VNet may be this endpoint's link.
+            links = next(iter(inv.unknown_links.values()))
     records: list[dict[str, Any]] | Unknown
     if isinstance(inv.records_by_zone, Unknown):
         records = inv.records_by_zone
+    elif isinstance(inv.nic_configs, Unknown) and inv.nic_configs.live_only:
+        records = inv.nic_configs  # IaC: the endpoint's IP addresses are assigned at deployment
     else:
         records = []
         expected = _expected_records(inv, reg, pe)
@@ -259,14 +295,14 @@ def _endpoint_doc(inv: Inventory, reg: Registry, pe: PrivateEndpoint) -> dict[st
         "name": pe.name,
         "subscriptionId": pe.subscription_id,
         "resourceGroup": pe.resource_group,
-        "subnetId": pe.subnet_id,
-        "vnetId": pe.vnet_id,
+        "subnetId": pe.subnet_id if pe.subnet_unknown is None else pe.subnet_unknown,
+        "vnetId": pe.vnet_id if pe.subnet_unknown is None else pe.subnet_unknown,
         "registry": {"id": reg.id, "name": reg.name, "location": reg.location},
         "zoneLinks": links,
         "zoneLinked": bool(linked_zone_keys) if not isinstance(links, Unknown) else links,
         "zoneResourceGroup": zone_rg,
         "dnsRecords": records,
-        "properties": pe.raw.get("properties") or {},
+        "properties": _object(pe.raw.get("properties")),
     }
 
 
@@ -389,7 +425,11 @@ def principals_with_access(inv: Inventory) -> dict[str, str]:
     access = registry_access(inv)
     if isinstance(access, Unknown):
         return {}
-    return {e.assignment.principal_id: e.assignment.principal_type for e in access.entries}
+    return {
+        e.assignment.principal_id: e.assignment.principal_type
+        for e in access.entries
+        if type(e.assignment.principal_type) is str
+    }
 
 
 def _principal_doc(inv: Inventory, assignment: RoleAssignment) -> dict[str, Any]:
@@ -420,7 +460,7 @@ def _principal_doc(inv: Inventory, assignment: RoleAssignment) -> dict[str, Any]
                 hasPasswordCredentials=bool(sp.credentials),
                 passwordCredentialCount=len(sp.credentials),
             )
-        elif assignment.principal_type.lower() == "serviceprincipal" and deleted is not True:
+        elif _is_service_principal(assignment) and deleted is not True:
             reason = Unknown(f"service principal {pid} was not returned by Microsoft Graph")
             doc.update(servicePrincipalType=reason, hasPasswordCredentials=reason)
             if deleted is False:
@@ -428,6 +468,11 @@ def _principal_doc(inv: Inventory, assignment: RoleAssignment) -> dict[str, Any]
     doc["deleted"] = deleted
     doc["found"] = found
     return doc
+
+
+def _is_service_principal(assignment: RoleAssignment) -> bool:
+    kind = assignment.principal_type
+    return type(kind) is str and kind.lower() == "serviceprincipal"
 
 
 def _role_doc(role: RoleDefinition | Unknown) -> Mapping[str, Any] | Unknown:
@@ -455,7 +500,7 @@ def role_assignments(inv: Inventory) -> Iterator[Subject]:
     # Documents are read-only for rules, so one role (or principal) document serves every
     # assignment that names it.
     role_docs: dict[str, Any] = {}
-    principal_docs: dict[tuple[str, str], Any] = {}
+    principal_docs: dict[tuple[str, str | Unknown], Any] = {}
     for entry in access.entries:
         a = entry.assignment
         principal_key = (a.principal_id, a.principal_type)
@@ -541,7 +586,7 @@ def credentials(inv: Inventory) -> Iterator[Subject]:
         yield Subject("credential", _registry_ref(reg), {}, unknown=gap)
     lists_by_principal: dict[str, dict[int, list[str]]] = {}
     for entry in access.entries:
-        if entry.assignment.principal_type.lower() == "serviceprincipal":
+        if _is_service_principal(entry.assignment):
             lists_by_principal.setdefault(entry.assignment.principal_id, {})[id(entry.names)] = entry.names
     for pid in sorted(lists_by_principal):
         regs = _union_sorted(list(lists_by_principal[pid].values()))
@@ -574,7 +619,9 @@ def credentials(inv: Inventory) -> Iterator[Subject]:
 # --------------------------------------------------------------------------- tokens
 
 
-def _scope_map_doc(reg: Registry, scope_map_id: str | None) -> Mapping[str, Any] | Unknown | None:
+def _scope_map_doc(reg: Registry, scope_map_id: str | Unknown | None) -> Mapping[str, Any] | Unknown | None:
+    if isinstance(scope_map_id, Unknown):
+        return scope_map_id
     if not scope_map_id:
         return None
     maps = reg.arm.scope_maps
@@ -584,11 +631,12 @@ def _scope_map_doc(reg: Registry, scope_map_id: str | None) -> Mapping[str, Any]
     for sm in maps:
         if norm(sm["id"]) == key:
             props = sm.get("properties") or {}
+            actions = props.get("actions")
             return {
                 "id": sm["id"],
                 "name": sm.get("name"),
                 "type": props.get("type"),
-                "actions": list(props.get("actions") or ()),
+                "actions": actions if isinstance(actions, Unknown) else list(actions or ()),
             }
     return {
         "id": scope_map_id,
@@ -600,16 +648,19 @@ def _scope_map_doc(reg: Registry, scope_map_id: str | None) -> Mapping[str, Any]
 
 def _token_doc(reg: Registry, token: Raw) -> dict[str, Any]:
     props = token.get("properties") or {}
-    creds = props.get("credentials") or {}
+    creds = props.get("credentials")
+    creds = creds if type(creds) is dict or isinstance(creds, Mapping) else {}
+    status = props.get("status")
+    passwords = creds.get("passwords")
     return {
         "id": token["id"],
         "name": token.get("name"),
-        "status": props.get("status") or "enabled",
+        "status": "enabled" if status is None or status == "" else status,
         "scopeMapId": props.get("scopeMapId"),
         "scopeMap": _scope_map_doc(reg, props.get("scopeMapId")),
         "passwords": [
             {"name": p.get("name"), "creationTime": p.get("creationTime"), "expiry": p.get("expiry")}
-            for p in creds.get("passwords") or ()
+            for p in (passwords if type(passwords) is list else ())
         ],
         "registry": {"id": reg.id, "name": reg.name},
         "properties": props,

@@ -1,0 +1,40 @@
+"""What every IaC reader (ARM/Bicep JSON, Terraform plan JSON, Terraform .tf) produces.
+
+Each reader translates its resources into the *live* payload shape (an ARM / Resource Graph
+row: ``id``, ``name``, ``type``, ``location``, ``sku``, ``properties`` …, original casing), so
+the inventory, the relations and every rule work unchanged before deployment. A value the
+reader cannot resolve is an :class:`scanner.unknown.Unknown` carrying the expression, so a
+rule that needs it reports ``unknown`` instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class InlineSuppression:
+    """``# acr-scan:ignore ACR-001 reason`` in .tf, or a ``metadata`` entry in an ARM resource."""
+
+    rule_id: str
+    reason: str
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IacResource:
+    """One declared resource, already in its ARM row shape, and where it was declared.
+
+    ``file`` is relative to the repository root (never to the scanned folder), so SARIF
+    annotations land on the pull request diff. ``property_lines`` maps a property path in
+    the row (``properties.adminUserEnabled``) to its own line when the reader knows it.
+    """
+
+    row: Mapping[str, Any]
+    file: str
+    line: int
+    property_lines: Mapping[str, int] = field(default_factory=dict)
+    suppressions: tuple[InlineSuppression, ...] = ()
+    address: str | None = None  # Terraform address or ARM symbolic name, for messages

@@ -1,0 +1,474 @@
+"""``acr-scan scan --iac PATH ...``: IaC files in, one snapshot document out.
+
+:class:`IacSource` finds the files (:mod:`scanner.sources.iac.detect`), has each read by its
+reader (ARM/Bicep JSON here, Terraform plan and source in ``terraform_*``), and assembles the
+declared rows into the snapshot format of SNAPSHOT.md, so the inventory, its relations and
+every rule run exactly as on a live scan:
+
+* rows are routed by type into the ``resourceGraph`` lists and the per-registry ``arm``
+  lists (tokens, scope maps, diagnostic settings), sorted by lower-cased id;
+* what Azure adds at deployment is added here: a registry's ``privateEndpointConnections``
+  from the private endpoints that target it (automatic connections are approved, manual
+  ones pending), the state of VNet links (``Completed``), the system scope maps of every
+  registry, and the built-in role definitions role assignments name by GUID;
+* what only exists once deployed (credentials in Microsoft Entra ID, storage usage, endpoint
+  IP addresses) is listed under ``iac.liveOnly``, so rules resting on it report
+  ``not_applicable`` with that reason instead of ``unknown``;
+* where each resource is declared (file relative to the repository root, line, property
+  lines, inline suppressions) is kept under ``iac.locations`` for the evaluator.
+
+The document is only ever handed to the inventory (it holds :class:`Unknown` values and the
+readers' resources), never written as a snapshot file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from scanner import __version__
+from scanner.errors import InputError
+from scanner.inventory import azure_facts as facts
+from scanner.inventory.coverage import RESOURCE_GRAPH_LISTS
+from scanner.inventory.ids import last_segment, norm
+from scanner.sources.base import RawSnapshot
+from scanner.sources.iac.arm_template import read_template
+from scanner.sources.iac.detect import (
+    ARM_PARAMETERS,
+    ARM_TEMPLATE,
+    TERRAFORM,
+    TERRAFORM_PLAN,
+    TERRAFORM_VARS,
+    Found,
+    discover,
+    find_repo_root,
+    repo_relative,
+)
+from scanner.sources.iac.model import IacResource
+from scanner.sources.iac.sections import ARM_PARENT_MARKERS, REGISTRY, SECTIONS
+from scanner.unknown import Unknown
+
+LIVE_ONLY: dict[str, str] = {
+    "usages": "storage usage is only known once the registry is deployed",
+    "servicePrincipals": "service principals and their credentials live in Microsoft Entra ID, not in IaC files",
+    "missingPrincipals": "whether a principal exists is only known to Microsoft Entra ID",
+    "networkInterfaces": "private endpoint IP addresses are only assigned at deployment",
+}
+_ROLE_ASSIGNMENTS = "microsoft.authorization/roleassignments"
+
+
+class IacSource:
+    """ARM/Bicep JSON templates (with parameters files), Terraform plans and ``.tf`` source."""
+
+    def __init__(self, paths: Sequence[Path], repo_root: Path | None = None, collected_at: str | None = None) -> None:
+        if not paths:
+            raise InputError("--iac needs at least one file or folder")
+        self.paths = list(paths)
+        self.repo_root = repo_root
+        self.collected_at = collected_at
+
+    def load(self) -> RawSnapshot:
+        found = discover(self.paths)
+        if not found:
+            shown = ", ".join(str(p) for p in self.paths)
+            raise InputError(f"{shown}: no ARM template, Terraform plan or .tf file found")
+        root = self.repo_root if self.repo_root is not None else find_repo_root(self.paths)
+        resources = read_resources(found, root)
+        now = self.collected_at or datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        files = [repo_relative(f.path, root) for f in found]
+        data = assemble(resources, collected_at=now, files=files)
+        return RawSnapshot(origin="iac: " + ", ".join(str(p) for p in self.paths), data=data)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _parameters_base(path: Path) -> tuple[str, bool]:
+    """``main.parameters.json`` → (``main``, exact); ``main.parameters.prod.json`` → (``main``, not exact)."""
+    stem = path.name[: -len(".json")] if path.name.lower().endswith(".json") else path.stem
+    lowered = stem.lower()
+    if lowered.endswith(".parameters"):
+        return stem[: -len(".parameters")], True
+    cut = lowered.find(".parameters.")
+    if cut > 0:
+        return stem[:cut], False
+    return stem, False
+
+
+def pair_parameters(templates: Sequence[Found], parameters: Sequence[Found]) -> dict[Path, list[Path]]:
+    """Which parameters files apply to which template.
+
+    ``X.parameters.json`` applies to ``X.json`` beside it. A parameters file named on the
+    command line also applies by base name (``X.parameters.prod.json``), else to the only
+    template in its folder, else to the only template named on the command line.
+    """
+    pairs: dict[Path, list[Path]] = {}
+    if not parameters:
+        return pairs
+    by_dir_stem = {(t.path.parent.resolve(), t.path.name[: -len(".json")].lower()): t.path for t in templates}
+    for found in sorted(parameters, key=lambda f: (f.explicit, str(f.path))):
+        base, exact = _parameters_base(found.path)
+        target = by_dir_stem.get((found.path.parent.resolve(), base.lower()))
+        if target is not None and (exact or found.explicit):
+            pairs.setdefault(target, []).append(found.path)
+            continue
+        if not found.explicit:
+            continue
+        beside = [t.path for t in templates if t.path.parent.resolve() == found.path.parent.resolve()]
+        named = [t.path for t in templates if t.explicit]
+        choice = beside if len(beside) == 1 else named if len(named) == 1 else []
+        if not choice:
+            raise InputError(
+                f"{found.path}: cannot tell which template these parameters are for; "
+                "name it <template>.parameters.json or scan it with that one template"
+            )
+        pairs.setdefault(choice[0], []).append(found.path)
+    return pairs
+
+
+def _terraform(module: str) -> ModuleType:
+    name = f"scanner.sources.iac.{module}"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            raise InputError("Terraform files were found, but this build cannot read Terraform yet") from None
+        raise
+
+
+def _links(resources: Any, folder: Path, out: set[Path]) -> None:
+    """Files that deployments in ``resources`` link by a literal ``templateLink.relativePath``."""
+    items = resources.values() if isinstance(resources, Mapping) else resources if isinstance(resources, list) else ()
+    for resource in items:
+        if not isinstance(resource, Mapping):
+            continue
+        props = resource.get("properties")
+        if str(resource.get("type", "")).lower() == "microsoft.resources/deployments" and isinstance(props, Mapping):
+            link = props.get("templateLink")
+            relative = link.get("relativePath") if isinstance(link, Mapping) else None
+            if isinstance(relative, str) and not relative.startswith("["):
+                out.add((folder / relative).resolve())
+            inline = props.get("template")
+            if isinstance(inline, Mapping):
+                _links(inline.get("resources"), folder, out)
+        _links(resource.get("resources"), folder, out)
+
+
+def linked_templates(templates: Sequence[Found]) -> set[Path]:
+    """Templates another template deploys through a ``templateLink``: read there, with its parameters."""
+    linked: set[Path] = set()
+    for found in templates:
+        if found.doc is not None and isinstance(found.doc.data, Mapping) and b"templateLink" in found.doc.raw:
+            _links(found.doc.data.get("resources"), found.path.parent, linked)
+    return linked
+
+
+def read_resources(found: Sequence[Found], repo_root: Path) -> list[IacResource]:
+    """Every declared resource of the files found, in file order.
+
+    A template that another one links (``templateLink.relativePath``) is read through that
+    deployment, with the parameters it passes, not again on its own (unless named explicitly).
+    """
+    templates = [f for f in found if f.kind == ARM_TEMPLATE]
+    pairs = pair_parameters(templates, [f for f in found if f.kind == ARM_PARAMETERS])
+    linked = linked_templates(templates)
+    out: list[IacResource] = []
+    for found_file in found:
+        if (
+            linked
+            and found_file.kind == ARM_TEMPLATE
+            and not found_file.explicit
+            and found_file.path.resolve() in linked
+        ):
+            continue
+        if found_file.kind == ARM_TEMPLATE:
+            out.extend(
+                read_template(
+                    found_file.path, repo_root, doc=found_file.doc, parameter_files=pairs.get(found_file.path, ())
+                )
+            )
+        elif found_file.kind == TERRAFORM_PLAN:
+            out.extend(_terraform("terraform_plan").read_plan(found_file.path, repo_root))
+    tf_files = [f.path for f in found if f.kind == TERRAFORM]
+    var_files = [f.path for f in found if f.kind == TERRAFORM_VARS]
+    if tf_files:
+        out.extend(_terraform("terraform_hcl").read_tf(tf_files, repo_root, var_files=var_files))
+    elif var_files:
+        raise InputError(f"{var_files[0]}: a variables file needs the Terraform module it is for (.tf files)")
+    return out
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def _sku(row: Mapping[str, Any]) -> Any:
+    sku = row.get("sku")
+    if isinstance(sku, Unknown):
+        return {"name": sku}
+    if not isinstance(sku, Mapping):
+        return {"name": Unknown(f"{row.get('name')} declares no sku (Azure requires one)")}
+    name = sku.get("name")
+    if isinstance(name, str | Unknown):
+        return sku
+    shown = "nothing" if name is None else repr(name)
+    return {**sku, "name": Unknown(f"{row.get('name')}: sku.name is {shown}, not a SKU name")}
+
+
+def _with_state(connection: Any, status: str) -> Any:
+    if not isinstance(connection, Mapping):
+        return connection
+    props = connection.get("properties")
+    if not isinstance(props, Mapping):
+        return connection
+    state = props.get("privateLinkServiceConnectionState")
+    if isinstance(state, Mapping) and state.get("status") is not None:
+        return connection
+    new_state = {
+        "status": status,
+        "description": "Auto-Approved" if status == "Approved" else "",
+        "actionsRequired": "None",
+    }
+    return {**connection, "properties": {**props, "privateLinkServiceConnectionState": new_state}}
+
+
+def _endpoint(row: Mapping[str, Any]) -> dict[str, Any]:
+    props = row.get("properties")
+    if not isinstance(props, Mapping):
+        return dict(row)
+    new_props = dict(props)
+    for key, status in (
+        ("privateLinkServiceConnections", "Approved"),
+        ("manualPrivateLinkServiceConnections", "Pending"),
+    ):
+        conns = props.get(key)
+        if isinstance(conns, list):
+            new_props[key] = [_with_state(c, status) for c in conns]
+    return {**row, "properties": new_props}
+
+
+def _link(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    props = row.get("properties")
+    if isinstance(props, Mapping) and props.get("virtualNetworkLinkState") is None:
+        return {**row, "properties": {**props, "virtualNetworkLinkState": "Completed"}}
+    return row
+
+
+def _assignment(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    props = row.get("properties")
+    if not isinstance(props, Mapping):
+        return row
+    new_props = dict(props)
+    if new_props.get("principalType") is None:
+        new_props["principalType"] = Unknown(
+            f"role assignment {row.get('name')} declares no principalType; Azure fills it in at deployment"
+        )
+    if not isinstance(new_props.get("scope"), str):
+        rid = str(row["id"])
+        cut = rid.lower().rfind("/providers/microsoft.authorization/roleassignments/")
+        new_props["scope"] = (rid[:cut] or "/") if cut >= 0 else new_props.get("scope")
+    return {**row, "properties": new_props}
+
+
+def _role_definition(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    props = row.get("properties")
+    if isinstance(props, Mapping) and props.get("type") is None:
+        return {**row, "properties": {**props, "type": "CustomRole"}}
+    return row
+
+
+def _builtin_roles() -> list[dict[str, Any]]:
+    rows = []
+    for guid, (actions, not_actions, data_actions) in facts.BUILTIN_ROLE_PERMISSIONS.items():
+        rows.append(
+            {
+                "id": f"/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+                "name": guid,
+                "type": "Microsoft.Authorization/roleDefinitions",
+                "properties": {
+                    "roleName": facts.BUILTIN_ROLE_NAMES[guid],
+                    "type": "BuiltInRole",
+                    "assignableScopes": ["/"],
+                    "permissions": [
+                        {
+                            "actions": list(actions),
+                            "notActions": list(not_actions),
+                            "dataActions": list(data_actions),
+                            "notDataActions": [],
+                        }
+                    ],
+                },
+            }
+        )
+    return rows
+
+
+def _system_scope_maps(registry_id: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"{registry_id}/scopeMaps/{name}",
+            "name": name,
+            "type": "Microsoft.ContainerRegistry/registries/scopeMaps",
+            "properties": {"description": description, "type": "SystemDefined", "actions": list(actions)},
+        }
+        for name, (description, actions) in facts.SYSTEM_SCOPE_MAPS.items()
+    ]
+
+
+def _connections_of(endpoint: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any]]]:
+    """(target id, status, connection) of every private link connection of an endpoint row."""
+    props = endpoint.get("properties")
+    if not isinstance(props, Mapping):
+        return []
+    out = []
+    for key in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
+        conns = props.get(key)
+        for conn in conns if isinstance(conns, list) else ():
+            cprops = conn.get("properties") if isinstance(conn, Mapping) else None
+            if not isinstance(cprops, Mapping):
+                continue
+            target = cprops.get("privateLinkServiceId")
+            state = cprops.get("privateLinkServiceConnectionState")
+            status = state.get("status") if isinstance(state, Mapping) else None
+            if isinstance(target, str) and isinstance(status, str):
+                out.append((target, status, conn))
+    return out
+
+
+def assemble(resources: Sequence[IacResource], *, collected_at: str, files: Sequence[str] = ()) -> dict[str, Any]:
+    """The snapshot document of a set of declared resources (see the module docstring)."""
+    locations: dict[str, IacResource] = {}
+    lists: dict[str, list[Mapping[str, Any]]] = {
+        name: [] for name in RESOURCE_GRAPH_LISTS if name != "networkInterfaces"
+    }
+    arm_rows: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    duplicates: dict[str, int] = {}
+    for resource in resources:
+        row = resource.row
+        rid = row.get("id")
+        if not isinstance(rid, str) or not rid:
+            continue
+        key = norm(rid)
+        if key in locations:
+            if locations[key].row == row:
+                continue  # the same declaration twice (a shared DNS zone in several templates): one resource
+            # The same id declared differently in two places (two templates, both deploying a
+            # registry of that name to resource groups we cannot know): keep both, apart.
+            copy = duplicates[key] = duplicates.get(key, 1) + 1
+            rid, key = f"{rid}#{copy}", f"{key}#{copy}"
+            row = {**row, "id": rid}
+            resource = dataclasses.replace(resource, row=row)
+        locations[key] = resource
+        route = SECTIONS.get(str(row.get("type", "")).lower())
+        if route is None:
+            continue
+        section, name = route
+        if section == "resourceGraph":
+            lists[name].append(row)
+        elif section == "arm":
+            arm_rows.setdefault(name, []).append((key, row))
+
+    registries: dict[str, Mapping[str, Any]] = {}
+    for row in lists["registries"]:
+        sku = _sku(row)
+        if sku is not row.get("sku") or row.get("properties") is None:
+            props = row.get("properties")
+            row = {**row, "sku": sku, "properties": {} if props is None else props}
+        registries[norm(row["id"])] = row
+    lists["privateEndpoints"] = [_endpoint(r) for r in lists["privateEndpoints"]]
+    lists["virtualNetworkLinks"] = [_link(r) for r in lists["virtualNetworkLinks"]]
+    lists["roleAssignments"] = [_assignment(r) for r in lists["roleAssignments"]]
+    declared_roles = {last_segment(str(r["id"])).lower() for r in lists["roleDefinitions"]}
+    lists["roleDefinitions"] = [_role_definition(r) for r in lists["roleDefinitions"]] + [
+        r for r in _builtin_roles() if r["name"] not in declared_roles
+    ]
+    for endpoint in lists["privateEndpoints"]:
+        for target, status, conn in _connections_of(endpoint):
+            key = norm(target)
+            registry = registries.get(key)
+            if registry is None or not isinstance(registry["properties"], Mapping):
+                continue
+            pecs = registry["properties"].get("privateEndpointConnections")
+            pecs = list(pecs) if isinstance(pecs, list) else []
+            if any(_pec_endpoint(p) == norm(endpoint["id"]) for p in pecs):
+                continue
+            conn_name = conn.get("name") if isinstance(conn.get("name"), str) else endpoint.get("name")
+            pecs.append(
+                {
+                    "id": f"{registry['id']}/privateEndpointConnections/{endpoint.get('name')}.{conn_name}",
+                    "name": f"{endpoint.get('name')}.{conn_name}",
+                    "type": "Microsoft.ContainerRegistry/registries/privateEndpointConnections",
+                    "properties": {
+                        "privateEndpoint": {"id": endpoint["id"]},
+                        "privateLinkServiceConnectionState": {
+                            "status": status,
+                            "description": "",
+                            "actionsRequired": "None",
+                        },
+                        "provisioningState": "Succeeded",
+                    },
+                }
+            )
+            registries[key] = {**registry, "properties": {**registry["properties"], "privateEndpointConnections": pecs}}
+    lists["registries"] = list(registries.values())
+
+    arm: dict[str, dict[str, list[Mapping[str, Any]]]] = {
+        key: {"tokens": [], "scopeMaps": [], "diagnosticSettings": []} for key in registries
+    }
+    for name, rows in arm_rows.items():
+        marker = ARM_PARENT_MARKERS[name]
+        for key, row in rows:
+            cut = key.rfind(marker)
+            block = arm.get(key[:cut]) if cut > 0 else None
+            if block is not None:
+                block[name].append(row)
+    for key, block in arm.items():
+        declared = {str(r.get("name", "")).lower() for r in block["scopeMaps"]}
+        block["scopeMaps"] += [
+            m for m in _system_scope_maps(registries[key]["id"]) if m["name"].lower() not in declared
+        ]
+        for rows_ in block.values():
+            rows_.sort(key=lambda r: norm(str(r["id"])))
+
+    for principal, resource in _principal_locations(lists["roleAssignments"], locations).items():
+        locations.setdefault(principal, resource)
+    graph = {name: sorted(rows, key=lambda r: norm(str(r["id"]))) for name, rows in lists.items()}
+    return {
+        "kind": "acr-snapshot",
+        "version": 1,
+        "collectedAt": collected_at,
+        "scope": {"iac": list(files)},
+        "collector": {"name": "acr-scan iac", "version": __version__},
+        "resourceGraph": graph,
+        "arm": arm,
+        "errors": [],
+        "iac": {"files": list(files), "locations": locations, "liveOnly": dict(LIVE_ONLY)},
+    }
+
+
+def _pec_endpoint(pec: Any) -> str | None:
+    props = pec.get("properties") if isinstance(pec, Mapping) else None
+    endpoint = props.get("privateEndpoint") if isinstance(props, Mapping) else None
+    pid = endpoint.get("id") if isinstance(endpoint, Mapping) else None
+    return norm(pid) if isinstance(pid, str) else None
+
+
+def _principal_locations(
+    assignments: Sequence[Mapping[str, Any]], locations: Mapping[str, IacResource]
+) -> dict[str, IacResource]:
+    """Principal id → its first role assignment's declaration (credential findings point there)."""
+    out: dict[str, IacResource] = {}
+    for row in assignments:
+        props = row.get("properties")
+        principal = props.get("principalId") if isinstance(props, Mapping) else None
+        entry = locations.get(norm(str(row["id"])))
+        if isinstance(principal, str) and principal and entry is not None:
+            out.setdefault(principal.lower(), entry)
+    return out
+
+
+__all__ = ["LIVE_ONLY", "REGISTRY", "IacSource", "assemble", "pair_parameters", "read_resources"]
