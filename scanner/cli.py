@@ -113,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="scan IaC before deployment: ARM/Bicep JSON templates (+ parameters files), Terraform plan JSON "
         "or .tf source; files or folders, type detected from content",
     )
+    scan.add_argument(
+        "--changed-since",
+        metavar="GIT_REF",
+        help="with --iac: scan only templates and Terraform modules with a file changed since GIT_REF (merge base)",
+    )
     _add_live_options(scan)
     scan.add_argument(
         "--keep-snapshot",
@@ -249,7 +254,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
         if args.repo_root is None:
             args.repo_root = find_repo_root(args.iac)
-        source: Source = IacSource(args.iac, args.repo_root)
+        source: Source = IacSource(args.iac, args.repo_root, changed_since=args.changed_since)
     elif snapshot is None:
         snapshot = args.keep_snapshot or (
             args.output_dir / "snapshot.json.gz"
@@ -293,6 +298,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
         raise InputError("--output and --output-dir cannot be combined")
     if len(args.format) > 1 and args.output_dir is None:
         raise InputError(f"--format {','.join(args.format)}: several formats need --output-dir DIR")
+    if args.changed_since is not None and not args.iac:
+        raise InputError("--changed-since selects IaC files: use it with --iac")
     if args.sign_key is not None:
         if args.evidence is None:
             raise InputError("--sign-key signs an evidence bundle: add --evidence FILE.zip")

@@ -7,6 +7,7 @@ real against the bundled demo snapshot, with the files GitHub gives a step
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -97,3 +98,22 @@ def test_pre_commit_hook_runs_the_iac_gate() -> None:
     assert hook["entry"].split()[:3] == ["acr-scan", "scan", "--iac"]
     assert hook["pass_filenames"] is True
     assert re.search(hook["files"], "infra/main.tf") and re.search(hook["files"], "azuredeploy.json")
+
+
+def test_run_script_and_pre_commit_entry_gate_iac(tmp_path: Path) -> None:
+    template = ROOT / "fixtures" / "iac" / "arm" / "private-link.json"
+    code, outputs, _ = _run_script(tmp_path, ACR_SCAN_IAC=str(template), ACR_SCAN_FORMATS="sarif,json")
+    results = json.loads((tmp_path / "acr-scan-results" / "results.json").read_text())
+    statuses = {f["status"] for f in results["findings"]}
+    expected = 1 if "fail" in statuses else 3 if "unknown" in statuses else 0
+    assert outputs["exit-code"] == str(code) and code == expected
+    sarif = json.loads((tmp_path / "acr-scan-results" / "results.sarif").read_text())
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]
+    }
+    assert uris <= {"fixtures/iac/arm/private-link.json"}
+    (hook,) = _yaml(ROOT / ".pre-commit-hooks.yaml")
+    entry = hook["entry"].split()
+    entry[0] = str(Path(sys.executable).parent / "acr-scan")
+    proc = subprocess.run([*entry, str(template)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == code, proc.stderr

@@ -9,9 +9,11 @@ shows) plus uncommitted and untracked files, so the hook works locally too.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from scanner.errors import InputError
+from scanner.sources.iac.detect import ARM_PARAMETERS, ARM_TEMPLATE, TERRAFORM, TERRAFORM_VARS, Found
 
 
 def _git(repo_root: Path, *args: str) -> list[str]:
@@ -31,9 +33,61 @@ def changed_files(ref: str, repo_root: Path) -> frozenset[Path]:
     """Absolute, resolved paths of files added, copied, modified or renamed since ``ref``."""
     if ref.startswith("-"):
         raise InputError(f"--changed-since: {ref!r} is not a git ref")
-    _git(repo_root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    try:
+        _git(repo_root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except InputError:
+        raise InputError(
+            f"--changed-since: {ref!r} is not a commit in {repo_root} "
+            "(in CI, fetch the base branch first: actions/checkout with fetch-depth: 0)"
+        ) from None
     names = _git(repo_root, "diff", "--name-only", "--diff-filter=ACMR", f"{ref}...HEAD", "--")
     names += _git(repo_root, "diff", "--name-only", "--diff-filter=ACMR", "HEAD", "--")
     names += _git(repo_root, "ls-files", "--others", "--exclude-standard")
     top = Path(_git(repo_root, "rev-parse", "--show-toplevel")[0])
     return frozenset((top / name).resolve() for name in names)
+
+
+def _links_of(found: Found) -> set[Path]:
+    from scanner.sources.iac.source import linked_templates  # source imports this module
+
+    return linked_templates([found])
+
+
+def select_changed(found: Sequence[Found], changed: frozenset[Path]) -> list[Found]:
+    """Keep the IaC units with at least one changed file, each unit whole.
+
+    A unit is what must be read together to judge a resource: an ARM template with its
+    parameters files and the templates it links (transitively); a Terraform module directory
+    (every ``.tf`` and variables file in it); a plan file on its own.
+    """
+    from scanner.sources.iac.source import pair_parameters  # source imports this module
+
+    def hit(path: Path) -> bool:
+        return path.resolve() in changed
+
+    templates = [f for f in found if f.kind == ARM_TEMPLATE]
+    pairs = pair_parameters(templates, [f for f in found if f.kind == ARM_PARAMETERS])
+    links = {f.path.resolve(): _links_of(f) for f in templates}
+    keep: set[Path] = set()
+
+    def unit_changed(template: Path, seen: set[Path]) -> bool:
+        key = template.resolve()
+        if key in seen:
+            return False
+        seen.add(key)
+        if hit(template) or any(hit(p) for p in pairs.get(template, ())):
+            return True
+        return any(hit(child) or unit_changed(child, seen) for child in links.get(key, ()))
+
+    for template in templates:
+        if unit_changed(template.path, set()):
+            keep.add(template.path.resolve())
+            keep.update(p.resolve() for p in pairs.get(template.path, ()))
+    modules = {f.path.parent.resolve() for f in found if f.kind in (TERRAFORM, TERRAFORM_VARS) and hit(f.path)}
+    terraform, arm = (TERRAFORM, TERRAFORM_VARS), (ARM_TEMPLATE, ARM_PARAMETERS)
+    for f in found:
+        in_changed_module = f.kind in terraform and f.path.parent.resolve() in modules
+        changed_plan = f.kind not in terraform + arm and hit(f.path)
+        if in_changed_module or changed_plan:
+            keep.add(f.path.resolve())
+    return [f for f in found if f.path.resolve() in keep]

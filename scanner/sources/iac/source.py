@@ -38,6 +38,7 @@ from scanner.inventory.coverage import RESOURCE_GRAPH_LISTS
 from scanner.inventory.ids import last_segment, norm
 from scanner.sources.base import RawSnapshot
 from scanner.sources.iac.arm_template import read_template
+from scanner.sources.iac.changed import changed_files, select_changed
 from scanner.sources.iac.detect import (
     ARM_PARAMETERS,
     ARM_TEMPLATE,
@@ -65,12 +66,19 @@ _ROLE_ASSIGNMENTS = "microsoft.authorization/roleassignments"
 class IacSource:
     """ARM/Bicep JSON templates (with parameters files), Terraform plans and ``.tf`` source."""
 
-    def __init__(self, paths: Sequence[Path], repo_root: Path | None = None, collected_at: str | None = None) -> None:
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        repo_root: Path | None = None,
+        collected_at: str | None = None,
+        changed_since: str | None = None,
+    ) -> None:
         if not paths:
             raise InputError("--iac needs at least one file or folder")
         self.paths = list(paths)
         self.repo_root = repo_root
         self.collected_at = collected_at
+        self.changed_since = changed_since
 
     def load(self) -> RawSnapshot:
         found = discover(self.paths)
@@ -78,6 +86,8 @@ class IacSource:
             shown = ", ".join(str(p) for p in self.paths)
             raise InputError(f"{shown}: no ARM template, Terraform plan or .tf file found")
         root = self.repo_root if self.repo_root is not None else find_repo_root(self.paths)
+        if self.changed_since is not None:
+            found = select_changed(found, changed_files(self.changed_since, root))
         resources = read_resources(found, root)
         now = self.collected_at or datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         files = [repo_relative(f.path, root) for f in found]
