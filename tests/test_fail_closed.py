@@ -164,3 +164,30 @@ def test_failed_graph_lookup_of_a_user_is_unknown_not_pass(
     _, results = scan_json(write_snapshot(demo_copy), "--rules", "ACR-014", tmp=tmp_path)
     mine = [f for f in results["findings"] if f["subject"]["id"].lower() == user["id"].lower()]
     assert [f["status"] for f in mine] == ["unknown"]
+
+
+def test_a_missing_management_group_chain_does_not_hide_access(
+    demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
+    """One subscription's chain missing: MG assignments still count as reaching its registries."""
+    registries = demo_copy["resourceGraph"]["registries"]
+
+    def reach(data: dict[str, Any], name: str) -> str:
+        _, results = scan_json(write_snapshot(data, name), "--rules", "ACR-013", tmp=tmp_path)
+        operator = next(
+            f
+            for f in results["findings"]
+            if "/managementgroups/contoso-platform/" in f["subject"]["id"].lower() and f["status"] == "fail"
+        )
+        return str(operator["message"])
+
+    assert f"reaching {len(registries)} registries" in reach(demo_copy, "full.json")
+    # The dev subscription moves under another group: the assignment no longer reaches it...
+    prod, dev = demo_copy["resourceGraph"]["subscriptions"]
+    root = dev["properties"]["managementGroupAncestorsChain"][-1]
+    dev["properties"]["managementGroupAncestorsChain"] = [{"name": "contoso-sandbox"}, root]
+    in_prod = sum(1 for r in registries if r["subscriptionId"] == prod["subscriptionId"])
+    assert f"reaching {in_prod} registries" in reach(demo_copy, "moved.json")
+    # ...but when the dev subscription's chain was simply not collected, it must not vanish.
+    demo_copy["resourceGraph"]["subscriptions"] = [prod]
+    assert f"reaching {len(registries)} registries" in reach(demo_copy, "partial.json")

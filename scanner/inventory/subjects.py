@@ -353,6 +353,10 @@ def _role_for(inv: Inventory, guid: str) -> RoleDefinition | Unknown:
     return role if role is not None else Unknown(f"role definition {guid} was not collected")
 
 
+MG_PREFIX = "/providers/microsoft.management/managementgroups/"
+UNCHAINED = "<registries without a management group chain>"
+
+
 def _registries_by_scope(inv: Inventory, covered: list[Registry]) -> dict[str, list[Registry]]:
     """Registries under each scope that can hold one (itself, its RG, its subscription, MGs, root).
 
@@ -360,15 +364,26 @@ def _registries_by_scope(inv: Inventory, covered: list[Registry]) -> dict[str, l
     assignment costs one dictionary lookup, not one entry per registry.
     """
     index: dict[str, list[Registry]] = {"/": covered}
+    unchained: list[Registry] = []  # subscription → MG chain not collected: any MG may hold it
     for reg in covered:  # already in key order, so every list is sorted
         index.setdefault(reg.key, []).append(reg)
+        chain = inv.subscription_mgs.get(reg.subscription_id.lower()) if reg.subscription_id else None
         if reg.subscription_id:
             sub = f"/subscriptions/{reg.subscription_id.lower()}"
             index.setdefault(sub, []).append(reg)
             if reg.resource_group:
                 index.setdefault(f"{sub}/resourcegroups/{reg.resource_group.lower()}", []).append(reg)
-            for mg in inv.subscription_mgs.get(reg.subscription_id.lower(), ()):
+            for mg in chain or ():
                 index.setdefault(mg, []).append(reg)
+        if chain is None and inv.subscription_mgs:
+            unchained.append(reg)
+    if unchained:
+        # Fail closed: a management-group assignment is taken to reach a registry whose
+        # subscription's chain is missing (under-reporting access would be a silent pass).
+        for scope, regs in list(index.items()):
+            if scope.startswith(MG_PREFIX):
+                index[scope] = sorted([*regs, *unchained], key=lambda r: r.key)
+        index[UNCHAINED] = unchained
     return index
 
 
@@ -379,7 +394,8 @@ def registry_access(inv: Inventory) -> _AccessMap | Unknown:
     affecting ``roleAssignments``) are returned as gaps, so their rules report ``unknown``.
     A management-group assignment covers the registries of the subscriptions under that group
     when the snapshot carries the subscription → management group chain, and every registry
-    in scope otherwise (ARG returned it as an ancestor of a scanned subscription).
+    in scope otherwise (ARG returned it as an ancestor of a scanned subscription); a
+    subscription whose chain alone is missing counts as under every group (fail closed).
     """
     if isinstance(inv.assignments_by_scope, Unknown):
         return inv.assignments_by_scope
@@ -400,8 +416,8 @@ def registry_access(inv: Inventory) -> _AccessMap | Unknown:
     assignments = [a for group in inv.assignments_by_scope.values() for a in group] + inv.above_subscription
     for assignment in assignments:
         regs = index.get(assignment.scope_key)
-        if regs is None and assignment.scope_level == "managementGroup" and not inv.subscription_mgs:
-            regs = covered
+        if regs is None and assignment.scope_level == "managementGroup":
+            regs = index.get(UNCHAINED) if inv.subscription_mgs else covered
         if not regs:
             continue
         role = _role_for(inv, assignment.role_guid)
