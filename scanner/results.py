@@ -112,3 +112,18 @@ class Finding:
     remediation: Remediation | None = None
     location: Location = field(default_factory=Location)
     suppression: SuppressionRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryFacts:
+    """What a report shows about a scanned registry beside its findings (SKU, place, tags).
+
+    Values are plain strings: an IaC value that could not be resolved is shown as
+    ``unknown``, never guessed.
+    """
+
+    id: str
+    name: str
+    sku: str
+    location: str
+    tags: tuple[tuple[str, str], ...] = ()

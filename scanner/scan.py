@@ -21,10 +21,12 @@ from scanner.engine.loader import RuleSpec, load_rules, policy_pack_hash
 from scanner.engine.rule import Rule, compile_rule
 from scanner.inventory.build import build_inventory
 from scanner.inventory.coverage import CollectionError
-from scanner.results import Finding
+from scanner.inventory.model import Inventory
+from scanner.results import Finding, RegistryFacts
 from scanner.sources.base import Source
 from scanner.suppress import SuppressionReport, apply_suppressions
 from scanner.timeutil import parse_datetime
+from scanner.unknown import Unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ class ScanResult:
     metadata: ScanMetadata
     coverage_errors: tuple[CollectionError, ...]
     suppressions: SuppressionReport
+    registries: tuple[RegistryFacts, ...] = ()
 
 
 def select_specs(
@@ -100,6 +103,22 @@ def run_scan(source: Source, rules: Sequence[Rule], pack_hash: str, config: Conf
         return _run_scan(source, rules, pack_hash, config, now)
 
 
+def _text(value: Any) -> str:
+    return "unknown" if isinstance(value, Unknown) else str(value)
+
+
+def registry_facts(inventory: Inventory) -> tuple[RegistryFacts, ...]:
+    """SKU, location and tags of every registry, for reports (sorted by lower-cased id)."""
+    out = []
+    for key in sorted(inventory.registries):
+        reg = inventory.registries[key]
+        tags = reg.raw.get("tags")
+        pairs = tuple(sorted((str(k), _text(v)) for k, v in tags.items())) if isinstance(tags, Mapping) else ()
+        facts = RegistryFacts(reg.id, _text(reg.name), _text(reg.sku), _text(reg.location), pairs)
+        out.append(facts)
+    return tuple(out)
+
+
 def _run_scan(
     source: Source, rules: Sequence[Rule], pack_hash: str, config: Config, now: datetime | None
 ) -> ScanResult:
@@ -108,6 +127,7 @@ def _run_scan(
     scan_time = now or collected_at
     origin, tenant_id, scope = raw.origin, raw.data.get("tenantId"), raw.data.get("scope") or {}
     inventory = build_inventory(raw.data, scan_time)
+    registries = registry_facts(inventory)
     del raw  # the inventory keeps what rules need; drop the rest before findings are made
     findings = evaluate(rules, inventory, scan_time)
     findings, report = apply_suppressions(findings, config.suppressions, scan_time.date())
@@ -126,4 +146,5 @@ def _run_scan(
         ),
         coverage_errors=inventory.coverage.errors,
         suppressions=report,
+        registries=registries,
     )

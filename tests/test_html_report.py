@@ -354,6 +354,12 @@ def test_hostile_names_render_as_text(
         assert text.count(HOSTILE_NAME) >= len(ours) and HOSTILE_TAG in text
         name = page.locator("#registries summary .name").get_by_text(HOSTILE_NAME, exact=True)
         assert name.count() == 1 and name.is_visible()
+        own_name = page.locator("summary .name").get_by_text(HOSTILE_NAME, exact=True)
+        section = page.locator("details.registry", has=own_name)
+        section.evaluate("d => d.open = true")
+        tag = section.locator(".tags .tag-value").get_by_text(HOSTILE_TAG, exact=True)
+        assert tag.count() == 1 and tag.is_visible()  # the registry's own tag, shown as text
+        assert section.locator(".sku").inner_text() in {"Basic", "Standard", "Premium"}
         assert page.locator("#coverage-errors td").get_by_text(HOSTILE_TAG, exact=True).is_visible()
         assert page.locator("#coverage-errors tbody tr").count() == len(results["coverage"]) == 1
         assert page.locator("#filter-reg option", has_text=HOSTILE_NAME).count() == 1

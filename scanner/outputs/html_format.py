@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from scanner.outputs.summary import failing_by_severity, status_counts
 from scanner.resources import data_dir
-from scanner.results import SEVERITY_ORDER, SEVERITY_RANK, STATUS_ORDER, Finding, Status
+from scanner.results import SEVERITY_ORDER, SEVERITY_RANK, STATUS_ORDER, Finding, RegistryFacts, Status
 from scanner.scan import ScanResult
 from scanner.timeutil import format_datetime
 from scanner.unknown import Unknown
@@ -78,6 +78,7 @@ class Group:
     details: list[Detail] = field(default_factory=list)
     passing: Counter[tuple[str, str]] = field(default_factory=Counter)
     open: bool = False
+    facts: RegistryFacts | None = None
 
     def rule_counts(self, status: str) -> list[tuple[str, int]]:
         """``(rule id, findings)`` of one passing status, by rule id."""
@@ -213,7 +214,9 @@ def view(result: ScanResult, cap: int = PASSING_ROW_CAP) -> dict[str, Any]:
     meta = result.metadata
     ordered, groups = build_groups(findings)
     open_sections = len(ordered) <= OPEN_SECTIONS_UP_TO
+    facts = {r.id.casefold(): r for r in result.registries}
     for group in ordered:
+        group.facts = facts.get(group.key) if group.key else None
         group.detail_indexes.sort(key=lambda i: sort_key(i, findings[i]))
         group.details = [
             Detail(i, findings[i], tuple((k, evidence_value(v)) for k, v in findings[i].evidence.items()))
