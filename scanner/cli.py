@@ -22,7 +22,6 @@ import orjson
 from scanner import __version__
 from scanner.atomic import write_atomic
 from scanner.config import Config, find_config, load_config
-from scanner.engine.examples import run_examples
 from scanner.engine.loader import load_rule_file, load_rules, rule_files, rule_schema
 from scanner.engine.rule import compile_rule
 from scanner.errors import ExitCode, InputError, ScannerError
@@ -428,6 +427,8 @@ def cmd_policies(args: argparse.Namespace) -> int:
         print(f"{len(files)} rule file(s) in {args.directory} are valid")
         return 0
     if command == "test":
+        from scanner.engine.examples import run_examples
+
         if args.directory is None:
             specs = load_rules()
         else:
