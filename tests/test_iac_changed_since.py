@@ -72,7 +72,7 @@ def test_only_changed_units_are_scanned_each_whole(tmp_path: Path) -> None:
     code, changed, _ = _scan(repo, "--changed-since", "main")  # committed and uncommitted changes count
     assert _files(changed) == {"linked", "nested.json", "tf"}
     by_file = {f["location"]["file"] for f in changed["findings"]}
-    assert any(p.startswith("infra/tf/main.tf") for p in by_file)  # the unchanged file of the changed module
+    assert any(p and p.startswith("infra/tf/main.tf") for p in by_file)  # the unchanged file of the changed module
 
     # Each unit is judged exactly as in the full scan.
     def keyed(results: dict[str, Any]) -> dict[tuple[str, str], str]:

@@ -196,6 +196,38 @@ def test_unresolvable_dynamic_georeplications_mark_the_registry(tmp_path: Path) 
     assert "var.replicas" in row["replications"].reason
 
 
+def test_unresolvable_replications_make_replica_rules_unknown(tmp_path: Path) -> None:
+    """The marker becomes a coverage gap scoped to that registry: ACR-024 is unknown, not a guessed pass."""
+    from scanner.config import Config
+    from scanner.results import Status
+    from scanner.scan import prepare_rules, run_scan
+    from scanner.sources.iac.source import IacSource
+
+    dynamic = (
+        '  dynamic "georeplications" {\n    for_each = var.replicas\n'
+        "    content {\n      location = georeplications.value\n    }\n  }\n"
+    )
+    text = 'variable "replicas" {\n  type = list(string)\n}\n'
+    for name, sku, geo in (("geostd", "Standard", True), ("geoprem", "Premium", True), ("plain", "Standard", False)):
+        text += (
+            f'resource "azurerm_container_registry" "{name}" {{\n  name = "{name}"\n  resource_group_name = "rg"\n'
+            f'  location = "westeurope"\n  sku = "{sku}"\n{dynamic if geo else ""}}}\n'
+        )
+    (tmp_path / "main.tf").write_text(text)
+    config = Config()
+    rules, pack = prepare_rules(config, only=["ACR-024"])
+    result = run_scan(IacSource([tmp_path], tmp_path, collected_at="2026-11-27T00:00:00Z"), rules, pack, config, None)
+    found = {f.subject.name: f for f in result.findings}
+    assert found["geostd"].status is Status.UNKNOWN  # replicas on Standard would fail, none would pass
+    assert "var.replicas" in found["geostd"].message
+    assert found["geoprem"].status is Status.PASS  # Premium allows any replicas: nothing to guess
+    assert found["plain"].status is Status.PASS  # other registries keep their (empty) replica list
+    assert sorted((e.source, e.affects, str(e.scope).rsplit("/", 1)[-1]) for e in result.coverage_errors) == [
+        ("iac", ("replications",), "geoprem"),
+        ("iac", ("replications",), "geostd"),
+    ]
+
+
 def test_dynamic_georeplications_resolve(tmp_path: Path) -> None:
     text = (
         'variable "replicas" {\n  default = ["East US", "North Europe"]\n}\n'

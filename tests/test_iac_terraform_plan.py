@@ -368,6 +368,27 @@ def test_every_supported_type_from_a_plan(tmp_path: Path) -> None:
     assert found["azapi_resource.acr3"].row["id"].endswith("/registries/acr3")
 
 
+def test_replications_known_only_after_apply_make_acr_024_unknown(tmp_path: Path) -> None:
+    from scanner.config import Config
+    from scanner.scan import prepare_rules, run_scan
+    from scanner.sources.iac.source import IacSource
+
+    after = {"name": "acrgeo", "sku": "Standard", "location": "westeurope", "resource_group_name": "rg"}
+    doc = {
+        "format_version": "1.2",
+        "resource_changes": [
+            change("azurerm_container_registry.geo", "azurerm_container_registry", after, {"georeplications": True})
+        ],
+    }
+    (tmp_path / "tfplan.json").write_text(json.dumps(doc))
+    config = Config()
+    rules, pack = prepare_rules(config, only=["ACR-024"])
+    result = run_scan(IacSource([tmp_path], tmp_path, collected_at="2026-11-27T00:00:00Z"), rules, pack, config, None)
+    [finding] = result.findings
+    assert finding.status.value == "unknown"
+    assert "georeplications is known only after apply" in finding.message
+
+
 def test_equivalence_plan_and_source_give_the_same_findings() -> None:
     source_module = pytest.importorskip("scanner.sources.iac.source")
     from scanner.config import Config

@@ -10,7 +10,10 @@ every rule run exactly as on a live scan:
 * what Azure adds at deployment is added here: a registry's ``privateEndpointConnections``
   from the private endpoints that target it (automatic connections are approved, manual
   ones pending), the state of VNet links (``Completed``), the system scope maps of every
-  registry, and the built-in role definitions role assignments name by GUID;
+  registry, the built-in role definitions role assignments name by GUID, and Azure's value
+  for every registry property a declaration leaves out (:data:`REGISTRY_DEFAULTS`);
+* a registry whose replica list a reader could not resolve gets an ``errors`` entry scoped
+  to it (``affects: ["replications"]``), so rules on its replicas report ``unknown``;
 * what only exists once deployed (credentials in Microsoft Entra ID, storage usage, endpoint
   IP addresses) is listed under ``iac.liveOnly``, so rules resting on it report
   ``not_applicable`` with that reason instead of ``unknown``;
@@ -61,6 +64,28 @@ LIVE_ONLY: dict[str, str] = {
     "networkInterfaces": "private endpoint IP addresses are only assigned at deployment",
 }
 _ROLE_ASSIGNMENTS = "microsoft.authorization/roleassignments"
+
+# What Azure returns for a registry property that the create request left out (API
+# 2023-11-01-preview; the Terraform translation writes the same values from the provider's
+# defaults). Filled in where a declaration is silent, so a registry reads the same from an ARM
+# template, a Terraform plan, .tf source or Azure, in evidence and messages as in verdicts.
+REGISTRY_DEFAULTS: dict[str, Any] = {
+    "adminUserEnabled": False,
+    "publicNetworkAccess": "Enabled",
+    "networkRuleSet": {"defaultAction": "Allow", "ipRules": []},
+    "networkRuleBypassOptions": "AzureServices",
+    "anonymousPullEnabled": False,
+    "dataEndpointEnabled": False,
+    "zoneRedundancy": "Disabled",
+    "policies": {
+        "quarantinePolicy": {"status": "disabled"},
+        "trustPolicy": {"type": "Notary", "status": "disabled"},
+        "retentionPolicy": {"days": 7, "status": "disabled"},
+        "exportPolicy": {"status": "enabled"},
+        "azureADAuthenticationAsArmPolicy": {"status": "enabled"},
+    },
+    "encryption": {"status": "disabled"},
+}
 
 
 class IacSource:
@@ -214,6 +239,32 @@ def read_resources(found: Sequence[Found], repo_root: Path) -> list[IacResource]
 
 
 # --------------------------------------------------------------------------- assembly
+
+
+def with_defaults(value: Any, defaults: Mapping[str, Any]) -> Any:
+    """``value`` with every key it lacks taken from ``defaults`` (recursively into objects).
+
+    A declared value wins, whatever it is (an :class:`Unknown` stays unknown); only an object
+    is completed, so ``"policies": Unknown(...)`` is not turned into defaults.
+    """
+    if not isinstance(value, Mapping):
+        return value
+    out = dict(value)
+    for key, default in defaults.items():
+        if out.get(key) is None:
+            out[key] = _fresh(default)
+        elif isinstance(default, Mapping):
+            out[key] = with_defaults(out[key], default)
+    return out
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a JSON default that a row may own (cheaper than ``copy.deepcopy``)."""
+    if isinstance(value, Mapping):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    return value
 
 
 def _sku(row: Mapping[str, Any]) -> Any:
@@ -383,11 +434,16 @@ def assemble(resources: Sequence[IacResource], *, collected_at: str, files: Sequ
             arm_rows.setdefault(name, []).append((key, row))
 
     registries: dict[str, Mapping[str, Any]] = {}
+    errors: list[dict[str, Any]] = []
     for row in lists["registries"]:
-        sku = _sku(row)
-        if sku is not row.get("sku") or row.get("properties") is None:
-            props = row.get("properties")
-            row = {**row, "sku": sku, "properties": {} if props is None else props}
+        props = row.get("properties")
+        row = {**row, "sku": _sku(row), "properties": with_defaults({} if props is None else props, REGISTRY_DEFAULTS)}
+        unresolved = row.get("replications")
+        if isinstance(unresolved, Unknown):
+            # A replica list the reader could not resolve (a Terraform ``dynamic
+            # "georeplications"`` over an unknown value): not "no replicas", but unknown.
+            row = {k: v for k, v in row.items() if k != "replications"}
+            errors.append(_unresolved_list(row["id"], "replications", unresolved))
         registries[norm(row["id"])] = row
     lists["privateEndpoints"] = [_endpoint(r) for r in lists["privateEndpoints"]]
     lists["virtualNetworkLinks"] = [_link(r) for r in lists["virtualNetworkLinks"]]
@@ -455,8 +511,25 @@ def assemble(resources: Sequence[IacResource], *, collected_at: str, files: Sequ
         "collector": {"name": "acr-scan iac", "version": __version__},
         "resourceGraph": graph,
         "arm": arm,
-        "errors": [],
+        "errors": errors,
         "iac": {"files": list(files), "locations": locations, "liveOnly": dict(LIVE_ONLY)},
+    }
+
+
+def _unresolved_list(registry_id: str, name: str, reason: Unknown) -> dict[str, Any]:
+    """An ``errors`` entry making list ``name`` of one registry unknown (coverage scopes it by id).
+
+    Rules resting on that list report ``unknown`` with the reader's reason for that registry
+    only, exactly as for a live collection that failed on it; the entry is listed as a
+    coverage gap in the reports.
+    """
+    return {
+        "source": "iac",
+        "scope": registry_id,
+        "status": None,
+        "code": None,
+        "message": reason.reason,
+        "affects": [name],
     }
 
 
@@ -481,4 +554,13 @@ def _principal_locations(
     return out
 
 
-__all__ = ["LIVE_ONLY", "REGISTRY", "IacSource", "assemble", "pair_parameters", "read_resources"]
+__all__ = [
+    "LIVE_ONLY",
+    "REGISTRY",
+    "REGISTRY_DEFAULTS",
+    "IacSource",
+    "assemble",
+    "pair_parameters",
+    "read_resources",
+    "with_defaults",
+]

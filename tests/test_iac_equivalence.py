@@ -1,0 +1,166 @@
+"""Issue 5, "Done when": one deployment written as an ARM template, a Terraform plan JSON, ``.tf``
+source and a live snapshot gives the same findings for the same registries.
+
+All four forms are built from ``fixtures/iac/equivalence/deployment.yaml`` by
+``fixtures/make_equivalence.py`` and scanned through the real command line. Findings are matched
+on (rule, subject kind, subject name): subject ids differ by design (IaC has the placeholder
+subscription, the live snapshot a real one).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+sys.path.insert(0, str(ROOT / "fixtures"))
+import make_equivalence
+
+EQUIVALENCE = ROOT / "fixtures" / "iac" / "equivalence"
+NOW = "2026-11-27T02:00:00Z"  # the live snapshot's collectedAt
+FORMS: dict[str, tuple[str, str]] = {
+    "arm": ("--iac", "arm"),
+    "plan": ("--iac", "plan.json"),
+    "terraform": ("--iac", "terraform"),
+    "live": ("--snapshot", "live.snapshot.json"),
+}
+IAC_FORMS = ("arm", "plan", "terraform")
+# Rules whose inputs only exist once deployed (docs/iac.md): not_applicable before deployment,
+# a real verdict live. Their live subjects differ too (one per credential, not per principal).
+LIVE_ONLY = {
+    "ACR-010": "credential end dates (Entra ID)",
+    "ACR-011": "credential end dates (Entra ID)",
+    "ACR-012": "credential end dates (Entra ID)",
+    "ACR-014": "whether the principal exists (Entra ID)",
+    "ACR-015": "the principal's credentials (Entra ID)",
+    "ACR-028": "the endpoint's IP addresses",
+    "ACR-043": "storage usage",
+}
+Key = tuple[str, str, str]
+
+
+def _key(finding: dict[str, Any]) -> Key:
+    return finding["rule_id"], finding["subject"]["kind"], finding["subject"]["name"]
+
+
+def _normalized(value: Any) -> str:
+    """Text of a message or evidence without what differs by design between IaC and live:
+    the subscription id, and the GUID Azure appends to a registry's private endpoint
+    connection name (IaC names it ``<endpoint>.<connection>``)."""
+    text = json.dumps(value, sort_keys=True)
+    text = re.sub(r"/subscriptions/[0-9a-fA-F-]{36}", "/subscriptions/<subscription>", text)
+    return re.sub(r'"(pe-[^".]+)\.[^"]+"', r'"\1.<connection>"', text)
+
+
+@pytest.fixture(scope="module")
+def scans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, list[dict[str, Any]]]]:
+    """Exit code and findings of each form, generated into a fresh folder and scanned in parallel."""
+    work = tmp_path_factory.mktemp("equivalence")
+    written = make_equivalence.write(work)
+    assert {p.relative_to(work).as_posix() for p in written} >= {
+        "arm/main.json",
+        "plan.json",
+        "terraform/main.tf",
+        "live.snapshot.json",
+    }
+
+    def scan(form: str) -> tuple[int, list[dict[str, Any]]]:
+        flag, path = FORMS[form]
+        out = work / f"{form}.results.json"
+        extra = ("--repo-root", str(work)) if flag == "--iac" else ()
+        proc = run_cli("scan", flag, str(work / path), *extra, "--format", "json", "-o", str(out), "--now", NOW)
+        assert proc.returncode in (0, 1, 3), proc.stderr
+        results = json.loads(out.read_text())
+        assert results["coverage"] == [], form  # every form is complete: nothing "not collected"
+        return proc.returncode, results["findings"]
+
+    with ThreadPoolExecutor(len(FORMS)) as pool:
+        return dict(zip(FORMS, pool.map(scan, FORMS), strict=True))
+
+
+def test_committed_forms_are_generated_from_the_description() -> None:
+    """fixtures/iac/equivalence holds exactly what the generator writes (rerun it after a change)."""
+    for relative, text in make_equivalence.forms(make_equivalence.load()):
+        assert (EQUIVALENCE / relative).read_text() == text, (
+            f"regenerate: python fixtures/make_equivalence.py ({relative})"
+        )
+
+
+def test_all_four_forms_gate_alike(scans: dict[str, tuple[int, list[dict[str, Any]]]]) -> None:
+    assert {form: code for form, (code, _) in scans.items()} == dict.fromkeys(FORMS, 1)
+
+
+def test_live_only_rules_are_not_applicable_before_deployment_and_judged_live(
+    scans: dict[str, tuple[int, list[dict[str, Any]]]],
+) -> None:
+    for form in IAC_FORMS:
+        findings = scans[form][1]
+        # exactly the documented rules rest on live-only data
+        assert {f["rule_id"] for f in findings if "liveOnly" in f["evidence"]} == set(LIVE_ONLY), form
+        for finding in findings:
+            if finding["rule_id"] in LIVE_ONLY:
+                assert finding["status"] == "not_applicable", (form, _key(finding))
+                assert "before deployment" in finding["message"], (form, _key(finding))
+    live = scans["live"][1]
+    for rule in LIVE_ONLY:
+        verdicts = [f["status"] for f in live if f["rule_id"] == rule]
+        assert verdicts and all(v in ("pass", "fail") for v in verdicts), (rule, verdicts)
+    # the live form is not a rubber stamp: the secret-holding principal fails ACR-015
+    assert [f["status"] for f in live if f["rule_id"] == "ACR-015"] == ["fail"]
+
+
+def test_every_other_finding_is_the_same_in_all_four_forms(
+    scans: dict[str, tuple[int, list[dict[str, Any]]]],
+) -> None:
+    by_form = {
+        form: {_key(f): f for f in findings if f["rule_id"] not in LIVE_ONLY} for form, (_, findings) in scans.items()
+    }
+    reference = by_form["live"]
+    assert len(reference) >= 40
+    for form in IAC_FORMS:
+        findings = by_form[form]
+        assert sorted(findings) == sorted(reference), form
+        for key, live in reference.items():
+            got = findings[key]
+            assert (got["status"], got["severity"]) == (live["status"], live["severity"]), (form, key)
+            if key[1] == "registry":
+                # a registry reads the same from every form, so do its messages and evidence
+                # (an undeclared property has the value Azure gives it, not null)
+                assert _normalized(got["evidence"]) == _normalized(live["evidence"]), (form, key)
+                assert _normalized(got["message"]) == _normalized(live["message"]), (form, key)
+    # the deployment exercises what the forms must agree on
+    statuses = {key[::2]: f["status"] for key, f in reference.items()}
+    assert statuses[("ACR-001", "acrequivstd")] == "fail"
+    assert statuses[("ACR-001", "acrequivprem")] == "pass"
+    assert statuses[("ACR-021", "acrequivstd")] == "fail"
+    assert statuses[("ACR-023", "acrequivprem")] == "pass"
+    assert statuses[("ACR-026", "acrequivprem")] == "pass"
+    assert statuses[("ACR-027", "pe-acrequivprem")] == "pass"
+    assert statuses[("ACR-013", "AcrPull → 8c2f4b1a-6d3e-4f70-9a15-3b7e9d0c2a64")] == "pass"
+    assert statuses[("ACR-002", "acrequivbasic")] == "not_applicable"  # SKU-gated, in every form
+
+
+def test_registry_defaults_fill_only_what_a_declaration_leaves_out() -> None:
+    from scanner.sources.iac.source import REGISTRY_DEFAULTS, with_defaults
+    from scanner.unknown import Unknown
+
+    unresolved = Unknown("[parameters('policies')] could not be resolved")
+    props = with_defaults(
+        {"adminUserEnabled": True, "policies": unresolved, "networkRuleSet": {"ipRules": []}}, REGISTRY_DEFAULTS
+    )
+    assert props["adminUserEnabled"] is True
+    assert props["policies"] is unresolved  # an unknown value is never replaced by a default
+    assert props["networkRuleSet"] == {"defaultAction": "Allow", "ipRules": []}  # completed, not replaced
+    assert props["publicNetworkAccess"] == "Enabled"
+    partial = with_defaults({"policies": {"exportPolicy": {"status": "disabled"}}}, REGISTRY_DEFAULTS)["policies"]
+    assert partial["exportPolicy"] == {"status": "disabled"}
+    assert partial["azureADAuthenticationAsArmPolicy"] == {"status": "enabled"}
+    defaulted = with_defaults({}, REGISTRY_DEFAULTS)
+    defaulted["networkRuleSet"]["ipRules"].append({"value": "10.0.0.0/8"})  # rows never share the defaults
+    assert with_defaults({}, REGISTRY_DEFAULTS)["networkRuleSet"]["ipRules"] == []
