@@ -197,3 +197,15 @@ def multitool_errors(paths: Iterable[Path], workdir: Path, rule_kind: str = "Sar
             arguments = ", ".join(result.get("message", {}).get("arguments", []))
             errors.setdefault(path, []).append(f"{result.get('ruleId')}: {arguments}")
     return errors
+
+
+def assert_valid_sarif(paths: Iterable[Path], workdir: Path) -> None:
+    """Every file passes the OASIS schema, GitHub's extra checks and one Multitool run."""
+    files = [Path(p) for p in paths]
+    for path in files:
+        raw = path.read_bytes()
+        document = json.loads(raw)
+        assert schema_errors(document) == [], path
+        assert github_problems(document, raw) == [], path
+    errors = multitool_errors(files, workdir)
+    assert all(not found for found in errors.values()), errors

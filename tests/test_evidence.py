@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from tests.conftest import DEMO, run_cli
+from tests.sarif_tools import assert_valid_sarif
 
 NOW = "2026-11-27T02:00:00Z"
 CONFIG = (
@@ -71,8 +72,9 @@ def _rewrite(source: Path, target: Path, member: str, offset: int) -> None:
             new.writestr(info, data)
 
 
-def test_bundle_holds_inputs_reports_rules_config_and_manifest(bundle: Path) -> None:
+def test_bundle_holds_inputs_reports_rules_config_and_manifest(bundle: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(bundle) as archive:
+        (tmp_path / "audit.sarif").write_bytes(archive.read("results.sarif"))
         names = set(archive.namelist())
         manifest = json.loads(archive.read("manifest.json"))
         results = json.loads(archive.read("results.json"))
@@ -91,6 +93,7 @@ def test_bundle_holds_inputs_reports_rules_config_and_manifest(bundle: Path) -> 
     assert all(len(f["sha256"]) == 64 for f in manifest["files"])
     # The evidence SARIF is the audit profile: accepted risks stay visible to an auditor.
     assert any(r.get("suppressions") for r in sarif["runs"][0]["results"])
+    assert_valid_sarif([tmp_path / "audit.sarif"], tmp_path)
 
 
 def test_fresh_bundle_verifies_and_is_reproducible(bundle: Path) -> None:

@@ -18,6 +18,7 @@ from scanner.sources.iac.source import IacSource
 from scanner.timeutil import parse_datetime
 from scanner.unknown import Unknown
 from tests.conftest import DEMO, ROOT, run_cli
+from tests.sarif_tools import assert_valid_sarif
 
 ARM = ROOT / "fixtures" / "iac" / "arm"
 NOW = "2026-11-27T00:00:00Z"
@@ -220,6 +221,7 @@ def test_cli_sarif_locations_are_relative_to_the_git_root(tmp_path: Path) -> Non
     physical = admin["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"] == {"uri": "fixtures/iac/arm/unresolved-admin.json", "uriBaseId": "%SRCROOT%"}
     assert physical["region"]["startLine"] == line_of(ARM / "unresolved-admin.json", '"adminUserEnabled"')
+    assert_valid_sarif([out], tmp_path)
 
 
 def test_cli_evidence_bundle_holds_the_iac_files(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from tests.conftest import DEMO, ROOT
+from tests.sarif_tools import assert_valid_sarif
 
 SCRIPT = ROOT / "integrations" / "run-scan.sh"
 
@@ -65,6 +66,7 @@ def test_run_script_gates_and_reports_like_the_cli(tmp_path: Path) -> None:
     reports = tmp_path / "acr-scan-results"
     assert sorted(p.name for p in reports.iterdir()) == ["junit.xml", "results.json", "results.sarif", "summary.md"]
     assert summary == (reports / "summary.md").read_text()
+    assert_valid_sarif([reports / "results.sarif"], tmp_path)
     # Only critical findings fail the gate when asked; unknowns can be allowed.
     code, outputs, _ = _run_script(
         tmp_path, ACR_SCAN_SNAPSHOT=str(DEMO), ACR_SCAN_FAIL_ON="critical", ACR_SCAN_FAIL_ON_UNKNOWN="false"
@@ -112,6 +114,7 @@ def test_run_script_and_pre_commit_entry_gate_iac(tmp_path: Path) -> None:
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]
     }
     assert uris <= {"fixtures/iac/arm/private-link.json"}
+    assert_valid_sarif([tmp_path / "acr-scan-results" / "results.sarif"], tmp_path)
     (hook,) = _yaml(ROOT / ".pre-commit-hooks.yaml")
     entry = hook["entry"].split()
     entry[0] = str(Path(sys.executable).parent / "acr-scan")
