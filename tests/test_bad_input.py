@@ -30,6 +30,7 @@ def _scan(snapshot: Path, out: Path, *extra: str) -> Any:
     [
         (b'{"kind": "acr-snapshot", "version": 1,\n "collectedAt": }', [":2:", "invalid JSON"]),
         (b"", ["invalid JSON"]),
+        (b'{"kind": "acr-snapshot",\n "version": 1,\n', [":2:15:", "truncated"]),
         (b'["not", "an", "object"]', ["$"]),
     ],
 )
@@ -147,3 +148,17 @@ def test_malformed_config(tmp_path: Path) -> None:
     config = tmp_path / "acr-scan.yaml"
     config.write_text("suppressions:\n  - rule: ACR-001\n    resource: x\n")
     _assert_one_line_error(_scan(DEMO, tmp_path / "o.json", "--config", str(config)), "justification")
+
+
+@pytest.mark.parametrize(
+    ("content", "position"),
+    [
+        (b'{"format_version": "1.2",\n "resource_changes": [\n', ":2:23:"),
+        (b'{\n "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",\n'
+         b' "resources": [{"type": "x",}]}', ":3:29:"),
+    ],
+)
+def test_malformed_iac_json_names_file_and_position(tmp_path: Path, content: bytes, position: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    _assert_one_line_error(run_cli("scan", "--iac", str(path)), f"{path}{position}", "invalid JSON")

@@ -68,12 +68,11 @@ def _parse(path: Path, raw: bytes) -> Any:
         message = str(exc)
         found = _BYTE.search(message)
         reason = _BYTE.sub("", message).replace("JSON is malformed: ", "").strip()
-        if found is None:
-            raise InputError(f"{path}: invalid JSON: {reason.lower()}") from None
-        pos = int(found.group(1))
+        # A truncated document has no offset in msgspec's message: it ends too early.
+        pos = int(found.group(1)) if found is not None else len(raw.rstrip())
         line = raw.count(b"\n", 0, pos) + 1
         col = pos - (raw.rfind(b"\n", 0, pos) + 1) + 1
-        raise InputError(f"{path}:{line}:{col}: invalid JSON: {reason}") from None
+        raise InputError(f"{path}:{line}:{col}: invalid JSON: {reason if found else reason.lower()}") from None
 
 
 def describe_error(error: Any) -> str:

@@ -102,7 +102,9 @@ def _error(path: str, raw: bytes, exc: Exception) -> InputError:
     found = _BYTE.search(message)
     reason = _BYTE.sub("", message).replace("JSON is malformed: ", "").strip()
     if found is None:
-        return InputError(f"{path}: invalid JSON: {reason.lower()}")
+        # msgspec gives no offset for a truncated document: the problem is at its very end.
+        line, col = _position(raw, len(raw.rstrip()))
+        return InputError(f"{path}:{line}:{col}: invalid JSON: {reason.lower()}")
     line, col = _position(raw, int(found.group(1)))
     return InputError(f"{path}:{line}:{col}: invalid JSON: {reason}")
 
