@@ -23,12 +23,18 @@ venv: $(STAMP)
 scan: $(STAMP)
 	@mkdir -p $(OUT)
 	@$(BIN)/acr-scan scan --snapshot $(DEMO) --format table --color; rc=$$?; [ $$rc -le 1 ] || exit $$rc
-	@$(BIN)/acr-scan scan --snapshot $(DEMO) --format json --output $(OUT)/results.json --quiet; rc=$$?; [ $$rc -le 1 ] || exit $$rc
-	@$(BIN)/acr-scan scan --snapshot $(DEMO) --format table --output $(OUT)/summary.txt --quiet; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+	@$(BIN)/acr-scan scan --snapshot $(DEMO) --format json,html,sarif,junit,markdown,csv,table --output-dir $(OUT) \
+		--evidence $(OUT)/evidence.zip --quiet; rc=$$?; [ $$rc -le 1 ] || exit $$rc
 	@echo
 	@echo "Reports of the demo tenant scan:"
-	@echo "  $(abspath $(OUT))/summary.txt   terminal summary"
-	@echo "  $(abspath $(OUT))/results.json  every finding with evidence and remediation"
+	@echo "  $(abspath $(OUT))/report.html    open in a browser: totals, filters, per-registry evidence and fixes"
+	@echo "  $(abspath $(OUT))/results.sarif  SARIF 2.1.0 for GitHub code scanning / Azure DevOps"
+	@echo "  $(abspath $(OUT))/results.json   every finding with evidence and remediation"
+	@echo "  $(abspath $(OUT))/junit.xml      one test case per rule and subject"
+	@echo "  $(abspath $(OUT))/summary.md     pull-request comment"
+	@echo "  $(abspath $(OUT))/findings.csv   for spreadsheets"
+	@echo "  $(abspath $(OUT))/summary.txt    terminal summary"
+	@echo "  $(abspath $(OUT))/evidence.zip   audit evidence bundle (check it: acr-scan evidence verify)"
 	@echo "(the demo tenant is built to fail on purpose: exit code 1 means findings, as in a pipeline)"
 
 tools:
