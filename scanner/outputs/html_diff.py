@@ -6,15 +6,13 @@ forbid every script and every network request.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from functools import cache
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2 import Template
 from markupsafe import Markup
 
 from scanner.baseline import Drift, Observation, ResultsFile
-from scanner.resources import data_dir
+from scanner.outputs.html_format import csp_hash, environment, inline_asset
 
 TEMPLATE = "diff.html.j2"
 STYLESHEET = "report.css"
@@ -26,19 +24,9 @@ def _state(o: Observation | None) -> str:
 
 @cache
 def _template() -> tuple[Template, Markup, str]:
-    env = Environment(
-        loader=FileSystemLoader(str(data_dir("reports"))),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    css = (data_dir("reports") / STYLESHEET).read_text(encoding="utf-8")
-    if "</style" in css.lower():
-        raise ValueError(f"reports/{STYLESHEET} must not contain '</style'")
-    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
-    csp = f"default-src 'none'; style-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
-    return env.get_template(TEMPLATE), Markup(css), csp
+    css = inline_asset(STYLESHEET, "</style")
+    csp = f"default-src 'none'; style-src '{csp_hash(css)}'; base-uri 'none'; form-action 'none'"
+    return environment().get_template(TEMPLATE), Markup(css), csp
 
 
 def drift_html(drift: Drift, old: ResultsFile, new: ResultsFile) -> str:

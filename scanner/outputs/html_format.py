@@ -280,20 +280,21 @@ def view(result: ScanResult, cap: int = PASSING_ROW_CAP) -> dict[str, Any]:
     }
 
 
-def _asset(name: str, closing: str) -> str:
+def inline_asset(name: str, closing: str) -> str:
     text = (data_dir("reports") / name).read_text(encoding="utf-8")
     if closing in text.lower():
         raise ValueError(f"reports/{name} must not contain {closing!r}")
     return text
 
 
-def _sha256(text: str) -> str:
+def csp_hash(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
 @cache
-def _template() -> tuple[Template, Markup, Markup, str]:
-    env = Environment(
+def environment() -> Environment:
+    """The Jinja2 environment of every HTML page: templates from ``reports/``, autoescape on."""
+    return Environment(
         loader=FileSystemLoader(str(data_dir("reports"))),
         autoescape=True,
         undefined=StrictUndefined,
@@ -301,11 +302,16 @@ def _template() -> tuple[Template, Markup, Markup, str]:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    css = _asset(STYLESHEET, "</style")
-    js = _asset(SCRIPT, "</script")
+
+
+@cache
+def _template() -> tuple[Template, Markup, Markup, str]:
+    env = environment()
+    css = inline_asset(STYLESHEET, "</style")
+    js = inline_asset(SCRIPT, "</script")
     csp = (
         "default-src 'none'; "
-        f"script-src '{_sha256(js)}'; style-src '{_sha256(css)}'; "
+        f"script-src '{csp_hash(js)}'; style-src '{csp_hash(css)}'; "
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
     return env.get_template(TEMPLATE), Markup(css), Markup(js), csp
