@@ -41,6 +41,8 @@ def apply_suppressions(
     """Return the findings with suppressions applied, and a report of their use."""
     active = [s for s in suppressions if s.expires is None or s.expires >= today]
     expired = tuple(s for s in suppressions if s.expires is not None and s.expires < today)
+    if not active:  # nothing can match: skip the pass over every finding
+        return list(findings), SuppressionReport(applied=(), expired=expired, unused=())
     counts = {id(s): 0 for s in active}
     out = []
     for finding in findings:

@@ -18,9 +18,11 @@ String comparisons are case-insensitive unless the leaf says ``case_sensitive: t
 from __future__ import annotations
 
 import ipaddress
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from scanner.errors import RuleError
@@ -42,7 +44,7 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-_NO_BINDINGS: dict[str, Any] = {}
+NO_BINDINGS: dict[str, Any] = {}
 
 
 class Context:
@@ -54,7 +56,7 @@ class Context:
         self.now = now
         self.root = root
         self.evidence: dict[str, Any] | None = {}
-        self.bindings: dict[str, Any] = _NO_BINDINGS  # replaced by a fresh dict on first ``as``
+        self.bindings: dict[str, Any] = NO_BINDINGS  # replaced by a fresh dict on first ``as``
 
 
 Condition = Callable[[Any, Context], Truth]
@@ -79,6 +81,21 @@ LEAF_OPERATORS = (
 )
 
 
+@lru_cache(maxsize=16384)
+def _timestamp(text: str) -> datetime:
+    """A timestamp leaf's value, parsed once: several rules (and the severity cases) read the
+    same expiry or start date of a subject, and parsing is most of a date leaf's cost."""
+    return parse_datetime(text)
+
+
+_ORDERINGS: dict[str, Callable[[Any, Any], Any]] = {
+    "greater": operator.gt,
+    "greater_or_equal": operator.ge,
+    "less": operator.lt,
+    "less_or_equal": operator.le,
+}
+
+
 class CompileError(Exception):
     """A condition that the schema let through but cannot be compiled (e.g. a bad regex)."""
 
@@ -95,29 +112,58 @@ def split_path(path: str) -> tuple[bool, tuple[str, ...]]:
     return False, tuple(path.split("."))
 
 
+def _walk(cur: Any, parts: tuple[str, ...]) -> Any:
+    """Follow ``parts`` from ``cur``: the value, :data:`MISSING`, or the :class:`Unknown` met on the way."""
+    for part in parts:
+        if type(cur) is dict:  # the common case first: this runs per leaf per subject
+            cur = cur.get(part, MISSING)
+        elif isinstance(cur, Unknown):
+            return cur
+        elif isinstance(cur, Mapping):
+            cur = cur.get(part, MISSING)
+        elif isinstance(cur, list) and part.isdigit():
+            index = int(part)
+            cur = cur[index] if index < len(cur) else MISSING
+        else:
+            return MISSING
+        if cur is MISSING:
+            return MISSING
+    return cur
+
+
 def make_getter(path: str) -> Getter:
-    """A function returning the value at ``path``, :data:`MISSING`, or an :class:`Unknown`."""
+    """A function returning the value at ``path``, :data:`MISSING`, or an :class:`Unknown`.
+
+    Most rule paths are one or two keys into plain dicts (``status``, ``properties.x``), read
+    once per leaf per subject: those get a getter that does the dict lookups inline and
+    falls back to the general walk (Unknown, other mappings, list indexes) only off that path.
+    """
     from_root, parts = split_path(path)
+    if from_root:
+        return lambda _doc, ctx: _walk(ctx.root, parts)
+    if len(parts) == 1:
+        key = parts[0]
 
-    def get(doc: Any, ctx: Context) -> Any:
-        cur = ctx.root if from_root else doc
-        for part in parts:
-            if type(cur) is dict:  # the common case first: this runs per leaf per subject
-                cur = cur.get(part, MISSING)
-            elif isinstance(cur, Unknown):
-                return cur
-            elif isinstance(cur, Mapping):
-                cur = cur.get(part, MISSING)
-            elif isinstance(cur, list) and part.isdigit():
-                index = int(part)
-                cur = cur[index] if index < len(cur) else MISSING
-            else:
-                return MISSING
-            if cur is MISSING:
-                return MISSING
-        return cur
+        def get_key(doc: Any, _ctx: Context) -> Any:
+            if type(doc) is dict:
+                return doc.get(key, MISSING)
+            return _walk(doc, parts)
 
-    return get
+        return get_key
+    if len(parts) == 2:
+        outer, inner = parts
+
+        def get_pair(doc: Any, _ctx: Context) -> Any:
+            if type(doc) is dict:
+                cur = doc.get(outer, MISSING)
+                if type(cur) is dict:
+                    return cur.get(inner, MISSING)
+                if cur is MISSING:
+                    return MISSING
+            return _walk(doc, parts)
+
+        return get_pair
+    return lambda doc, _ctx: _walk(doc, parts)
 
 
 def _fold(value: Any, case_sensitive: bool) -> Any:
@@ -230,7 +276,7 @@ class _Compiler:
             ops = [op for op in COMPARATORS if op in raw]
             if len(ops) != 1:
                 raise CompileError(pointer, "count needs exactly one comparator (equals, greater, less, ...)")
-            compare = self._comparator(ops[0], self.value(raw[ops[0]], (*pointer, ops[0])))
+            compare = self._compare_with(ops[0], raw[ops[0]], (*pointer, ops[0]))
 
         def quantify(doc: Any, ctx: Context) -> Truth:
             items = get(doc, ctx)
@@ -257,7 +303,7 @@ class _Compiler:
                 ctx.evidence = saved
             labels = [_label(m) for m in matched]
             if bind:
-                if ctx.bindings is _NO_BINDINGS:
+                if ctx.bindings is NO_BINDINGS:
                     ctx.bindings = {}
                 ctx.bindings[bind] = labels
             if saved is not None:
@@ -301,6 +347,25 @@ class _Compiler:
             return lhs <= other
 
         return compare
+
+    def _compare_with(
+        self, op: str, arg: Any, pointer: tuple[str | int, ...], case_sensitive: bool = False
+    ) -> Callable[[Any, Any, Context], Truth]:
+        """A comparator; an ordering against a constant number (``count ... greater: 0``) is
+        decided in one step when the value is a plain number, else by the general rules."""
+        general = self._comparator(op, self.value(arg, pointer), case_sensitive)
+        known, const = self._constant(arg)
+        order = _ORDERINGS.get(op)
+        if not known or order is None or type(const) not in (int, float):
+            return general
+
+        def compare_number(lhs: Any, doc: Any, ctx: Context) -> Truth:
+            kind = type(lhs)
+            if kind is int or kind is float:
+                return order(lhs, const)  # type: ignore[no-any-return]
+            return general(lhs, doc, ctx)
+
+        return compare_number
 
     def _leaf(self, raw: Mapping[str, Any], pointer: tuple[str | int, ...]) -> Condition:
         if "param" in raw:
@@ -346,7 +411,7 @@ class _Compiler:
         if known and op in ("in", "not_in") and isinstance(const, list):
             return _constant_membership(const, op == "in", case_sensitive)
         if op in COMPARATORS:
-            return self._comparator(op, self.value(arg, pointer), case_sensitive)
+            return self._compare_with(op, arg, pointer, case_sensitive)
         if op in ("in", "not_in"):
             options_get = self.value(arg, pointer)
 
@@ -426,7 +491,7 @@ class _Compiler:
             if _absent(value):
                 return None
             try:
-                return parse_datetime(str(value))
+                return _timestamp(str(value))
             except ValueError:
                 return Unknown(f"{value!r} is not an ISO 8601 timestamp")
 
@@ -483,7 +548,8 @@ def _constant_equality(const: Any, want_equal: bool, case_sensitive: bool) -> Ca
         folded = const.casefold()
 
         def equal_text(value: Any, _doc: Any, _ctx: Context) -> Truth:
-            return (type(value) is str and value.casefold() == folded) is want_equal
+            # Azure mostly returns the canonical spelling: an exact match needs no casefold.
+            return (type(value) is str and (value == const or value.casefold() == folded)) is want_equal
 
         return equal_text
     if const is None:

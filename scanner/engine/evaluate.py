@@ -12,11 +12,11 @@ A verdict resting on data that only exists once deployed (``Unknown.live_only``)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from scanner.engine.conditions import Context
+from scanner.engine.conditions import NO_BINDINGS, Context
 from scanner.engine.rule import Rule
 from scanner.engine.template import Template
 from scanner.inventory.model import Inventory
@@ -58,9 +58,12 @@ def subject_location(subject: Subject) -> Location:
 
 def evaluate_subject(rule: Rule, subject: Subject, now: datetime, location: Location | None = None) -> Finding:
     """One rule, one subject → one finding (never raises for bad data: that is ``error``)."""
+    return rule_runner(rule, now)(subject, subject_location(subject) if location is None else location)
+
+
+def _without_document(rule: Rule, subject: Subject, location: Location) -> Finding:
+    """The finding of a placeholder subject: its data (or the subject itself) is unknown, or n/a."""
     ref = subject.ref
-    if location is None:
-        location = subject_location(subject)
     if subject.unknown is not None:
         if subject.unknown.live_only:
             return _live_only(rule, ref, location, subject.unknown, {})
@@ -74,71 +77,78 @@ def evaluate_subject(rule: Rule, subject: Subject, now: datetime, location: Loca
             evidence={"missing": subject.unknown.reason},
             location=location,
         )
-    doc = subject.doc
-    if subject.not_applicable is not None:
-        return Finding(
-            rule.id,
-            rule.title,
-            Status.NOT_APPLICABLE,
-            rule.severity,
-            f"Not applicable to {ref.name}: {subject.not_applicable}",
-            ref,
-            location=location,
-        )
-    ctx = Context(now, doc)
-    try:
-        if rule.applies_when is not None:
-            applies = rule.applies_when(doc, ctx)
-            if isinstance(applies, Unknown):
-                return _unknown(rule, ref, location, applies, ctx)
-            if applies is False:
-                message = rule.message_na(doc, rule.params, ctx.bindings)
+    return Finding(
+        rule.id,
+        rule.title,
+        Status.NOT_APPLICABLE,
+        rule.severity,
+        f"Not applicable to {ref.name}: {subject.not_applicable}",
+        ref,
+        location=location,
+    )
+
+
+def rule_runner(rule: Rule, now: datetime) -> Callable[[Subject, Location], Finding]:
+    """``rule`` bound to the scan time: a function of (subject, location) → finding.
+
+    A rule runs over every subject of its kind, so what is the same for all of them (its
+    conditions, messages, id and severity) is looked up once here rather than per subject,
+    and one :class:`Context` is reset per subject instead of allocated (conditions only use
+    it during the call; each finding gets its own evidence dict).
+    """
+    rule_id, title, severity, params = rule.id, rule.title, rule.severity, rule.params
+    applies_when, fail_when = rule.applies_when, rule.fail_when
+    message_pass, message_na = rule.message_pass, rule.message_na
+    ctx = Context(now, {})
+
+    def run(subject: Subject, location: Location) -> Finding:
+        if subject.unknown is not None or subject.not_applicable is not None:
+            return _without_document(rule, subject, location)
+        ref = subject.ref
+        doc = subject.doc
+        evidence: dict[str, Any] = {}
+        ctx.root = doc
+        ctx.evidence = evidence
+        ctx.bindings = NO_BINDINGS
+        try:
+            if applies_when is not None:
+                applies = applies_when(doc, ctx)
+                if isinstance(applies, Unknown):
+                    return _unknown(rule, ref, location, applies, ctx)
+                if applies is False:
+                    message = message_na(doc, params, ctx.bindings)
+                    status = Status.NOT_APPLICABLE
+                    return Finding(rule_id, title, status, severity, message, ref, evidence, None, location)
+            verdict = fail_when(doc, ctx)
+            if isinstance(verdict, Unknown):
+                return _unknown(rule, ref, location, verdict, ctx)
+            if verdict:
+                fail_severity, fail_message = _case(rule, doc, ctx)
                 return Finding(
-                    rule.id,
-                    rule.title,
-                    Status.NOT_APPLICABLE,
-                    rule.severity,
-                    message,
+                    rule_id,
+                    title,
+                    Status.FAIL,
+                    fail_severity,
+                    fail_message(doc, params, ctx.bindings),
                     ref,
-                    evidence=_freeze(ctx.evidence),
-                    location=location,
+                    evidence,
+                    _remediation(rule, doc, ctx.bindings),
+                    location,
                 )
-        verdict = rule.fail_when(doc, ctx)
-        if isinstance(verdict, Unknown):
-            return _unknown(rule, ref, location, verdict, ctx)
-        if verdict:
-            severity, fail_message = _case(rule, doc, ctx)
+            message = message_pass(doc, params, ctx.bindings)
+            return Finding(rule_id, title, Status.PASS, severity, message, ref, evidence, None, location)
+        except Exception as exc:  # a rule bug must not hide the other findings
             return Finding(
-                rule.id,
-                rule.title,
-                Status.FAIL,
+                rule_id,
+                title,
+                Status.ERROR,
                 severity,
-                fail_message(doc, rule.params, ctx.bindings),
+                f"Rule error for {ref.name}: {type(exc).__name__}: {exc}",
                 ref,
-                evidence=_freeze(ctx.evidence),
-                remediation=_remediation(rule, doc, ctx.bindings),
                 location=location,
             )
-        return Finding(
-            rule.id,
-            rule.title,
-            Status.PASS,
-            rule.severity,
-            rule.message_pass(doc, rule.params, ctx.bindings),
-            ref,
-            evidence=_freeze(ctx.evidence),
-            location=location,
-        )
-    except Exception as exc:  # a rule bug must not hide the other findings
-        return Finding(
-            rule.id,
-            rule.title,
-            Status.ERROR,
-            rule.severity,
-            f"Rule error for {ref.name}: {type(exc).__name__}: {exc}",
-            ref,
-            location=location,
-        )
+
+    return run
 
 
 def _live_only(rule: Rule, ref: SubjectRef, location: Location, reason: Unknown, evidence: dict[str, Any]) -> Finding:
@@ -282,13 +292,15 @@ def evaluate_kinds(rules: Sequence[Rule], inventory: Inventory, now: datetime) -
         if locations is None:
             subjects = [(s, subject_location(s)) for s in listed]
             for rule in by_kind[kind]:
-                findings[rule.id] = [evaluate_subject(rule, s, now, location) for s, location in subjects]
+                run = rule_runner(rule, now)
+                findings[rule.id] = [run(s, location) for s, location in subjects]
             del subjects
         else:
             placed = [(s, *iac_location(s, locations)) for s in listed]
             for rule in by_kind[kind]:
+                run = rule_runner(rule, now)
                 findings[rule.id] = [
-                    place(found, entry) if (found := evaluate_subject(rule, s, now, loc)).status in _PLACED else found
+                    place(found, entry) if (found := run(s, loc)).status in _PLACED else found
                     for s, loc, entry in placed
                 ]
             del placed

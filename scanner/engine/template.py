@@ -42,7 +42,16 @@ def _render(value: Any) -> str:
 Template = Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], str]
 
 
-def _placeholder_getter(name: str) -> Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], str]:
+Getter = Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], str]
+
+
+def _placeholder_getter(name: str) -> Getter:
+    """The text a placeholder renders to: a binding, a parameter, or a value of the document.
+
+    Every message of every finding runs these, so a placeholder naming one or two keys of
+    the document (``{name}``, ``{role.name}``) looks them up directly; anything else (a
+    parameter, a deeper path, a non-dict on the way) takes the general walk.
+    """
     parts = tuple(name.split("."))
     from_params = parts[0] == "params"
     walk = parts[1:] if from_params else parts
@@ -61,31 +70,69 @@ def _placeholder_getter(name: str) -> Callable[[Mapping[str, Any], Mapping[str, 
                 return missing
         return cur if type(cur) is str else _render(cur)
 
-    return get
+    if from_params or len(walk) > 2:
+        return get
+    if len(walk) == 1:
+        key = walk[0]
+
+        def get_key(doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+            if type(doc) is not dict or (bindings and name in bindings):
+                return get(doc, params, bindings)
+            value = doc.get(key, _ABSENT)
+            if type(value) is str:
+                return value
+            return missing if value is _ABSENT else _render(value)
+
+        return get_key
+    outer, inner = walk
+
+    def get_pair(doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        if type(doc) is not dict or (bindings and name in bindings):
+            return get(doc, params, bindings)
+        cur = doc.get(outer, _ABSENT)
+        if type(cur) is not dict:
+            return get(doc, params, bindings)
+        value = cur.get(inner, _ABSENT)
+        if type(value) is str:
+            return value
+        return missing if value is _ABSENT else _render(value)
+
+    return get_pair
 
 
 def compile_template(text: str) -> Template:
     """Compile ``text`` once into a format string plus one getter per placeholder.
 
-    Rendering a finding's message is then a single ``str.format`` call in C; literal braces
-    (an ``az`` command's JSON argument, say) are escaped so they survive.
+    Rendering a finding's message is then a single ``str.format`` call in C (or, for one
+    placeholder, a concatenation); literal braces (an ``az`` command's JSON argument, say)
+    are escaped so they survive. Two or three placeholders, the common case, are passed
+    to ``format`` directly rather than through a list built per message.
     """
-    getters: list[Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], str]] = []
-    fmt: list[str] = []
+    getters: list[Getter] = []
+    literals: list[str] = []
     pos = 0
     for match in _PLACEHOLDER.finditer(text):
-        fmt.append(text[pos : match.start()].replace("{", "{{").replace("}", "}}"))
-        fmt.append(f"{{{len(getters)}}}")
+        literals.append(text[pos : match.start()])
         getters.append(_placeholder_getter(match.group(1)))
         pos = match.end()
-    fmt.append(text[pos:].replace("{", "{{").replace("}", "}}"))
+    literals.append(text[pos:])
     if not getters:
         constant = text
         return lambda _d, _p, _b: constant
-    pattern = "".join(fmt)
     if len(getters) == 1:
+        head, tail = literals
         only = getters[0]
-        return lambda doc, params, bindings: pattern.format(only(doc, params, bindings))
+        return lambda doc, params, bindings: head + only(doc, params, bindings) + tail
+    escaped = [literal.replace("{", "{{").replace("}", "}}") for literal in literals]
+    pattern = escaped[0] + "".join(f"{{{i}}}{literal}" for i, literal in enumerate(escaped[1:]))
+    if len(getters) == 2:
+        first, second = getters
+        return lambda doc, params, bindings: pattern.format(first(doc, params, bindings), second(doc, params, bindings))
+    if len(getters) == 3:
+        first, second, third = getters
+        return lambda doc, params, bindings: pattern.format(
+            first(doc, params, bindings), second(doc, params, bindings), third(doc, params, bindings)
+        )
 
     def render(doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
         return pattern.format(*[get(doc, params, bindings) for get in getters])

@@ -662,22 +662,32 @@ def _scope_map_doc(reg: Registry, scope_map_id: str | Unknown | None) -> Mapping
     }
 
 
-def _token_doc(reg: Registry, token: Raw) -> dict[str, Any]:
+def _token_fields(token: Raw) -> tuple[Mapping[str, Any], str | Unknown, list[dict[str, Any]]]:
+    """A token's properties, its status (enabled unless it says otherwise), and its passwords."""
     props = token.get("properties") or {}
     creds = props.get("credentials")
     creds = creds if type(creds) is dict or isinstance(creds, Mapping) else {}
     status = props.get("status")
     passwords = creds.get("passwords")
-    return {
-        "id": token["id"],
-        "name": token.get("name"),
-        "status": "enabled" if status is None or status == "" else status,
-        "scopeMapId": props.get("scopeMapId"),
-        "scopeMap": _scope_map_doc(reg, props.get("scopeMapId")),
-        "passwords": [
+    return (
+        props,
+        "enabled" if status is None or status == "" else status,
+        [
             {"name": p.get("name"), "creationTime": p.get("creationTime"), "expiry": p.get("expiry")}
             for p in (passwords if type(passwords) is list else ())
         ],
+    )
+
+
+def _token_doc(reg: Registry, token: Raw) -> dict[str, Any]:
+    props, status, passwords = _token_fields(token)
+    return {
+        "id": token["id"],
+        "name": token.get("name"),
+        "status": status,
+        "scopeMapId": props.get("scopeMapId"),
+        "scopeMap": _scope_map_doc(reg, props.get("scopeMapId")),
+        "passwords": passwords,
         "registry": {"id": reg.id, "name": reg.name},
         "properties": props,
     }
@@ -699,19 +709,23 @@ def token_passwords(inv: Inventory) -> Iterator[Subject]:
         if isinstance(reg.arm.tokens, Unknown):
             yield Subject("token_password", _registry_ref(reg), {}, unknown=reg.arm.tokens)
             continue
+        registry = {"id": reg.id, "name": reg.name}
         for token in sorted(reg.arm.tokens, key=lambda t: norm(t["id"])):
-            tdoc = _token_doc(reg, token)
-            token_info = {"id": tdoc["id"], "name": tdoc["name"], "status": tdoc["status"]}
-            passwords = tdoc["passwords"] or [None]
+            # Only the token's id, name, status and passwords: its scope map is the token
+            # subject's business, not worth resolving once per password.
+            _props, status, token_passwords = _token_fields(token)
+            token_id, token_name = token["id"], token.get("name")
+            token_info = {"id": token_id, "name": token_name, "status": status}
+            passwords: list[dict[str, Any] | None] = [*token_passwords] or [None]
             for password in passwords:
                 suffix = f"/passwords/{password['name']}" if password else ""
-                pname = f"{tdoc['name']}/{password['name']}" if password else f"{tdoc['name']} (no passwords)"
+                pname = f"{token_name}/{password['name']}" if password else f"{token_name} (no passwords)"
                 doc = {
-                    "id": tdoc["id"] + suffix,
+                    "id": token_id + suffix,
                     "name": pname,
                     "token": token_info,
                     "password": password,
-                    "registry": tdoc["registry"],
+                    "registry": registry,
                 }
                 yield Subject("token_password", _ref(reg, "token_password", doc["id"], pname), doc)
 

@@ -115,13 +115,13 @@ def write_document(document: dict[str, Any], stream: BinaryIO) -> None:
         stream.write(orjson.dumps(key) + b":")
         value = document[key]
         if key == "findings":
-            items = list(value)
+            items = value if isinstance(value, list | tuple) else list(value)
             stream.write(b"[")
             for start in range(0, len(items), CHUNK):
                 chunk = orjson.dumps(items[start : start + CHUNK], default=_default, option=_OPTIONS)
                 if start:
                     stream.write(b",")
-                stream.write(chunk[1:-1])
+                stream.write(memoryview(chunk)[1:-1])  # a view: the chunk's bytes are not copied again
             stream.write(b"]")
         else:
             stream.write(orjson.dumps(value, default=_default, option=_OPTIONS))
