@@ -98,11 +98,44 @@ def test_pre_commit_hook_runs_the_iac_gate() -> None:
     (hook,) = _yaml(ROOT / ".pre-commit-hooks.yaml")
     assert hook["id"] == "acr-scan-iac"
     assert hook["entry"].split()[:3] == ["acr-scan", "scan", "--iac"]
-    assert hook["pass_filenames"] is True
+    assert hook["pass_filenames"] is False  # the hook finds the changed units itself
     assert re.search(hook["files"], "infra/main.tf") and re.search(hook["files"], "azuredeploy.json")
 
 
-def test_run_script_and_pre_commit_entry_gate_iac(tmp_path: Path) -> None:
+def _hook(repo: Path) -> tuple[int, list[dict[str, Any]]]:
+    """Run the hook's own entry in ``repo``; its exit code and the findings it reported."""
+    (hook,) = _yaml(ROOT / ".pre-commit-hooks.yaml")
+    entry = hook["entry"].split()
+    entry[0] = str(Path(sys.executable).parent / "acr-scan")
+    out = repo.parent / "hook.json"
+    proc = subprocess.run(
+        [*entry, "--format", "json", "-o", str(out), "--quiet"], capture_output=True, text=True, cwd=repo, timeout=120
+    )
+    assert "Traceback" not in proc.stderr and proc.returncode in (0, 1, 3), proc.stderr
+    return proc.returncode, json.loads(out.read_text())["findings"]
+
+
+def test_pre_commit_hook_gates_a_changed_template_and_ignores_other_json(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    template = repo / "infra" / "registry.json"
+    template.write_text((ROOT / "fixtures" / "iac" / "arm" / "private-link.json").read_text())
+    (repo / "package.json").write_text('{"name": "app"}\n')
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    (repo / "package.json").write_text('{"name": "app", "version": "2"}\n')
+    code, findings = _hook(repo)
+    assert code == 0 and findings == []  # only a non-IaC JSON file changed: nothing to judge
+    template.write_text(template.read_text().replace('"adminUserEnabled": false', '"adminUserEnabled": true', 1))
+    code, findings = _hook(repo)
+    assert code == 1
+    admin = [f for f in findings if f["rule_id"] == "ACR-001" and f["status"] == "fail"]
+    assert len(admin) == 1 and admin[0]["location"]["file"] == "infra/registry.json"
+
+
+def test_run_script_gates_iac(tmp_path: Path) -> None:
     template = ROOT / "fixtures" / "iac" / "arm" / "private-link.json"
     code, outputs, _ = _run_script(tmp_path, ACR_SCAN_IAC=str(template), ACR_SCAN_FORMATS="sarif,json")
     results = json.loads((tmp_path / "acr-scan-results" / "results.json").read_text())
@@ -115,8 +148,3 @@ def test_run_script_and_pre_commit_entry_gate_iac(tmp_path: Path) -> None:
     }
     assert uris <= {"fixtures/iac/arm/private-link.json"}
     assert_valid_sarif([tmp_path / "acr-scan-results" / "results.sarif"], tmp_path)
-    (hook,) = _yaml(ROOT / ".pre-commit-hooks.yaml")
-    entry = hook["entry"].split()
-    entry[0] = str(Path(sys.executable).parent / "acr-scan")
-    proc = subprocess.run([*entry, str(template)], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert proc.returncode == code, proc.stderr
