@@ -246,25 +246,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     config = _config(args.config)
     now = _parse_now(args.now)
     rules, pack_hash = prepare_rules(config, args.policies, args.rules, args.exclude)
-    snapshot = args.snapshot
-    if args.iac:
-        from scanner.sources.iac.detect import find_repo_root
-        from scanner.sources.iac.source import IacSource
-
-        if args.repo_root is None:
-            args.repo_root = find_repo_root(args.iac)
-        source: Source = IacSource(args.iac, args.repo_root, changed_since=args.changed_since)
-    elif snapshot is None:
-        snapshot = args.keep_snapshot or (
-            args.output_dir / "snapshot.json.gz"
-            if args.output_dir
-            else args.output.parent / "snapshot.json.gz"
-            if args.output
-            else Path("acr-snapshot.json.gz")
-        )
-        _collect_to(args, snapshot)
-    if not args.iac:
-        source = SnapshotFileSource(snapshot)
+    source, snapshot = _source(args)
     result = run_scan(source, rules, pack_hash, config, now)
     fail_on = Severity(args.fail_on or config.fail_on or "low")
     fail_on_unknown = args.fail_on_unknown
@@ -289,6 +271,32 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if not args.quiet:
         sys.stderr.write(f"exit code {int(code)} ({code.name.lower()})\n")
     return int(code)
+
+
+def _source(args: argparse.Namespace) -> tuple[Source, Path | None]:
+    """What to scan: IaC files, a snapshot file, or a live collection saved as one first.
+
+    Returns the source and the snapshot file it reads (``None`` for IaC), which the
+    evidence bundle stores as the scan's input.
+    """
+    if args.iac:
+        from scanner.sources.iac.detect import find_repo_root
+        from scanner.sources.iac.source import IacSource
+
+        if args.repo_root is None:
+            args.repo_root = find_repo_root(args.iac)
+        return IacSource(args.iac, args.repo_root, changed_since=args.changed_since), None
+    snapshot: Path | None = args.snapshot
+    if snapshot is None:
+        snapshot = args.keep_snapshot or (
+            args.output_dir / "snapshot.json.gz"
+            if args.output_dir
+            else args.output.parent / "snapshot.json.gz"
+            if args.output
+            else Path("acr-snapshot.json.gz")
+        )
+        _collect_to(args, snapshot)
+    return SnapshotFileSource(snapshot), snapshot
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
@@ -316,21 +324,22 @@ def _write_reports(args: argparse.Namespace, result: ScanResult) -> None:
         links=not args.no_links,
         repo_root=args.repo_root,
     )
-    targets: list[tuple[str, Path]] = []
+    formats = [make_format(name, options) for name in args.format]
     if args.output_dir is not None:
-        targets = [(name, args.output_dir / make_format(name, options).default_filename) for name in args.format]
+        targets = [(f, args.output_dir / f.default_filename) for f in formats]
     elif args.output is not None:
-        targets = [(args.format[0], args.output)]
-    elif not args.quiet:
-        make_format(args.format[0], options).write(result, sys.stdout.buffer)
-        sys.stdout.flush()
+        targets = [(formats[0], args.output)]
+    else:
+        if not args.quiet:
+            formats[0].write(result, sys.stdout.buffer)
+            sys.stdout.flush()
         return
-    for name, path in targets:
-        write_atomic(path, partial(make_format(name, options).write, result))
-    if targets and not args.quiet:
+    for formatter, path in targets:
+        write_atomic(path, partial(formatter.write, result))
+    if not args.quiet:
         sys.stdout.write("\n".join(TableFormat().summary_lines(result)) + "\n")
-        for name, path in targets:
-            sys.stdout.write(f"wrote {name} report: {path}\n")
+        for formatter, path in targets:
+            sys.stdout.write(f"wrote {formatter.name} report: {path}\n")
 
 
 def _write_evidence(args: argparse.Namespace, result: ScanResult, snapshot: Path | None) -> None:
