@@ -10,8 +10,12 @@ schema itself is plain JSON Schema shipped in ``scanner/schemas``.
 from __future__ import annotations
 
 import gzip
+import mmap
+import os
 import re
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,33 +43,52 @@ def json_path(parts: list[str | int]) -> str:
     return out
 
 
-def _read_bytes(path: Path) -> bytes:
+@contextmanager
+def _snapshot_bytes(path: Path) -> Iterator[bytes | mmap.mmap]:
+    """The snapshot's JSON text: the file mapped read-only, or its gzip member decompressed.
+
+    Mapping a plain file lets the decoder read the page cache in place; ``read_bytes`` would
+    first copy 50+ MB into a fresh allocation (a tenth of a 5,000-registry scan, in page faults).
+    """
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size == 0:
+                yield b""  # (an empty file cannot be mapped; the decoder reports it)
+                return
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                if mapped[:2] == b"\x1f\x8b":
+                    yield _gunzip(path, mapped)
+                    return
+                if path.suffix == ".gz":
+                    raise InputError(f"{path}: file ends in .gz but is not gzip-compressed")
+                yield mapped
     except FileNotFoundError:
         raise InputError(f"{path}: snapshot file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: cannot read snapshot: is a directory") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read snapshot: {exc.strerror or exc}") from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"{path}: not a valid gzip file: {exc}") from None
-    if path.suffix == ".gz":
-        raise InputError(f"{path}: file ends in .gz but is not gzip-compressed")
-    return raw
+
+
+def _gunzip(path: Path, mapped: mmap.mmap) -> bytes:
+    try:
+        return gzip.decompress(mapped)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{path}: not a valid gzip file: {exc}") from None
 
 
 _BYTE = re.compile(r"\(byte (\d+)\)")
 
 
-def _parse(path: Path, raw: bytes) -> Any:
+def _parse(path: Path, text: bytes | mmap.mmap) -> Any:
     try:
-        return msgspec.json.decode(raw)
+        return msgspec.json.decode(text)
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: invalid JSON: not UTF-8 text (byte {exc.start})") from None
     except msgspec.DecodeError as exc:
         message = str(exc)
+        raw = bytes(text)  # (only to locate the error: a mapping has no count or rstrip)
         found = _BYTE.search(message)
         reason = _BYTE.sub("", message).replace("JSON is malformed: ", "").strip()
         # A truncated document has no offset in msgspec's message: it ends too early.
@@ -109,6 +132,7 @@ class SnapshotFileSource:
         self.path = path
 
     def load(self) -> RawSnapshot:
-        data = _parse(self.path, _read_bytes(self.path))
+        with _snapshot_bytes(self.path) as text:
+            data = _parse(self.path, text)
         validate_snapshot(str(self.path), data)
         return RawSnapshot(origin=str(self.path), data=data)
