@@ -1,5 +1,5 @@
 """Allow ``python -m scanner`` as an alias of the ``acr-scan`` console script."""
 
-from scanner.cli import main
+from scanner.cli import console_main
 
-raise SystemExit(main())
+console_main()

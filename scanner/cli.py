@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 import orjson
 
@@ -27,6 +27,7 @@ from scanner.engine.rule import compile_rule
 from scanner.errors import ExitCode, InputError, ScannerError
 from scanner.gate import gate
 from scanner.outputs import FORMATS, RenderOptions, TableFormat, make_format
+from scanner.process_exit import retain, run_then_exit
 from scanner.results import Severity
 from scanner.scan import ScanResult, prepare_rules, run_scan
 from scanner.sources.base import Source
@@ -248,6 +249,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     rules, pack_hash = prepare_rules(config, args.policies, args.rules, args.exclude)
     source, snapshot = _source(args)
     result = run_scan(source, rules, pack_hash, config, now)
+    retain(result)
     fail_on = Severity(args.fail_on or config.fail_on or "low")
     fail_on_unknown = args.fail_on_unknown
     if fail_on_unknown is None:
@@ -509,5 +511,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.INTERNAL)
 
 
+def console_main() -> NoReturn:
+    """The ``acr-scan`` console script: :func:`main`, then a process exit that skips teardown."""
+    run_then_exit(main)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    console_main()

@@ -22,6 +22,7 @@ from scanner.engine.rule import Rule, compile_rule
 from scanner.inventory.build import build_inventory
 from scanner.inventory.coverage import CollectionError
 from scanner.inventory.model import Inventory
+from scanner.process_exit import retain
 from scanner.results import Finding, RegistryFacts
 from scanner.sources.base import Source
 from scanner.suppress import SuppressionReport, apply_suppressions
@@ -127,6 +128,7 @@ def _run_scan(
     scan_time = now or collected_at
     origin, tenant_id, scope = raw.origin, raw.data.get("tenantId"), raw.data.get("scope") or {}
     inventory = build_inventory(raw.data, scan_time)
+    retain(inventory)  # (freeing it on return would only slow the end of a command-line scan)
     registries = registry_facts(inventory)
     del raw  # the inventory keeps what rules need; drop the rest before findings are made
     findings = evaluate(rules, inventory, scan_time)
