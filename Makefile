@@ -2,15 +2,18 @@
 # make test   set up .venv from nothing and run the whole test suite
 # make lint   ruff + mypy
 # make bench  wall time and peak memory of a full scan over synthetic tenants
+# make native compile the scan's hot modules with mypyc (done by scan/test/bench; optional)
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+NATIVE := $(VENV)/.native-stamp
+HOT    := $(shell $(PYTHON) scripts/build_native.py --list)
 DEMO   := fixtures/demo-tenant.snapshot.json
 OUT    ?= out/demo
 
-.PHONY: scan test lint bench clean venv tools
+.PHONY: scan test lint bench clean venv tools native
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +23,16 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-scan: $(STAMP)
+# Rebuilt whenever a compiled module's source changes; without a C compiler the package
+# stays pure Python (scripts/build_native.py says so) and everything still works.
+NATIVE_FLAGS ?=
+$(NATIVE): $(STAMP) scripts/build_native.py $(HOT)
+	$(BIN)/python scripts/build_native.py $(NATIVE_FLAGS)
+	@touch $(NATIVE)
+
+native: $(NATIVE)
+
+scan: $(NATIVE)
 	@mkdir -p $(OUT)
 	@$(BIN)/acr-scan scan --snapshot $(DEMO) --format table --color; rc=$$?; [ $$rc -le 1 ] || exit $$rc
 	@$(BIN)/acr-scan scan --snapshot $(DEMO) --format json,html,sarif,junit,markdown,csv,table --output-dir $(OUT) \
@@ -40,15 +52,16 @@ scan: $(STAMP)
 tools:
 	@scripts/install-test-tools.sh
 
-test: $(STAMP) tools
+test: $(NATIVE) tools
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check scanner tests fixtures bench
+	$(BIN)/ruff check scanner tests fixtures bench scripts
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(NATIVE)
 	$(BIN)/python bench/bench.py --sizes 1000 5000 50000
 
 clean:
+	@[ ! -x $(BIN)/python ] || $(BIN)/python scripts/build_native.py --clean
 	rm -rf $(VENV) .tools out .pytest_cache .mypy_cache .ruff_cache

@@ -4,7 +4,10 @@ Each measurement is a fresh ``acr-scan scan`` process (what a pipeline pays), ti
 spawn to exit; its peak RSS comes from ``wait4``'s rusage of that one child. Snapshots are
 generated once into ``out/bench`` (the generator is not part of the measured time).
 
-    python bench/bench.py --sizes 1000 5000 50000 [--repeat 3] [--format table json]
+    python bench/bench.py --sizes 1000 5000 50000 [--repeat 3] [--format table json] [--pure]
+
+The scan runs compiled when ``make native`` (run by ``make bench``) built the hot modules
+with mypyc; ``--pure`` measures the plain-Python path instead. The report says which ran.
 """
 
 from __future__ import annotations
@@ -35,7 +38,21 @@ def snapshot_for(size: int) -> Path:
     return path
 
 
-def measure(snapshot: Path, fmt: str) -> tuple[float, float, int]:
+def scan_env(pure: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "ACR_SCAN_PURE_PYTHON"}
+    if pure:
+        env["ACR_SCAN_PURE_PYTHON"] = "1"
+    return env
+
+
+def build_mode(pure: bool) -> str:
+    """``compiled``, ``pure``, ``disabled`` (``--pure``) or ``stale``: what the scans will run."""
+    code = "import scanner; print(scanner.NATIVE_STATE)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=scan_env(pure), capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
+
+
+def measure(snapshot: Path, fmt: str, pure: bool = False) -> tuple[float, float, int]:
     """One scan in a fresh process: (wall seconds, peak RSS MiB, findings written)."""
     output = OUT / f"result-{snapshot.stem}.{fmt}"
     cmd = [
@@ -52,7 +69,7 @@ def measure(snapshot: Path, fmt: str) -> tuple[float, float, int]:
         "--quiet",
     ]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=scan_env(pure))
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
@@ -74,12 +91,15 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 50000])
     parser.add_argument("--repeat", type=int, default=3, help="runs per size below 20,000 registries (median)")
     parser.add_argument("--format", nargs="+", default=["table", "json"], dest="formats")
+    parser.add_argument("--pure", action="store_true", help="run the sources even if a mypyc build exists")
     args = parser.parse_args()
+    mode = build_mode(args.pure)
+    print(f"scanner build: {mode}", flush=True)
     rows = []
     for size in args.sizes:
         snapshot = snapshot_for(size)
         for fmt in args.formats:
-            runs = [measure(snapshot, fmt) for _ in range(args.repeat if size < 20_000 else 1)]
+            runs = [measure(snapshot, fmt, args.pure) for _ in range(args.repeat if size < 20_000 else 1)]
             wall = statistics.median(r[0] for r in runs)
             rss = max(r[1] for r in runs)
             findings = max(r[2] for r in runs)
@@ -106,6 +126,7 @@ def main() -> int:
         row["scaling_vs_smallest"] = round((row["wall_s"] / ref["wall_s"]) / (row["registries"] / ref["registries"]), 2)
     report = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "build": mode,
         "results": rows,
     }
     (OUT / "results.json").write_text(json.dumps(report, indent=2) + "\n")

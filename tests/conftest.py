@@ -14,6 +14,15 @@ from typing import Any
 
 import pytest
 
+import scanner
+
+if scanner.NATIVE_STATE == "stale":  # every CLI subprocess would run the sources and say so
+    pytest.exit(
+        "the mypyc build is older than the sources: run `make native` (or "
+        "`python scripts/build_native.py --clean` to test pure Python)",
+        returncode=4,
+    )
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "fixtures" / "demo-tenant.snapshot.json"
 SHARED = ROOT.parent / "shared"

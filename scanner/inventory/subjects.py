@@ -70,17 +70,17 @@ def _usage_doc(usages: list[Raw] | Unknown, rid: str) -> Mapping[str, Any] | Unk
         return usages
     by_name: dict[str, Any] = {}
     for usage in usages:
-        limit = usage.get("limit")
-        current = usage.get("currentValue")
-        ratio = (current / limit) if isinstance(limit, int | float) and limit > 0 and current is not None else None
-        by_name[str(usage.get("name", "")).lower()] = {
-            "name": usage.get("name"),
-            "currentValue": current,
-            "limit": limit,
-            "unit": usage.get("unit"),
-            "ratio": round(ratio, 4) if ratio is not None else Unknown(f"usage {usage.get('name')} has no limit"),
-        }
-    by_name.setdefault("size", Unknown(f"registry {rid} reported no Size usage"))
+        get = usage.get
+        name, limit, current = get("name"), get("limit"), get("currentValue")
+        ratio: Any
+        if current is not None and isinstance(limit, int | float) and limit > 0:
+            ratio = round(current / limit, 4)
+        else:
+            ratio = Unknown(f"usage {name} has no limit")
+        key = name.lower() if type(name) is str else str(get("name", "")).lower()
+        by_name[key] = {"name": name, "currentValue": current, "limit": limit, "unit": get("unit"), "ratio": ratio}
+    if "size" not in by_name:
+        by_name["size"] = Unknown(f"registry {rid} reported no Size usage")
     return by_name
 
 
