@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import operator
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -106,10 +107,14 @@ class CompileError(Exception):
 
 
 def split_path(path: str) -> tuple[bool, tuple[str, ...]]:
-    """``$.a.b`` addresses the subject root; ``a.b`` the current document (item in ``where``)."""
+    """``$.a.b`` addresses the subject root; ``a.b`` the current document (item in ``where``).
+
+    The keys are interned: a subject document's own keys are string literals (interned), so
+    a lookup then matches by identity instead of comparing the characters.
+    """
     if path.startswith("$."):
-        return True, tuple(path[2:].split("."))
-    return False, tuple(path.split("."))
+        return True, tuple(map(sys.intern, path[2:].split(".")))
+    return False, tuple(map(sys.intern, path.split(".")))
 
 
 def _walk(cur: Any, parts: tuple[str, ...]) -> Any:

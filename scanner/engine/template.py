@@ -9,6 +9,7 @@ whose arguments are already strings, so no placeholder can reach an attribute.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -52,7 +53,7 @@ def _placeholder_getter(name: str) -> Getter:
     the document (``{name}``, ``{role.name}``) looks them up directly; anything else (a
     parameter, a deeper path, a non-dict on the way) takes the general walk.
     """
-    parts = tuple(name.split("."))
+    parts = tuple(map(sys.intern, name.split(".")))  # (identity matches on document keys)
     from_params = parts[0] == "params"
     walk = parts[1:] if from_params else parts
     missing = f"<{name}>"
