@@ -41,6 +41,11 @@ class SourceOnlyFinder:
         return importlib.util.spec_from_file_location(fullname, source)
 
 
+def source_digest(path: Path) -> str:
+    """What ``native.json`` records per compiled source (written by scripts/build_native.py)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _module_name(relative: str) -> str:
     return relative.removesuffix(".py").replace("/", ".")
 
@@ -57,7 +62,7 @@ def compiled_state() -> tuple[str, dict[str, Path]]:
         return "disabled", modules
     for rel, digest in recorded.items():
         try:
-            current = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+            current = source_digest(root / rel)
         except OSError:
             return "stale", modules
         if current != digest:

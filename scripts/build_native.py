@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import compileall
-import hashlib
 import json
 import os
 import shutil
@@ -47,11 +46,7 @@ HOT_MODULES = (
     "scanner/outputs/table.py",
 )
 GROUP = "acr_scan_native"  # the shared library: acr_scan_native__mypyc.*.so at the root
-MANIFEST = ROOT / "scanner" / "native.json"
-
-
-def source_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+MANIFEST = ROOT / "scanner" / "native.json"  # (the guard reads it: scanner._native_guard.MANIFEST)
 
 
 def clean() -> None:
@@ -104,6 +99,10 @@ def main() -> int:
     # checkout run with PYTHONDONTWRITEBYTECODE=1 (as CI machines often are) would otherwise
     # recompile every imported module on every run.
     compileall.compile_dir(ROOT / "scanner", quiet=1)
+    # The guard's own digest, imported only now: with the old manifest gone the package's
+    # import-time guard finds nothing to check (and says nothing about a stale build).
+    from scanner._native_guard import source_digest
+
     digests = {path: source_digest(ROOT / path) for path in HOT_MODULES}
     MANIFEST.write_text(json.dumps({"group": GROUP, "sources": digests}, indent=2, sort_keys=True) + "\n")
     print(f"build_native: compiled {len(HOT_MODULES)} modules with mypyc in {time.perf_counter() - started:.0f} s")
