@@ -158,6 +158,134 @@ _FINDING_SLOTS: tuple[Callable[[Finding, Any], None], ...] = tuple(
 )
 
 
+# --------------------------------------------------------------------------- fast construction
+#
+# A scan creates one Finding per rule per subject and one SubjectRef and Location per
+# subject: 220,000 frozen objects at 5,000 registries. A frozen dataclass's ``__init__`` must
+# go around its own ``__setattr__`` for every field, which makes it three times as slow as
+# a plain class's. So the engine builds each of them as a plain twin class with the same
+# slots (plain attribute stores) and then gives the object its frozen class: same layout,
+# so Python allows the ``__class__`` switch, and from then on it is an ordinary, frozen
+# instance (equality, hashing, ``dataclasses.fields``, orjson all see the real class).
+# ``tests/test_results.py`` checks each twin against its dataclass.
+
+
+class _SubjectRefFields:
+    __slots__ = SubjectRef.__slots__
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        kind: str,
+        subscription_id: str | None,
+        resource_group: str | None,
+        registry_id: str | None,
+        registry_name: str | None,
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.subscription_id = subscription_id
+        self.resource_group = resource_group
+        self.registry_id = registry_id
+        self.registry_name = registry_name
+
+
+class _LocationFields:
+    __slots__ = Location.__slots__
+
+    def __init__(self, resource_id: str | None, file: str | None, line: int | None) -> None:
+        self.resource_id = resource_id
+        self.file = file
+        self.line = line
+
+
+class _RemediationFields:
+    __slots__ = Remediation.__slots__
+
+    def __init__(self, text: str, command: str | None) -> None:
+        self.text = text
+        self.command = command
+
+
+class _FindingFields:
+    __slots__ = Finding.__slots__
+
+    def __init__(
+        self,
+        rule_id: str,
+        title: str,
+        status: Status,
+        severity: Severity,
+        message: str,
+        subject: SubjectRef,
+        evidence: Mapping[str, Any],
+        remediation: Remediation | None,
+        location: Location,
+        suppression: SuppressionRef | None,
+    ) -> None:
+        self.rule_id = rule_id
+        self.title = title
+        self.status = status
+        self.severity = severity
+        self.message = message
+        self.subject = subject
+        self.evidence = evidence
+        self.remediation = remediation
+        self.location = location
+        self.suppression = suppression
+
+
+def new_subject_ref(
+    id: str,
+    name: str,
+    kind: str,
+    subscription_id: str | None = None,
+    resource_group: str | None = None,
+    registry_id: str | None = None,
+    registry_name: str | None = None,
+) -> SubjectRef:
+    """``SubjectRef(...)``, built at a third of the cost (see above)."""
+    built: Any = _SubjectRefFields(id, name, kind, subscription_id, resource_group, registry_id, registry_name)
+    built.__class__ = SubjectRef
+    return built  # type: ignore[no-any-return]
+
+
+def new_location(resource_id: str | None = None, file: str | None = None, line: int | None = None) -> Location:
+    """``Location(...)``, built at a third of the cost (see above)."""
+    built: Any = _LocationFields(resource_id, file, line)
+    built.__class__ = Location
+    return built  # type: ignore[no-any-return]
+
+
+def new_remediation(text: str, command: str | None) -> Remediation:
+    """``Remediation(...)``, built at a third of the cost (see above)."""
+    built: Any = _RemediationFields(text, command)
+    built.__class__ = Remediation
+    return built  # type: ignore[no-any-return]
+
+
+def new_finding(
+    rule_id: str,
+    title: str,
+    status: Status,
+    severity: Severity,
+    message: str,
+    subject: SubjectRef,
+    evidence: Mapping[str, Any],
+    remediation: Remediation | None,
+    location: Location,
+    suppression: SuppressionRef | None = None,
+) -> Finding:
+    """``Finding(...)`` with every field given, built at half the cost (see above)."""
+    built: Any = _FindingFields(
+        rule_id, title, status, severity, message, subject, evidence, remediation, location, suppression
+    )
+    built.__class__ = Finding
+    return built  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True, slots=True)
 class RegistryFacts:
     """What a report shows about a scanned registry beside its findings (SKU, place, tags).

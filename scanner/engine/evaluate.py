@@ -21,14 +21,26 @@ from scanner.engine.rule import Rule
 from scanner.engine.template import Template
 from scanner.inventory.model import Inventory
 from scanner.inventory.subjects import ENUMERATORS, Subject
-from scanner.results import Finding, Location, Remediation, Severity, Status, SubjectRef, SuppressionRef
+from scanner.results import (
+    Finding,
+    Location,
+    Remediation,
+    Severity,
+    Status,
+    SubjectRef,
+    SuppressionRef,
+    new_finding,
+    new_location,
+    new_remediation,
+)
 from scanner.sources.iac.model import IacResource
 from scanner.unknown import Unknown
 
 
 def _remediation(rule: Rule, doc: Mapping[str, Any], bindings: Mapping[str, Any]) -> Remediation:
-    command = rule.remediation_az(doc, rule.params, bindings) if rule.remediation_az else None
-    return Remediation(text=rule.remediation_text, command=command)
+    template = rule.remediation_az
+    command = template.render(doc, rule.params, bindings) if template is not None else None
+    return new_remediation(rule.remediation_text, command)
 
 
 def _freeze(evidence: dict[str, Any] | None) -> Mapping[str, Any]:
@@ -44,7 +56,7 @@ def _case(rule: Rule, doc: Mapping[str, Any], ctx: Context) -> tuple[Severity, T
     saved, ctx.evidence = ctx.evidence, None
     try:
         for condition, severity, message in rule.severity_when:
-            if condition(doc, ctx) is True:
+            if condition.test(doc, ctx) is True:
                 return severity, message or rule.message_fail
     finally:
         ctx.evidence = saved
@@ -53,7 +65,7 @@ def _case(rule: Rule, doc: Mapping[str, Any], ctx: Context) -> tuple[Severity, T
 
 def subject_location(subject: Subject) -> Location:
     """Where a live finding points: the subject's resource id (none for a whole scope)."""
-    return Location(resource_id=subject.ref.id if subject.ref.kind != "scope" else None)
+    return new_location(subject.ref.id if subject.ref.kind != "scope" else None)
 
 
 def evaluate_subject(rule: Rule, subject: Subject, now: datetime, location: Location | None = None) -> Finding:
@@ -112,31 +124,31 @@ def rule_runner(rule: Rule, now: datetime) -> Callable[[Subject, Location], Find
         ctx.bindings = NO_BINDINGS
         try:
             if applies_when is not None:
-                applies = applies_when(doc, ctx)
+                applies = applies_when.test(doc, ctx)
                 if isinstance(applies, Unknown):
                     return _unknown(rule, ref, location, applies, ctx)
                 if applies is False:
-                    message = message_na(doc, params, ctx.bindings)
+                    message = message_na.render(doc, params, ctx.bindings)
                     status = Status.NOT_APPLICABLE
-                    return Finding(rule_id, title, status, severity, message, ref, evidence, None, location)
-            verdict = fail_when(doc, ctx)
+                    return new_finding(rule_id, title, status, severity, message, ref, evidence, None, location)
+            verdict = fail_when.test(doc, ctx)
             if isinstance(verdict, Unknown):
                 return _unknown(rule, ref, location, verdict, ctx)
             if verdict:
                 fail_severity, fail_message = _case(rule, doc, ctx)
-                return Finding(
+                return new_finding(
                     rule_id,
                     title,
                     Status.FAIL,
                     fail_severity,
-                    fail_message(doc, params, ctx.bindings),
+                    fail_message.render(doc, params, ctx.bindings),
                     ref,
                     evidence,
                     _remediation(rule, doc, ctx.bindings),
                     location,
                 )
-            message = message_pass(doc, params, ctx.bindings)
-            return Finding(rule_id, title, Status.PASS, severity, message, ref, evidence, None, location)
+            message = message_pass.render(doc, params, ctx.bindings)
+            return new_finding(rule_id, title, Status.PASS, severity, message, ref, evidence, None, location)
         except Exception as exc:  # a rule bug must not hide the other findings
             return Finding(
                 rule_id,
@@ -256,7 +268,7 @@ def place(finding: Finding, entry: IacResource | None) -> Finding:
     location = finding.location
     line = property_line(entry.property_lines, finding.evidence)
     if line is not None and line != location.line:
-        location = Location(resource_id=location.resource_id, file=location.file, line=line)
+        location = new_location(location.resource_id, location.file, line)
     suppression = finding.suppression
     rule_id = finding.rule_id.upper()
     for inline in entry.suppressions:
@@ -266,7 +278,7 @@ def place(finding: Finding, entry: IacResource | None) -> Finding:
             break
     if location is finding.location and status is finding.status:
         return finding
-    return Finding(  # positional: a quarter of the cost of dataclasses.replace, on every failing finding
+    return new_finding(  # positional: a quarter of the cost of dataclasses.replace, on every failing finding
         finding.rule_id,
         finding.title,
         status,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from scanner.unknown import Unknown
@@ -40,65 +40,146 @@ def _render(value: Any) -> str:
     return str(value)
 
 
-Template = Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], str]
+class Template:
+    """A compiled message or ``az`` command: ``render(doc, params, bindings)`` → text.
 
-
-Getter = Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], str]
-
-
-def _placeholder_getter(name: str) -> Getter:
-    """The text a placeholder renders to: a binding, a parameter, or a value of the document.
-
-    Every message of every finding runs these, so a placeholder naming one or two keys of
-    the document (``{name}``, ``{role.name}``) looks them up directly; anything else (a
-    parameter, a deeper path, a non-dict on the way) takes the general walk.
+    A class rather than a closure for the same reason as the condition nodes: compiled with
+    mypyc, the engine's call into it and its calls into the placeholders are direct C calls.
+    A template is also callable (``template(doc, params, bindings)``).
     """
-    parts = tuple(map(sys.intern, name.split(".")))  # (identity matches on document keys)
-    from_params = parts[0] == "params"
-    walk = parts[1:] if from_params else parts
-    missing = f"<{name}>"
 
-    def get(doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        if bindings and name in bindings:
-            return _render(bindings[name])
-        cur: Any = params if from_params else doc
-        for part in walk:
+    def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        raise NotImplementedError
+
+    def __call__(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        return self.render(doc, params, bindings)
+
+
+class _Placeholder:
+    """The text one placeholder renders to: a binding, a parameter, or a value of the document."""
+
+    def __init__(self, name: str) -> None:
+        parts = tuple(map(sys.intern, name.split(".")))  # (identity matches on document keys)
+        self.name = name
+        self.from_params = parts[0] == "params"
+        self.walk = parts[1:] if self.from_params else parts
+        self.missing = f"<{name}>"
+
+    def text(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        if bindings and self.name in bindings:
+            return _render(bindings[self.name])
+        cur: Any = params if self.from_params else doc
+        for part in self.walk:
             if type(cur) is dict or isinstance(cur, Mapping):
                 cur = cur.get(part, _ABSENT)
                 if cur is _ABSENT:
-                    return missing
+                    return self.missing
             else:
-                return missing
+                return self.missing
         return cur if type(cur) is str else _render(cur)
 
-    if from_params or len(walk) > 2:
-        return get
-    if len(walk) == 1:
-        key = walk[0]
 
-        def get_key(doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-            if type(doc) is not dict or (bindings and name in bindings):
-                return get(doc, params, bindings)
-            value = doc.get(key, _ABSENT)
-            if type(value) is str:
-                return value
-            return missing if value is _ABSENT else _render(value)
+class _KeyPlaceholder(_Placeholder):
+    """``{name}``: one key of the document, looked up directly."""
 
-        return get_key
-    outer, inner = walk
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.key = self.walk[0]
 
-    def get_pair(doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        if type(doc) is not dict or (bindings and name in bindings):
-            return get(doc, params, bindings)
-        cur = doc.get(outer, _ABSENT)
-        if type(cur) is not dict:
-            return get(doc, params, bindings)
-        value = cur.get(inner, _ABSENT)
+    def text(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        if type(doc) is not dict or (bindings and self.name in bindings):
+            return super().text(doc, params, bindings)
+        value = doc.get(self.key, _ABSENT)
         if type(value) is str:
             return value
-        return missing if value is _ABSENT else _render(value)
+        return self.missing if value is _ABSENT else _render(value)
 
-    return get_pair
+
+class _PairPlaceholder(_Placeholder):
+    """``{role.name}``: two keys of the document, looked up directly."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.outer = self.walk[0]
+        self.inner = self.walk[1]
+
+    def text(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        if type(doc) is not dict or (bindings and self.name in bindings):
+            return super().text(doc, params, bindings)
+        cur = doc.get(self.outer, _ABSENT)
+        if type(cur) is not dict:
+            return super().text(doc, params, bindings)
+        value = cur.get(self.inner, _ABSENT)
+        if type(value) is str:
+            return value
+        return self.missing if value is _ABSENT else _render(value)
+
+
+def _placeholder(name: str) -> _Placeholder:
+    """Every message of every finding runs these, so a placeholder naming one or two keys of
+    the document (``{name}``, ``{role.name}``) looks them up directly; anything else (a
+    parameter, a deeper path, a non-dict on the way) takes the general walk."""
+    if name.split(".")[0] == "params" or name.count(".") > 1:
+        return _Placeholder(name)
+    if "." not in name:
+        return _KeyPlaceholder(name)
+    return _PairPlaceholder(name)
+
+
+class _Text(Template):
+    """No placeholders."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        return self.text
+
+
+class _One(Template):
+    """One placeholder (most messages): a concatenation."""
+
+    def __init__(self, head: str, only: _Placeholder, tail: str) -> None:
+        self.head = head
+        self.only = only
+        self.tail = tail
+
+    def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        return self.head + self.only.text(doc, params, bindings) + self.tail
+
+
+class _Two(Template):
+    def __init__(self, pattern: str, first: _Placeholder, second: _Placeholder) -> None:
+        self.pattern = pattern
+        self.first = first
+        self.second = second
+
+    def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        return self.pattern.format(self.first.text(doc, params, bindings), self.second.text(doc, params, bindings))
+
+
+class _Three(Template):
+    def __init__(self, pattern: str, first: _Placeholder, second: _Placeholder, third: _Placeholder) -> None:
+        self.pattern = pattern
+        self.first = first
+        self.second = second
+        self.third = third
+
+    def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        return self.pattern.format(
+            self.first.text(doc, params, bindings),
+            self.second.text(doc, params, bindings),
+            self.third.text(doc, params, bindings),
+        )
+
+
+class _Many(Template):
+    def __init__(self, pattern: str, placeholders: list[_Placeholder]) -> None:
+        self.pattern = pattern
+        self.placeholders = placeholders
+
+    def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        return self.pattern.format(*[p.text(doc, params, bindings) for p in self.placeholders])
 
 
 def compile_template(text: str) -> Template:
@@ -109,33 +190,22 @@ def compile_template(text: str) -> Template:
     are escaped so they survive. Two or three placeholders, the common case, are passed
     to ``format`` directly rather than through a list built per message.
     """
-    getters: list[Getter] = []
+    placeholders: list[_Placeholder] = []
     literals: list[str] = []
     pos = 0
     for match in _PLACEHOLDER.finditer(text):
         literals.append(text[pos : match.start()])
-        getters.append(_placeholder_getter(match.group(1)))
+        placeholders.append(_placeholder(match.group(1)))
         pos = match.end()
     literals.append(text[pos:])
-    if not getters:
-        constant = text
-        return lambda _d, _p, _b: constant
-    if len(getters) == 1:
-        head, tail = literals
-        only = getters[0]
-        return lambda doc, params, bindings: head + only(doc, params, bindings) + tail
+    if not placeholders:
+        return _Text(text)
+    if len(placeholders) == 1:
+        return _One(literals[0], placeholders[0], literals[1])
     escaped = [literal.replace("{", "{{").replace("}", "}}") for literal in literals]
     pattern = escaped[0] + "".join(f"{{{i}}}{literal}" for i, literal in enumerate(escaped[1:]))
-    if len(getters) == 2:
-        first, second = getters
-        return lambda doc, params, bindings: pattern.format(first(doc, params, bindings), second(doc, params, bindings))
-    if len(getters) == 3:
-        first, second, third = getters
-        return lambda doc, params, bindings: pattern.format(
-            first(doc, params, bindings), second(doc, params, bindings), third(doc, params, bindings)
-        )
-
-    def render(doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        return pattern.format(*[get(doc, params, bindings) for get in getters])
-
-    return render
+    if len(placeholders) == 2:
+        return _Two(pattern, placeholders[0], placeholders[1])
+    if len(placeholders) == 3:
+        return _Three(pattern, placeholders[0], placeholders[1], placeholders[2])
+    return _Many(pattern, placeholders)

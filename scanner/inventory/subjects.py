@@ -28,7 +28,7 @@ from scanner.inventory.model import (
     RoleAssignment,
     RoleDefinition,
 )
-from scanner.results import SubjectRef
+from scanner.results import SubjectRef, new_subject_ref
 from scanner.unknown import Unknown
 
 SUBJECT_KINDS = ("registry", "private_endpoint", "role_assignment", "credential", "token", "token_password")
@@ -46,15 +46,7 @@ class Subject:
 
 
 def _ref(reg: Registry, kind: str, rid: str, name: str) -> SubjectRef:
-    return SubjectRef(
-        id=rid,
-        name=name,
-        kind=kind,
-        subscription_id=reg.subscription_id,
-        resource_group=reg.resource_group,
-        registry_id=reg.id,
-        registry_name=reg.name,
-    )
+    return new_subject_ref(rid, name, kind, reg.subscription_id, reg.resource_group, reg.id, reg.name)
 
 
 def _registry_ref(reg: Registry) -> SubjectRef:
@@ -540,14 +532,14 @@ def role_assignments(inv: Inventory) -> Iterator[Subject]:
             "registryCount": len(regs),
             "registry": {"id": first.id, "name": first.name},
         }
-        ref = SubjectRef(
-            id=a.id,
-            name=f"{doc['role']['name'] if isinstance(doc['role'], Mapping) else a.role_guid} → {a.principal_id}",
-            kind="role_assignment",
-            subscription_id=first.subscription_id if a.scope_level != "root" else None,
-            resource_group=first.resource_group if a.scope_level in ("resource", "resourceGroup") else None,
-            registry_id=first.id if len(regs) == 1 else None,
-            registry_name=first.name if len(regs) == 1 else None,
+        ref = new_subject_ref(
+            a.id,
+            f"{doc['role']['name'] if isinstance(doc['role'], Mapping) else a.role_guid} → {a.principal_id}",
+            "role_assignment",
+            first.subscription_id if a.scope_level != "root" else None,
+            first.resource_group if a.scope_level in ("resource", "resourceGroup") else None,
+            first.id if len(regs) == 1 else None,
+            first.name if len(regs) == 1 else None,
         )
         yield Subject("role_assignment", ref, doc)
 
@@ -623,12 +615,12 @@ def credentials(inv: Inventory) -> Iterator[Subject]:
             continue
         name = principal.display_name or pid
         if not principal.credentials:
-            ref = SubjectRef(id=principal.id, name=name, kind="credential")
+            ref = new_subject_ref(principal.id, name, "credential")
             yield Subject("credential", ref, _credential_doc(principal, None, regs))
             continue
         for cred in sorted(principal.credentials, key=lambda c: (c.owner, c.key_id)):
             doc = _credential_doc(principal, cred, regs)
-            ref = SubjectRef(id=doc["id"], name=f"{name}: {doc['name']}", kind="credential")
+            ref = new_subject_ref(doc["id"], f"{name}: {doc['name']}", "credential")
             yield Subject("credential", ref, doc)
 
 
