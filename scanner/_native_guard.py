@@ -12,7 +12,6 @@ Without ``native.json`` (a wheel, a checkout never built) there is nothing to ch
 
 from __future__ import annotations
 
-import hashlib
 import importlib.machinery
 import importlib.util
 import json
@@ -21,6 +20,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+
+from scanner.sha256 import sha256
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 MANIFEST = PACKAGE_ROOT / "native.json"
@@ -43,7 +44,7 @@ class SourceOnlyFinder:
 
 def source_digest(path: Path) -> str:
     """What ``native.json`` records per compiled source (written by scripts/build_native.py)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return sha256(path.read_bytes()).hexdigest()
 
 
 def _module_name(relative: str) -> str:

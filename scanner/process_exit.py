@@ -15,7 +15,6 @@ standard streams and logging before leaving.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -35,7 +34,9 @@ def run_then_exit(command: Callable[[], int]) -> NoReturn:
     global _retained
     _retained = []
     code = command()
-    logging.shutdown()
+    logging = sys.modules.get("logging")  # (flushed only if something used it: a scan need not import it)
+    if logging is not None:
+        logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BrokenPipeError, ValueError):  # a closed pipe (``| head``) or stream
             stream.flush()

@@ -6,7 +6,6 @@ Rules are data (Cloud Custodian style): an author learns what is allowed from th
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -21,6 +20,7 @@ from scanner.engine.yamlpos import line_of
 from scanner.errors import RuleError
 from scanner.resources import builtin_policies_dir, rule_schema_path
 from scanner.safeyaml import load_yaml
+from scanner.sha256 import sha256
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,7 @@ def load_rules(extra_dirs: Iterable[Path] = (), include_builtin: bool = True) ->
 
 def policy_pack_hash(specs: Iterable[RuleSpec]) -> str:
     """SHA-256 over the exact rule texts in id order: identifies the policy pack in reports."""
-    digest = hashlib.sha256()
+    digest = sha256()
     for spec in sorted(specs, key=lambda s: s.id):
         digest.update(spec.id.encode())
         digest.update(b"\0")
