@@ -64,9 +64,14 @@ class Coverage:
     """Answers "was input X collected for resource Y?" with ``None`` or an :class:`Unknown`."""
 
     def __init__(self, data: Mapping[str, Any]) -> None:
-        self._rg: Mapping[str, Any] | None = data.get("resourceGraph")
-        self._arm: Mapping[str, Any] | None = data.get("arm")
-        self._graph: Mapping[str, Any] | None = data.get("graph")
+        # Only the names of the lists present: holding the sections themselves would keep
+        # every raw row alive after the inventory has taken what it needs (half the parsed
+        # snapshot, which the findings would otherwise reuse).
+        self._present: dict[str, frozenset[str] | None] = {
+            section: frozenset(block) if isinstance(block, Mapping) else None
+            for section in ("resourceGraph", "arm", "graph")
+            for block in (data.get(section),)
+        }
         iac = data.get("iac")
         live_only: Mapping[str, str] = (iac.get("liveOnly") or {}) if isinstance(iac, Mapping) else {}
         self._live_only = {name: Unknown(reason, live_only=True) for name, reason in live_only.items()}
@@ -89,10 +94,10 @@ class Coverage:
 
     def has_section(self, section: str, name: str | None = None) -> bool:
         """Whether a list (or a whole section when ``name`` is None) is present at all."""
-        block = {"resourceGraph": self._rg, "arm": self._arm, "graph": self._graph}[section]
-        if block is None:
+        names = self._present[section]
+        if names is None:
             return False
-        return name is None or name in block
+        return name is None or name in names
 
     def live_only(self, name: str) -> Unknown | None:
         """The ``live_only`` :class:`Unknown` of a list that only exists once deployed (IaC scans)."""
@@ -103,7 +108,7 @@ class Coverage:
         if section != "arm" and not self.has_section(section, name):
             live = self._live_only.get(name)
             return live if live is not None else Unknown(f"{section}.{name} was not collected")
-        if section == "arm" and self._arm is None:
+        if section == "arm" and self._present["arm"] is None:
             return Unknown(f"arm.{name} was not collected")
         for error in [*self._errors_by_input.get(name, ()), *self._errors_by_input.get(section, ())]:
             if error.covers(resource_id):

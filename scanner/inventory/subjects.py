@@ -336,6 +336,7 @@ class _Access:
 class _AccessMap:
     entries: list[_Access]
     gaps: list[tuple[Registry, Unknown]]
+    every_name: list[str] | None  # sorted names of all registries in reach (None if a name repeats)
 
 
 def _role_for(inv: Inventory, guid: str) -> RoleDefinition | Unknown:
@@ -403,7 +404,8 @@ def registry_access(inv: Inventory) -> _AccessMap | Unknown:
         else:
             covered.append(reg)
     index = _registries_by_scope(inv, covered)
-    names: dict[int, list[str]] = {}
+    every_name = sorted(r.name for r in covered)
+    names: dict[int, list[str]] = {id(covered): every_name}
     entries: list[_Access] = []
     assignments = [a for group in inv.assignments_by_scope.values() for a in group] + inv.above_subscription
     for assignment in assignments:
@@ -420,7 +422,7 @@ def registry_access(inv: Inventory) -> _AccessMap | Unknown:
             shared = names[id(regs)] = sorted(r.name for r in regs)
         entries.append(_Access(assignment, role, regs, shared))
     entries.sort(key=lambda a: a.assignment.key)
-    result = _AccessMap(entries, gaps)
+    result = _AccessMap(entries, gaps, every_name if len(set(every_name)) == len(every_name) else None)
     inv.derived["registry_access"] = result
     return result
 
@@ -572,14 +574,19 @@ def _credential_doc(principal: Principal, cred: Credential | None, regs: list[st
     }
 
 
-def _union_sorted(lists: list[list[str]]) -> list[str]:
+def _union_sorted(lists: list[list[str]], every_name: list[str] | None) -> list[str]:
     """Sorted union of sorted registry-name lists; a single (shared) list is reused as is.
 
-    Concatenated sorted runs sort in linear time (Timsort merges runs), and ``dict.fromkeys``
-    drops the duplicates while keeping that order.
+    A principal holding a management-group or root assignment has one list naming every
+    registry in reach (``every_name``, when no name repeats): the union is that list, and
+    merging it again for each such principal would grow with the square of the tenant.
+    Otherwise concatenated sorted runs sort in linear time (Timsort merges runs), and
+    ``dict.fromkeys`` drops the duplicates while keeping that order.
     """
     if len(lists) == 1:
         return lists[0]
+    if every_name is not None and any(len(names) == len(every_name) for names in lists):
+        return every_name
     return list(dict.fromkeys(sorted(chain.from_iterable(lists))))
 
 
@@ -597,7 +604,7 @@ def credentials(inv: Inventory) -> Iterator[Subject]:
         if _is_service_principal(entry.assignment):
             lists_by_principal.setdefault(entry.assignment.principal_id, {})[id(entry.names)] = entry.names
     for pid in sorted(lists_by_principal):
-        regs = _union_sorted(list(lists_by_principal[pid].values()))
+        regs = _union_sorted(list(lists_by_principal[pid].values()), access.every_name)
         base = SubjectRef(id=pid, name=pid, kind="credential")
         if isinstance(inv.missing_principals, Unknown):
             yield Subject("credential", base, {"registries": regs}, unknown=inv.missing_principals)
