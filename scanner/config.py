@@ -18,7 +18,6 @@ from typing import Any
 
 import jsonschema_rs
 import orjson
-import yaml
 
 from scanner.errors import ConfigError
 from scanner.resources import snapshot_schema_path
@@ -67,6 +66,8 @@ def _read(path: Path) -> tuple[Any, str]:
             return tomllib.loads(text).get("tool", {}).get("acr-scan"), text
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    import yaml  # (only for a YAML config: a scan without one never loads PyYAML)
+
     try:
         return load_yaml(text), text
     except yaml.YAMLError as exc:

@@ -10,10 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-import yaml
-
-_LOADER: Any = getattr(yaml, "CSafeLoader", None)
-
 
 def _plain(value: Any) -> Any:
     """Turn YAML's implicit timestamps back into ISO strings, so data stays JSON-shaped.
@@ -34,7 +30,14 @@ def _plain(value: Any) -> Any:
 
 
 def load_yaml(text: str) -> Any:
-    """Parse YAML text with the safe loader only; timestamps come back as ISO strings."""
-    if _LOADER is None:
+    """Parse YAML text with the safe loader only; timestamps come back as ISO strings.
+
+    PyYAML is imported here, not at start-up: a scan whose rules come from the rule cache
+    and that has no YAML config never needs it.
+    """
+    import yaml
+
+    loader: Any = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
         return _plain(yaml.safe_load(text))
-    return _plain(yaml.load(text, Loader=_LOADER))
+    return _plain(yaml.load(text, Loader=loader))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import copy
 import gzip
 import itertools
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +19,13 @@ from typing import Any
 import pytest
 
 import scanner
+from scanner.engine.rule_cache import CACHE_ENV
+
+# The tests (and the CLI processes they start) keep their rule cache to themselves rather
+# than in the developer's ~/.cache; tests of the cache itself point it elsewhere.
+if CACHE_ENV not in os.environ:
+    os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="acr-scan-test-cache-")
+    atexit.register(shutil.rmtree, os.environ[CACHE_ENV], True)
 
 if scanner.NATIVE_STATE == "stale":  # every CLI subprocess would run the sources and say so
     pytest.exit(

@@ -14,8 +14,8 @@ from typing import Any
 
 import jsonschema_rs
 import orjson
-import yaml
 
+from scanner.engine import rule_cache
 from scanner.engine.yamlpos import line_of
 from scanner.errors import RuleError
 from scanner.resources import builtin_policies_dir, rule_schema_path
@@ -68,18 +68,28 @@ def load_rule_file(path: Path) -> RuleSpec:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RuleError(f"{path}:1: cannot read rule file: {exc.strerror or exc}") from None
+    data = rule_cache.cached(text)
+    if isinstance(data, dict) and _validator().is_valid(data):
+        return RuleSpec(id=data["id"], data=data, path=path, text=text)
+    data = _parse(path, text)  # (not cached yet, or an entry that is not a valid rule: parse the file)
+    if not isinstance(data, dict):
+        raise RuleError(f"{path}:1: a rule file must be a YAML mapping")
+    if not _validator().is_valid(data):
+        raise _schema_error(path, text, data)
+    rule_cache.remember(text, data)
+    return RuleSpec(id=data["id"], data=data, path=path, text=text)
+
+
+def _parse(path: Path, text: str) -> Any:
+    import yaml  # (imported only when a rule file is not in the cache: rule_cache)
+
     try:
-        data = load_yaml(text)
+        return load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise RuleError(f"{path}:{line}: invalid YAML: {problem}") from None
-    if not isinstance(data, dict):
-        raise RuleError(f"{path}:1: a rule file must be a YAML mapping")
-    if not _validator().is_valid(data):
-        raise _schema_error(path, text, data)
-    return RuleSpec(id=data["id"], data=data, path=path, text=text)
 
 
 def rule_files(directory: Path) -> list[Path]:

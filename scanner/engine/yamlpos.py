@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import yaml
-
 
 def line_of(text: str, pointer: Sequence[str | int]) -> int | None:
     """1-based line of the node at ``pointer`` (or of its deepest existing ancestor)."""
+    import yaml  # (only reached when a file is wrong: no start-up cost)
+
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
