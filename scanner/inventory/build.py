@@ -36,6 +36,7 @@ from scanner.inventory.model import (
     RoleDefinition,
     VnetLink,
 )
+from scanner.sources.snapshot_types import RoleAssignmentRow
 from scanner.timeutil import parse_datetime
 from scanner.unknown import Unknown
 
@@ -311,23 +312,33 @@ def _role_assignments(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
         inv.assignments_by_scope = Unknown("resourceGraph.roleAssignments was not collected")
         return
     by_scope: dict[str, list[RoleAssignment]] = {}
-    for row in _rows(rg, "roleAssignments"):
-        props = _props(row)
+    scope: Any
+    principal_id: Any
+    principal_type: Any
+    role: Any
+    condition: Any
+    name: Any
+    rows: list[Any] = _rows(rg, "roleAssignments")
+    for row in rows:
         # Inline type checks (not _text): this loop runs once per assignment of the tenant.
-        scope = props.get("scope")
+        if type(row) is RoleAssignmentRow:  # a saved snapshot's rows (sources.snapshot_types)
+            typed = row.properties
+            row_id, name = row.id, row.name
+            scope, principal_id, role = typed.scope, typed.principalId, typed.roleDefinitionId
+            principal_type, condition = typed.principalType, typed.condition
+        else:  # IaC and live collection rows
+            props = _props(row)
+            row_id, name = row["id"], row.get("name")
+            scope, principal_id, role = props.get("scope"), props.get("principalId"), props.get("roleDefinitionId")
+            principal_type, condition = props.get("principalType"), props.get("condition")
         scope = scope if type(scope) is str else ""
-        principal_id = props.get("principalId")
-        principal_type = props.get("principalType")
         if type(principal_type) is not str:  # IaC: Unknown when the template does not declare it
             principal_type = principal_type if isinstance(principal_type, Unknown) else "Unknown"
         elif not principal_type:
             principal_type = "Unknown"
-        role = props.get("roleDefinitionId")
-        condition = props.get("condition")
-        name = row.get("name")
         assignment = RoleAssignment(
-            id=row["id"],
-            key=norm(row["id"]),
+            id=row_id,
+            key=norm(row_id),
             scope=scope,
             scope_key=norm(scope),
             scope_level=scope_level(scope),
@@ -335,7 +346,7 @@ def _role_assignments(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
             principal_type=principal_type,
             role_guid=last_segment(role if type(role) is str else "").lower(),
             condition=condition if type(condition) is str else None,
-            name=name if type(name) is str and name else last_segment(row["id"]),
+            name=name if type(name) is str and name else last_segment(row_id),
         )
         if assignment.scope_level in ("root", "managementGroup"):
             inv.above_subscription.append(assignment)
