@@ -26,7 +26,7 @@ import orjson
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup
 
-from scanner.outputs.summary import failing_by_severity, status_counts
+from scanner.outputs.summary import tally
 from scanner.resources import data_dir
 from scanner.results import SEVERITY_ORDER, SEVERITY_RANK, STATUS_ORDER, Finding, RegistryFacts, Status
 from scanner.scan import ScanResult
@@ -242,7 +242,7 @@ def view(result: ScanResult, cap: int = PASSING_ROW_CAP) -> dict[str, Any]:
     for f in findings:
         by_rule[f.rule_id][f.status.value] += 1
         matrix[(f.severity.value, f.status.value)] += 1
-    counts = status_counts(findings)
+    totals = tally(findings)
     by_severity = []
     for sev in SEVERITY_ORDER:
         cells = [matrix[(sev.value, st.value)] for st in STATUS_ORDER]
@@ -260,8 +260,8 @@ def view(result: ScanResult, cap: int = PASSING_ROW_CAP) -> dict[str, Any]:
             "rules": len(result.rules),
         },
         "total": len(findings),
-        "status_counts": counts,
-        "failing_by_severity": failing_by_severity(findings),
+        "status_counts": totals.by_status,
+        "failing_by_severity": totals.failing_by_severity,
         "by_severity": by_severity,
         "statuses": [s.value for s in STATUS_ORDER],
         "severities": [s.value for s in SEVERITY_ORDER],
@@ -276,7 +276,7 @@ def view(result: ScanResult, cap: int = PASSING_ROW_CAP) -> dict[str, Any]:
         "subscriptions": subscriptions,
         "coverage_errors": result.coverage_errors,
         "suppressions": result.suppressions,
-        "unknown_total": counts["unknown"],
+        "unknown_total": totals.by_status["unknown"],
     }
 
 

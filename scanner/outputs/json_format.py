@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from scanner.outputs.summary import failing_by_severity, status_counts
+from scanner.outputs.summary import tally
 from scanner.scan import ScanResult
 from scanner.timeutil import format_datetime
 from scanner.unknown import Unknown
@@ -29,6 +29,7 @@ def _default(value: Any) -> Any:
 def result_document(result: ScanResult) -> dict[str, Any]:
     """The whole JSON document (findings stay dataclasses; orjson serializes them)."""
     meta = result.metadata
+    counts = tally(result.findings)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "acr-policy-scanner", "version": meta.tool_version},
@@ -43,8 +44,8 @@ def result_document(result: ScanResult) -> dict[str, Any]:
         },
         "summary": {
             "total": len(result.findings),
-            "by_status": status_counts(result.findings),
-            "failing_by_severity": failing_by_severity(result.findings),
+            "by_status": counts.by_status,
+            "failing_by_severity": counts.failing_by_severity,
         },
         "rules": [
             {

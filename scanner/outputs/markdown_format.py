@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import BinaryIO
 
-from scanner.outputs.summary import failing_by_severity, status_counts
+from scanner.outputs.summary import tally
 from scanner.results import SEVERITY_RANK, Finding, Status
 from scanner.scan import ScanResult
 from scanner.timeutil import format_datetime
@@ -118,8 +118,8 @@ class MarkdownFormat:
     def render(self, result: ScanResult) -> str:
         """The whole comment, at most ``limit`` characters."""
         meta = result.metadata
-        counts = status_counts(result.findings)
-        severities = failing_by_severity(result.findings)
+        totals = tally(result.findings)
+        counts, severities = totals.by_status, totals.failing_by_severity
         head = [
             headline(counts, severities),
             "",

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from scanner.results import SEVERITY_ORDER, STATUS_ORDER, Finding, Status
-
-
-def status_counts(findings: Iterable[Finding]) -> dict[str, int]:
-    """Findings per status, every status present (zero included)."""
-    counts = Counter(f.status for f in findings)
-    return {s.value: counts.get(s, 0) for s in STATUS_ORDER}
+from scanner.results import SEVERITY_ORDER, STATUS_ORDER, Finding, Severity, Status
 
 
-def failing_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
-    """Failing findings per severity, every severity present."""
-    counts = Counter(f.severity for f in findings if f.status is Status.FAIL)
-    return {s.value: counts.get(s, 0) for s in SEVERITY_ORDER}
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Findings per status and failing findings per severity (every key present, zeros included)."""
+
+    by_status: dict[str, int]
+    failing_by_severity: dict[str, int]
+
+
+def tally(findings: Iterable[Finding]) -> Tally:
+    """Both counts in one pass over the findings (150,000 of them at 5,000 registries)."""
+    statuses: dict[Status, int] = dict.fromkeys(STATUS_ORDER, 0)
+    severities: dict[Severity, int] = dict.fromkeys(SEVERITY_ORDER, 0)
+    failing = Status.FAIL
+    for finding in findings:
+        status = finding.status
+        statuses[status] += 1
+        if status is failing:
+            severities[finding.severity] += 1
+    return Tally(
+        by_status={status.value: count for status, count in statuses.items()},
+        failing_by_severity={severity.value: count for severity, count in severities.items()},
+    )
+

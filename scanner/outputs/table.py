@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import BinaryIO
 
-from scanner.outputs.summary import failing_by_severity, status_counts
+from scanner.outputs.summary import tally
 from scanner.results import SEVERITY_RANK, Finding, Status
 from scanner.scan import ScanResult
 from scanner.timeutil import format_datetime
@@ -46,11 +46,10 @@ class TableFormat:
 
     def summary_lines(self, result: ScanResult) -> list[str]:
         """Counts by status and by severity of failing findings (cheap: one pass)."""
-        counts = status_counts(result.findings)
-        sev = failing_by_severity(result.findings)
+        counts = tally(result.findings)
         return [
-            "Findings: " + ", ".join(f"{n} {s}" for s, n in counts.items()),
-            "Failing by severity: " + ", ".join(f"{n} {s}" for s, n in sev.items()),
+            "Findings: " + ", ".join(f"{n} {s}" for s, n in counts.by_status.items()),
+            "Failing by severity: " + ", ".join(f"{n} {s}" for s, n in counts.failing_by_severity.items()),
         ]
 
     def render(self, result: ScanResult) -> bytes:
