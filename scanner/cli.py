@@ -241,9 +241,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
     # would only re-walk them (seconds at 50,000 registries) and free nothing.
     gc.disable()
     _check_outputs(args)
-    from scanner.baseline import compare, load_results, observe, partition
+    baseline = None
+    if args.baseline is not None:  # (imported only when used: a plain scan need not load it)
+        from scanner.baseline import load_results
 
-    baseline = load_results(args.baseline) if args.baseline is not None else None  # bad input fails before work
+        baseline = load_results(args.baseline)  # bad input fails before work
     config = _config(args.config)
     now = _parse_now(args.now)
     rules, pack_hash = prepare_rules(config, args.policies, args.rules, args.exclude)
@@ -258,6 +260,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if baseline is None:
         code = gate(result.findings, fail_on, fail_on_unknown)
     else:
+        from scanner.baseline import compare, observe, partition
+
         new_findings, already = partition(result.findings, compare(baseline.observations, observe(result.findings)))
         code = gate(new_findings, fail_on, fail_on_unknown)
         baseline_note = (

@@ -62,15 +62,15 @@ def _usage_doc(usages: list[Raw] | Unknown, rid: str) -> Mapping[str, Any] | Unk
         return usages
     by_name: dict[str, Any] = {}
     for usage in usages:
-        get = usage.get
-        name, limit, current = get("name"), get("limit"), get("currentValue")
+        row: dict[str, Any] = usage if type(usage) is dict else dict(usage)  # (typed: direct dict lookups)
+        name, limit, current = row.get("name"), row.get("limit"), row.get("currentValue")
         ratio: Any
         if current is not None and isinstance(limit, int | float) and limit > 0:
             ratio = round(current / limit, 4)
         else:
             ratio = Unknown(f"usage {name} has no limit")
-        key = name.lower() if type(name) is str else str(get("name", "")).lower()
-        by_name[key] = {"name": name, "currentValue": current, "limit": limit, "unit": get("unit"), "ratio": ratio}
+        key = name.lower() if type(name) is str else str(row.get("name", "")).lower()
+        by_name[key] = {"name": name, "currentValue": current, "limit": limit, "unit": row.get("unit"), "ratio": ratio}
     if "size" not in by_name:
         by_name["size"] = Unknown(f"registry {rid} reported no Size usage")
     return by_name

@@ -5,14 +5,20 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import BinaryIO
 
-from scanner.outputs.summary import tally
+from scanner.outputs.summary import Tally, tally
 from scanner.results import SEVERITY_RANK, Finding, Status
 from scanner.scan import ScanResult
 from scanner.timeutil import format_datetime
 
 _COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m", "info": "\033[2m"}
 _RESET = "\033[0m"
-_ATTENTION = (Status.FAIL, Status.UNKNOWN, Status.ERROR)
+
+
+def _count_lines(counts: Tally) -> list[str]:
+    return [
+        "Findings: " + ", ".join(f"{n} {s}" for s, n in counts.by_status.items()),
+        "Failing by severity: " + ", ".join(f"{n} {s}" for s, n in counts.failing_by_severity.items()),
+    ]
 
 
 def _group(finding: Finding) -> str:
@@ -46,27 +52,25 @@ class TableFormat:
 
     def summary_lines(self, result: ScanResult) -> list[str]:
         """Counts by status and by severity of failing findings (cheap: one pass)."""
-        counts = tally(result.findings)
-        return [
-            "Findings: " + ", ".join(f"{n} {s}" for s, n in counts.by_status.items()),
-            "Failing by severity: " + ", ".join(f"{n} {s}" for s, n in counts.failing_by_severity.items()),
-        ]
+        return _count_lines(tally(result.findings))
 
     def render(self, result: ScanResult) -> bytes:
         """The whole terminal report: header, counts, then findings needing attention by group."""
         meta = result.metadata
+        # One pass both counts and groups: at 150,000 findings, every extra pass is another
+        # trip to memory for each of them.
+        groups: dict[str, list[Finding]] = defaultdict(list)
+        attention: list[Finding] = []
+        counts = tally(result.findings, attention=attention)
+        for f in attention:
+            groups[_group(f)].append(f)
+        total = len(attention)
         lines = [
             f"acr-policy-scanner {meta.tool_version}: {len(result.rules)} rules over {meta.source}",
             f"scan time {format_datetime(meta.now)} (collected {format_datetime(meta.collected_at)})",
             "",
-            *self.summary_lines(result),
+            *_count_lines(counts),
         ]
-        groups: dict[str, list[Finding]] = defaultdict(list)
-        total = 0
-        for f in result.findings:
-            if f.status in _ATTENTION:
-                groups[_group(f)].append(f)
-                total += 1
         shown = 0
         names = sorted(groups)
         for position, name in enumerate(names):
