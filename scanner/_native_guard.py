@@ -7,6 +7,9 @@ it, so after an edit the old compiled code would silently keep running. This gua
 if any source changed (or ``ACR_SCAN_PURE_PYTHON=1`` is set), makes every compiled module load
 from its source instead: all of them, because compiled modules call each other directly.
 
+The manifest also records the C helper ``scanner/_prefault.c``: it has no Python source to
+fall back to, so when the build is stale or disabled it is simply not loaded.
+
 Without ``native.json`` (a wheel, a checkout never built) there is nothing to check.
 """
 
@@ -30,8 +33,9 @@ MANIFEST = PACKAGE_ROOT / "native.json"
 class SourceOnlyFinder:
     """Finds the listed modules' ``.py`` files, ahead of the compiled extension beside them."""
 
-    def __init__(self, modules: dict[str, Path]) -> None:
+    def __init__(self, modules: dict[str, Path], reason: str = "not in use") -> None:
         self.modules = modules
+        self.reason = reason
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
@@ -39,6 +43,8 @@ class SourceOnlyFinder:
         source = self.modules.get(fullname)
         if source is None:
             return None
+        if source.suffix != ".py":  # a C helper (scanner/_prefault.c): no source to fall back to
+            raise ModuleNotFoundError(f"{fullname} is not used: the native build is {self.reason}", name=fullname)
         return importlib.util.spec_from_file_location(fullname, source)
 
 
@@ -48,7 +54,7 @@ def source_digest(path: Path) -> str:
 
 
 def _module_name(relative: str) -> str:
-    return relative.removesuffix(".py").replace("/", ".")
+    return relative.rsplit(".", 1)[0].replace("/", ".")
 
 
 def compiled_state() -> tuple[str, dict[str, Path]]:
@@ -75,7 +81,7 @@ def install() -> str:
     """Route imports of stale or disabled compiled modules to their sources; return the state."""
     state, modules = compiled_state()
     if state in ("stale", "disabled"):
-        sys.meta_path.insert(0, SourceOnlyFinder(modules))
+        sys.meta_path.insert(0, SourceOnlyFinder(modules, state))
     if state == "stale":
         sys.stderr.write(
             "acr-scan: note: the compiled modules are older than their sources; running the sources "
