@@ -98,26 +98,27 @@ def _connections(props: Mapping[str, Any]) -> tuple[PrivateEndpointConnection, .
     return tuple(out)
 
 
+def _arm_list(coverage: Coverage, block: Any, name: str, rid: str) -> list[Raw] | Unknown:
+    """One ARM list of a registry, or why it is unknown."""
+    missing = coverage.missing("arm", name, rid)
+    if missing is not None:
+        return missing
+    if not isinstance(block, Mapping):
+        return Unknown(f"ARM data was not collected for registry {rid}")
+    value = block.get(name)
+    if value is None:
+        live = coverage.live_only(name)
+        return live if live is not None else Unknown(f"arm.{name} was not collected for registry {rid}")
+    return list(value)
+
+
 def _arm_for(coverage: Coverage, arm: Mapping[str, Any] | None, key: str, rid: str) -> ArmData:
     block = arm.get(key) if arm is not None else None
-
-    def pick(name: str) -> list[Raw] | Unknown:
-        missing = coverage.missing("arm", name, rid)
-        if missing is not None:
-            return missing
-        if not isinstance(block, Mapping):
-            return Unknown(f"ARM data was not collected for registry {rid}")
-        value = block.get(name)
-        if value is None:
-            live = coverage.live_only(name)
-            return live if live is not None else Unknown(f"arm.{name} was not collected for registry {rid}")
-        return list(value)
-
     return ArmData(
-        tokens=pick("tokens"),
-        scope_maps=pick("scopeMaps"),
-        usages=pick("usages"),
-        diagnostic_settings=pick("diagnosticSettings"),
+        tokens=_arm_list(coverage, block, "tokens", rid),
+        scope_maps=_arm_list(coverage, block, "scopeMaps", rid),
+        usages=_arm_list(coverage, block, "usages", rid),
+        diagnostic_settings=_arm_list(coverage, block, "diagnosticSettings", rid),
     )
 
 

@@ -86,6 +86,7 @@ class Coverage:
             )
             for e in data.get("errors") or ()
         )
+        self._relevant: dict[str, tuple[CollectionError, ...]] = {}
         self._errors_by_input: dict[str, list[CollectionError]] = {}
         for error in self.errors:
             names = error.affects or (error.source,)
@@ -110,10 +111,21 @@ class Coverage:
             return live if live is not None else Unknown(f"{section}.{name} was not collected")
         if section == "arm" and self._present["arm"] is None:
             return Unknown(f"arm.{name} was not collected")
-        for error in [*self._errors_by_input.get(name, ()), *self._errors_by_input.get(section, ())]:
+        for error in self._relevant_errors(section, name):
             if error.covers(resource_id):
                 return Unknown(error.describe())
         return None
+
+    def _relevant_errors(self, section: str, name: str) -> tuple[CollectionError, ...]:
+        """Errors affecting list ``name`` or its whole ``section`` (asked per resource: memoized)."""
+        key = f"{section}.{name}"
+        found = self._relevant.get(key)
+        if found is None:
+            found = self._relevant[key] = (
+                *self._errors_by_input.get(name, ()),
+                *self._errors_by_input.get(section, ()),
+            )
+        return found
 
     def principal_error(self, principal_id: str) -> Unknown | None:
         """An :class:`Unknown` if Microsoft Graph failed (other than 404) for this principal."""
