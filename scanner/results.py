@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 
 class Status(StrEnum):
@@ -170,6 +170,9 @@ _FINDING_SLOTS: tuple[Callable[[Finding, Any], None], ...] = tuple(
 # ``tests/test_results.py`` checks each twin against its dataclass.
 
 
+_Frozen = TypeVar("_Frozen")
+
+
 class _SubjectRefFields:
     __slots__ = SubjectRef.__slots__
 
@@ -237,6 +240,12 @@ class _FindingFields:
         self.suppression = suppression
 
 
+def _frozen(cls: type[_Frozen], built: Any) -> _Frozen:
+    """``built``, a twin of ``cls`` with its fields set, turned into the frozen ``cls`` itself."""
+    built.__class__ = cls
+    return built  # type: ignore[no-any-return]
+
+
 def new_subject_ref(
     id: str,
     name: str,
@@ -247,23 +256,19 @@ def new_subject_ref(
     registry_name: str | None = None,
 ) -> SubjectRef:
     """``SubjectRef(...)``, built at a third of the cost (see above)."""
-    built: Any = _SubjectRefFields(id, name, kind, subscription_id, resource_group, registry_id, registry_name)
-    built.__class__ = SubjectRef
-    return built  # type: ignore[no-any-return]
+    return _frozen(
+        SubjectRef, _SubjectRefFields(id, name, kind, subscription_id, resource_group, registry_id, registry_name)
+    )
 
 
 def new_location(resource_id: str | None = None, file: str | None = None, line: int | None = None) -> Location:
     """``Location(...)``, built at a third of the cost (see above)."""
-    built: Any = _LocationFields(resource_id, file, line)
-    built.__class__ = Location
-    return built  # type: ignore[no-any-return]
+    return _frozen(Location, _LocationFields(resource_id, file, line))
 
 
 def new_remediation(text: str, command: str | None) -> Remediation:
     """``Remediation(...)``, built at a third of the cost (see above)."""
-    built: Any = _RemediationFields(text, command)
-    built.__class__ = Remediation
-    return built  # type: ignore[no-any-return]
+    return _frozen(Remediation, _RemediationFields(text, command))
 
 
 def new_finding(
@@ -279,11 +284,10 @@ def new_finding(
     suppression: SuppressionRef | None = None,
 ) -> Finding:
     """``Finding(...)`` with every field given, built at half the cost (see above)."""
-    built: Any = _FindingFields(
+    parts = _FindingFields(
         rule_id, title, status, severity, message, subject, evidence, remediation, location, suppression
     )
-    built.__class__ = Finding
-    return built  # type: ignore[no-any-return]
+    return _frozen(Finding, parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -571,34 +571,22 @@ class Condition:
         return self.test(doc, ctx)
 
 
-class _All(Condition):
-    def __init__(self, children: Sequence[Condition]) -> None:
+class _Junction(Condition):
+    """``all`` (decided by the first False) or ``any`` (decided by the first True)."""
+
+    def __init__(self, children: Sequence[Condition], decided_by: bool) -> None:
         self.children: list[Condition] = list(children)
+        self.decided_by = decided_by
 
     def test(self, doc: Any, ctx: Context) -> Truth:
+        decided_by = self.decided_by
         unknown: Unknown | None = None
         for child in self.children:
             result = child.test(doc, ctx)
-            if result is False:
-                return False
-            if result is not True:
-                unknown = _first_gap(unknown, result)
-        return unknown if unknown is not None else True
-
-
-class _Any(Condition):
-    def __init__(self, children: Sequence[Condition]) -> None:
-        self.children: list[Condition] = list(children)
-
-    def test(self, doc: Any, ctx: Context) -> Truth:
-        unknown: Unknown | None = None
-        for child in self.children:
-            result = child.test(doc, ctx)
-            if result is True:
-                return True
-            if result is not False:
-                unknown = _first_gap(unknown, result)
-        return unknown if unknown is not None else False
+            if result is decided_by:
+                return decided_by
+            unknown = _first_gap(unknown, result)
+        return unknown if unknown is not None else not decided_by
 
 
 class _Not(Condition):
@@ -715,9 +703,9 @@ class _Compiler:
         if not isinstance(raw, Mapping):
             raise CompileError(pointer, "a condition must be a mapping")
         if "all" in raw and isinstance(raw["all"], list):
-            return _All([self.node(c, (*pointer, "all", i)) for i, c in enumerate(raw["all"])])
+            return _Junction([self.node(c, (*pointer, "all", i)) for i, c in enumerate(raw["all"])], decided_by=False)
         if "any" in raw and isinstance(raw["any"], list):
-            return _Any([self.node(c, (*pointer, "any", i)) for i, c in enumerate(raw["any"])])
+            return _Junction([self.node(c, (*pointer, "any", i)) for i, c in enumerate(raw["any"])], decided_by=True)
         if "not" in raw:
             return _Not(self.node(raw["not"], (*pointer, "not")))
         for quantifier in (_ANY, _ALL, _COUNT):
