@@ -1,9 +1,9 @@
 """Fill ``{placeholders}`` in messages and ``az`` commands from the subject.
 
 A placeholder is a dotted path looked up in the ``as`` bindings, ``params.*``, or the subject
-document; never an expression, and never Jinja. The rule text is not handed to ``str.format``:
-it is compiled into a pattern of positional fields (``{0}``, ``{1}``, literal braces escaped)
-whose arguments are already strings, so no placeholder can reach an attribute.
+document; never an expression, and never Jinja. The rule text is never handed to
+``str.format``: it is split once into literal pieces and placeholders, and rendering joins the
+pieces with the placeholders' text, so no placeholder can reach an attribute.
 """
 
 from __future__ import annotations
@@ -149,46 +149,41 @@ class _One(Template):
 
 
 class _Two(Template):
-    def __init__(self, pattern: str, first: _Placeholder, second: _Placeholder) -> None:
-        self.pattern = pattern
+    """Two placeholders: one ``join`` of five pieces (a third of the cost of ``str.format``,
+    which parses its pattern on every call)."""
+
+    def __init__(self, literals: list[str], first: _Placeholder, second: _Placeholder) -> None:
+        self.head, self.middle, self.tail = literals
         self.first = first
         self.second = second
 
     def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        return self.pattern.format(self.first.text(doc, params, bindings), self.second.text(doc, params, bindings))
-
-
-class _Three(Template):
-    def __init__(self, pattern: str, first: _Placeholder, second: _Placeholder, third: _Placeholder) -> None:
-        self.pattern = pattern
-        self.first = first
-        self.second = second
-        self.third = third
-
-    def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        return self.pattern.format(
-            self.first.text(doc, params, bindings),
-            self.second.text(doc, params, bindings),
-            self.third.text(doc, params, bindings),
-        )
+        first = self.first.text(doc, params, bindings)
+        second = self.second.text(doc, params, bindings)
+        return "".join((self.head, first, self.middle, second, self.tail))
 
 
 class _Many(Template):
-    def __init__(self, pattern: str, placeholders: list[_Placeholder]) -> None:
-        self.pattern = pattern
-        self.placeholders = placeholders
+    """Three or more placeholders: the literals and the filled placeholders, joined."""
+
+    def __init__(self, literals: list[str], placeholders: list[_Placeholder]) -> None:
+        self.head = literals[0]
+        self.pairs = list(zip(placeholders, literals[1:], strict=True))
 
     def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        return self.pattern.format(*[p.text(doc, params, bindings) for p in self.placeholders])
+        parts = [self.head]
+        for placeholder, literal in self.pairs:
+            parts.append(placeholder.text(doc, params, bindings))
+            parts.append(literal)
+        return "".join(parts)
 
 
 def compile_template(text: str) -> Template:
-    """Compile ``text`` once into a format string plus one getter per placeholder.
+    """Compile ``text`` once into its literal pieces plus one getter per placeholder.
 
-    Rendering a finding's message is then a single ``str.format`` call in C (or, for one
-    placeholder, a concatenation); literal braces (an ``az`` command's JSON argument, say)
-    are escaped so they survive. Two or three placeholders, the common case, are passed
-    to ``format`` directly rather than through a list built per message.
+    Rendering a finding's message then joins the pieces with the placeholders' text: no
+    format string is involved, so literal braces (an ``az`` command's JSON argument, say)
+    need no escaping and no placeholder text is ever interpreted.
     """
     placeholders: list[_Placeholder] = []
     literals: list[str] = []
@@ -202,10 +197,6 @@ def compile_template(text: str) -> Template:
         return _Text(text)
     if len(placeholders) == 1:
         return _One(literals[0], placeholders[0], literals[1])
-    escaped = [literal.replace("{", "{{").replace("}", "}}") for literal in literals]
-    pattern = escaped[0] + "".join(f"{{{i}}}{literal}" for i, literal in enumerate(escaped[1:]))
     if len(placeholders) == 2:
-        return _Two(pattern, placeholders[0], placeholders[1])
-    if len(placeholders) == 3:
-        return _Three(pattern, placeholders[0], placeholders[1], placeholders[2])
-    return _Many(pattern, placeholders)
+        return _Two(literals, placeholders[0], placeholders[1])
+    return _Many(literals, placeholders)
