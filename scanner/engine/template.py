@@ -163,8 +163,22 @@ class _Two(Template):
         return "".join((self.head, first, self.middle, second, self.tail))
 
 
+class _Three(Template):
+    """Three placeholders (remediation commands often have them): one ``join`` of seven pieces."""
+
+    def __init__(self, literals: list[str], placeholders: list[_Placeholder]) -> None:
+        self.head, self.second_literal, self.third_literal, self.tail = literals
+        self.first, self.second, self.third = placeholders
+
+    def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        first = self.first.text(doc, params, bindings)
+        second = self.second.text(doc, params, bindings)
+        third = self.third.text(doc, params, bindings)
+        return "".join((self.head, first, self.second_literal, second, self.third_literal, third, self.tail))
+
+
 class _Many(Template):
-    """Three or more placeholders: the literals and the filled placeholders, joined."""
+    """Four or more placeholders: the literals and the filled placeholders, joined."""
 
     def __init__(self, literals: list[str], placeholders: list[_Placeholder]) -> None:
         self.head = literals[0]
@@ -199,4 +213,6 @@ def compile_template(text: str) -> Template:
         return _One(literals[0], placeholders[0], literals[1])
     if len(placeholders) == 2:
         return _Two(literals, placeholders[0], placeholders[1])
+    if len(placeholders) == 3:
+        return _Three(literals, placeholders)
     return _Many(literals, placeholders)
