@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,15 @@ class ScanResult:
     metadata: ScanMetadata
     coverage_errors: tuple[CollectionError, ...]
     suppressions: SuppressionReport
-    registries: tuple[RegistryFacts, ...] = ()
+    inventory: Inventory | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def registries(self) -> tuple[RegistryFacts, ...]:
+        """SKU, location and tags of every scanned registry, sorted by id.
+
+        Computed when asked (only the HTML report shows them) rather than for every scan.
+        """
+        return registry_facts(self.inventory) if self.inventory is not None else ()
 
 
 def select_specs(
@@ -129,7 +137,6 @@ def _run_scan(
     origin, tenant_id, scope = raw.origin, raw.data.get("tenantId"), raw.data.get("scope") or {}
     inventory = build_inventory(raw.data, scan_time)
     retain(inventory)  # (freeing it on return would only slow the end of a command-line scan)
-    registries = registry_facts(inventory)
     # The inventory keeps what rules need. A command-line scan keeps the rest too: freeing
     # half a million parsed rows one by one costs more than the fresh (pre-faulted, see
     # scanner.prefault) memory the findings take instead. Anywhere else it is freed here.
@@ -152,5 +159,5 @@ def _run_scan(
         ),
         coverage_errors=inventory.coverage.errors,
         suppressions=report,
-        registries=registries,
+        inventory=inventory,
     )
