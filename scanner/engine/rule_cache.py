@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from scanner import __version__
+from scanner import __version__, safeyaml
 from scanner.atomic import write_atomic
 from scanner.resources import rule_schema_path
 from scanner.sha256 import sha256
@@ -43,8 +43,11 @@ def cache_dir() -> Path | None:
 
 @cache
 def _salt() -> bytes:
-    """What else a parse depends on: this scanner's version and its rule schema."""
-    return _FORMAT + __version__.encode() + b"\0" + rule_schema_path().read_bytes() + b"\0"
+    """What else a parse depends on: this scanner's version, its rule schema, and the code
+    that turns YAML into data (``scanner/safeyaml.py``, which an edit in a checkout would
+    change without a new version)."""
+    parser = Path(safeyaml.__file__).read_bytes()
+    return b"\0".join((_FORMAT, __version__.encode(), rule_schema_path().read_bytes(), parser, b""))
 
 
 def _entry(directory: Path, text: str) -> Path:
