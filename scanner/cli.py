@@ -19,7 +19,7 @@ from typing import BinaryIO, NoReturn
 
 import orjson
 
-from scanner import __version__, prefault
+from scanner import __version__
 from scanner.atomic import write_atomic
 from scanner.config import Config, find_config, load_config
 from scanner.engine.loader import load_rule_file, load_rules, rule_files, rule_schema
@@ -516,12 +516,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console_main() -> NoReturn:
-    """The ``acr-scan`` console script: :func:`main`, then a process exit that skips teardown.
-
-    The arena pre-faulter (:mod:`scanner.prefault`) starts first, so the second core maps
-    memory while the first imports and parses.
-    """
-    prefault.start()
+    """The ``acr-scan`` command (entered through :mod:`scanner.launch`): :func:`main`, then a
+    process exit that skips teardown."""
     run_then_exit(main)
 
 

@@ -6,8 +6,8 @@ collections tuples) means a renderer cannot change what another renderer sees.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -98,7 +98,7 @@ class SuppressionRef:
     in_source: bool = False  # an inline suppression in the scanned IaC file, not the config
 
 
-@dataclass(frozen=True, slots=True, init=False)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One rule's verdict for one subject, with the evidence it rested on."""
 
@@ -112,50 +112,6 @@ class Finding:
     remediation: Remediation | None = None
     location: Location = field(default_factory=Location)
     suppression: SuppressionRef | None = None
-
-    def __init__(
-        self,
-        rule_id: str,
-        title: str,
-        status: Status,
-        severity: Severity,
-        message: str,
-        subject: SubjectRef,
-        evidence: Mapping[str, Any] | None = None,
-        remediation: Remediation | None = None,
-        location: Location | None = None,
-        suppression: SuppressionRef | None = None,
-    ) -> None:
-        # The generated frozen __init__ goes through ``object.__setattr__`` per field; a scan
-        # builds one Finding per rule per subject (150,000 at 5,000 registries), and setting
-        # the slots through their descriptors halves that cost. Still frozen afterwards.
-        (
-            set_rule_id,
-            set_title,
-            set_status,
-            set_severity,
-            set_message,
-            set_subject,
-            set_evidence,
-            set_remediation,
-            set_location,
-            set_suppression,
-        ) = _FINDING_SLOTS
-        set_rule_id(self, rule_id)
-        set_title(self, title)
-        set_status(self, status)
-        set_severity(self, severity)
-        set_message(self, message)
-        set_subject(self, subject)
-        set_evidence(self, {} if evidence is None else evidence)
-        set_remediation(self, remediation)
-        set_location(self, Location() if location is None else location)
-        set_suppression(self, suppression)
-
-
-_FINDING_SLOTS: tuple[Callable[[Finding, Any], None], ...] = tuple(
-    Finding.__dict__[f.name].__set__ for f in fields(Finding)
-)
 
 
 # --------------------------------------------------------------------------- fast construction

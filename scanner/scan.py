@@ -136,10 +136,10 @@ def _run_scan(
     scan_time = now or collected_at
     origin, tenant_id, scope = raw.origin, raw.data.get("tenantId"), raw.data.get("scope") or {}
     inventory = build_inventory(raw.data, scan_time)
-    retain(inventory)  # (freeing it on return would only slow the end of a command-line scan)
-    # The inventory keeps what rules need. A command-line scan keeps the rest too: freeing
-    # half a million parsed rows one by one costs more than the fresh (pre-faulted, see
-    # scanner.prefault) memory the findings take instead. Anywhere else it is freed here.
+    # The inventory keeps what rules need (and the result keeps the inventory). A command-line
+    # scan keeps the rest of the snapshot too: freeing half a million parsed rows one by one
+    # costs more than the fresh (pre-faulted, see scanner.prefault) memory the findings take
+    # instead. Anywhere else it is freed here.
     retain(raw)
     del raw
     findings = evaluate(rules, inventory, scan_time)

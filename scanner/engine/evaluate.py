@@ -43,12 +43,6 @@ def _remediation(rule: Rule, doc: Mapping[str, Any], bindings: Mapping[str, Any]
     return new_remediation(rule.remediation_text, command)
 
 
-def _freeze(evidence: dict[str, Any] | None) -> Mapping[str, Any]:
-    # The context's dict belongs to this one evaluation, so the finding can own it as is;
-    # evaluation order is deterministic, so its insertion order is too.
-    return evidence if evidence is not None else {}
-
-
 def _case(rule: Rule, doc: Mapping[str, Any], ctx: Context) -> tuple[Severity, Template]:
     """Severity and message of a failing subject: the first matching ``severity_when`` case."""
     if not rule.severity_when:
@@ -79,25 +73,11 @@ def _without_document(rule: Rule, subject: Subject, location: Location) -> Findi
     if subject.unknown is not None:
         if subject.unknown.live_only:
             return _live_only(rule, ref, location, subject.unknown, {})
-        return Finding(
-            rule_id=rule.id,
-            title=rule.title,
-            status=Status.UNKNOWN,
-            severity=rule.severity,
-            message=f"Cannot evaluate for {ref.name}: {subject.unknown.reason}",
-            subject=ref,
-            evidence={"missing": subject.unknown.reason},
-            location=location,
-        )
-    return Finding(
-        rule.id,
-        rule.title,
-        Status.NOT_APPLICABLE,
-        rule.severity,
-        f"Not applicable to {ref.name}: {subject.not_applicable}",
-        ref,
-        location=location,
-    )
+        message = f"Cannot evaluate for {ref.name}: {subject.unknown.reason}"
+        evidence = {"missing": subject.unknown.reason}
+        return new_finding(rule.id, rule.title, Status.UNKNOWN, rule.severity, message, ref, evidence, None, location)
+    message = f"Not applicable to {ref.name}: {subject.not_applicable}"
+    return new_finding(rule.id, rule.title, Status.NOT_APPLICABLE, rule.severity, message, ref, {}, None, location)
 
 
 def rule_runner(rule: Rule, now: datetime) -> Callable[[Subject, Location], Finding]:
@@ -150,31 +130,17 @@ def rule_runner(rule: Rule, now: datetime) -> Callable[[Subject, Location], Find
             message = message_pass.render(doc, params, ctx.bindings)
             return new_finding(rule_id, title, Status.PASS, severity, message, ref, evidence, None, location)
         except Exception as exc:  # a rule bug must not hide the other findings
-            return Finding(
-                rule_id,
-                title,
-                Status.ERROR,
-                severity,
-                f"Rule error for {ref.name}: {type(exc).__name__}: {exc}",
-                ref,
-                location=location,
-            )
+            message = f"Rule error for {ref.name}: {type(exc).__name__}: {exc}"
+            return new_finding(rule_id, title, Status.ERROR, severity, message, ref, {}, None, location)
 
     return run
 
 
 def _live_only(rule: Rule, ref: SubjectRef, location: Location, reason: Unknown, evidence: dict[str, Any]) -> Finding:
     evidence["liveOnly"] = reason.reason
-    return Finding(
-        rule.id,
-        rule.title,
-        Status.NOT_APPLICABLE,
-        rule.severity,
-        f"Not applicable to {ref.name} before deployment: {reason.reason}",
-        ref,
-        evidence=evidence,
-        location=location,
-    )
+    message = f"Not applicable to {ref.name} before deployment: {reason.reason}"
+    status = Status.NOT_APPLICABLE
+    return new_finding(rule.id, rule.title, status, rule.severity, message, ref, evidence, None, location)
 
 
 def _unknown(rule: Rule, ref: Any, location: Location, reason: Unknown, ctx: Context) -> Finding:
@@ -182,16 +148,8 @@ def _unknown(rule: Rule, ref: Any, location: Location, reason: Unknown, ctx: Con
     if reason.live_only:
         return _live_only(rule, ref, location, reason, doc_evidence)
     doc_evidence["missing"] = reason.reason
-    return Finding(
-        rule.id,
-        rule.title,
-        Status.UNKNOWN,
-        rule.severity,
-        f"Cannot evaluate for {ref.name}: {reason.reason}",
-        ref,
-        evidence=_freeze(doc_evidence),
-        location=location,
-    )
+    message = f"Cannot evaluate for {ref.name}: {reason.reason}"
+    return new_finding(rule.id, rule.title, Status.UNKNOWN, rule.severity, message, ref, doc_evidence, None, location)
 
 
 # --------------------------------------------------------------------------- IaC placement

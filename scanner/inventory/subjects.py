@@ -62,15 +62,20 @@ def _usage_doc(usages: list[Raw] | Unknown, rid: str) -> Mapping[str, Any] | Unk
         return usages
     by_name: dict[str, Any] = {}
     for usage in usages:
-        row: dict[str, Any] = usage if type(usage) is dict else dict(usage)  # (typed: direct dict lookups)
-        name, limit, current = row.get("name"), row.get("limit"), row.get("currentValue")
+        name, limit, current = usage.get("name"), usage.get("limit"), usage.get("currentValue")
         ratio: Any
         if current is not None and isinstance(limit, int | float) and limit > 0:
             ratio = round(current / limit, 4)
         else:
             ratio = Unknown(f"usage {name} has no limit")
-        key = name.lower() if type(name) is str else str(row.get("name", "")).lower()
-        by_name[key] = {"name": name, "currentValue": current, "limit": limit, "unit": row.get("unit"), "ratio": ratio}
+        unit = usage.get("unit")
+        by_name[str(usage.get("name", "")).lower()] = {
+            "name": name,
+            "currentValue": current,
+            "limit": limit,
+            "unit": unit,
+            "ratio": ratio,
+        }
     if "size" not in by_name:
         by_name["size"] = Unknown(f"registry {rid} reported no Size usage")
     return by_name
@@ -712,10 +717,10 @@ def token_passwords(inv: Inventory) -> Iterator[Subject]:
         for token in sorted(reg.arm.tokens, key=lambda t: norm(t["id"])):
             # Only the token's id, name, status and passwords: its scope map is the token
             # subject's business, not worth resolving once per password.
-            _props, status, token_passwords = _token_fields(token)
+            _, status, listed = _token_fields(token)
             token_id, token_name = token["id"], token.get("name")
             token_info = {"id": token_id, "name": token_name, "status": status}
-            passwords: list[dict[str, Any] | None] = [*token_passwords] or [None]
+            passwords: list[dict[str, Any] | None] = [*listed] or [None]
             for password in passwords:
                 suffix = f"/passwords/{password['name']}" if password else ""
                 pname = f"{token_name}/{password['name']}" if password else f"{token_name} (no passwords)"
