@@ -1,0 +1,156 @@
+"""The hostile-input contract, checked the same way for every reader.
+
+Whatever a pull request, a snapshot, a rule pack or a flaky endpoint throws at the CLI, it
+must end with a documented exit code (never 4, "internal error"), at most one line on stderr
+when it fails, no traceback, within a time and memory bound, and without writing a file over
+the output bound. Two ways to run it:
+
+* :func:`run_contained`: the real ``python -m scanner`` in a child process with an address-space
+  cap (``RLIMIT_AS``), a file-size cap (``RLIMIT_FSIZE``: a larger write kills the child with
+  ``SIGXFSZ``) and a wall-clock timeout. Used for the seed corpus of reproducers under
+  ``tests/data/hostile/``.
+* :func:`run_in_process`: :func:`scanner.cli.main` in this process with captured streams. Used by
+  the hypothesis suites, where a child process per example would be too slow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = ROOT / "tests" / "data" / "hostile"
+
+#: The contract's bounds (issue 11, "Done when").
+TIME_LIMIT = 30.0
+MEMORY_LIMIT = 1 << 30
+OUTPUT_LIMIT = 100 * 1024 * 1024
+#: Exit codes a run may end with: clean, findings, input error, incomplete data, collection failed.
+CONTRACT_CODES = frozenset({0, 1, 2, 3, 5})
+#: Exit codes that are failures and so must come with exactly one line on stderr.
+ERROR_CODES = frozenset({2, 5})
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one run ended."""
+
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    signal_name: str | None = None  # set when the child was killed (timeout, SIGXFSZ, SIGKILL)
+
+    def describe(self) -> str:
+        """A short account for assertion messages."""
+        how = f"signal {self.signal_name}" if self.signal_name else f"exit {self.code}"
+        return f"{how} after {self.seconds:.1f}s; stderr: {self.stderr[-2000:]!r}"
+
+
+def _limits(memory: int, output: int) -> None:  # pragma: no cover - runs in the child
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (output, output))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def run_contained(
+    args: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = TIME_LIMIT,
+    memory: int = MEMORY_LIMIT,
+    output: int = OUTPUT_LIMIT,
+) -> Outcome:
+    """Run ``python -m scanner ARGS`` under the contract's bounds and report how it ended."""
+    child_env = {**os.environ, **(env or {})}
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scanner", *args],
+        cwd=cwd or ROOT,
+        env=child_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: _limits(memory, output),
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        return Outcome(-1, out.decode(errors="replace"), err.decode(errors="replace"), timeout, "timeout")
+    seconds = time.monotonic() - started
+    killed = signal.Signals(-proc.returncode).name if proc.returncode < 0 else None
+    return Outcome(proc.returncode, out.decode(errors="replace"), err.decode(errors="replace"), seconds, killed)
+
+
+@contextlib.contextmanager
+def _captured() -> Iterator[tuple[io.BytesIO, io.BytesIO]]:
+    out, err = io.BytesIO(), io.BytesIO()
+    saved = sys.stdout, sys.stderr
+    sys.stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+    sys.stderr = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
+    try:
+        yield out, err
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+            stream.detach()  # (keeps the BytesIO open: a collected wrapper would close it)
+        sys.stdout, sys.stderr = saved
+
+
+def run_in_process(args: Sequence[str]) -> Outcome:
+    """:func:`scanner.cli.main` with captured stdout/stderr (no resource caps: use small inputs)."""
+    from scanner.cli import main
+
+    started = time.monotonic()
+    with _captured() as (out, err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+    seconds = time.monotonic() - started
+    return Outcome(code, out.getvalue().decode(errors="replace"), err.getvalue().decode(errors="replace"), seconds)
+
+
+def assert_contract(
+    outcome: Outcome,
+    *,
+    allowed: frozenset[int] = CONTRACT_CODES,
+    needles: Sequence[str] = (),
+    time_limit: float = TIME_LIMIT,
+) -> None:
+    """The hostile-input contract: documented exit code, one line on failure, no traceback, bounded time.
+
+    ``needles`` must all appear in the error line (the file or call, and what was wrong).
+    """
+    assert outcome.signal_name is None, outcome.describe()
+    assert outcome.code in allowed, outcome.describe()
+    assert "Traceback" not in outcome.stderr, outcome.describe()
+    assert "internal error" not in outcome.stderr, outcome.describe()
+    assert outcome.seconds <= time_limit, outcome.describe()
+    if outcome.code in ERROR_CODES:
+        lines = [line for line in outcome.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, outcome.describe()
+        for needle in needles:
+            assert needle in lines[0], (needle, lines[0])
+
+
+def largest_file(directory: Path) -> int:
+    """Size of the largest file under ``directory`` (0 when there is none)."""
+    sizes = [p.stat().st_size for p in directory.rglob("*") if p.is_file()]
+    return max(sizes, default=0)
+
+
+def leftovers(directory: Path) -> list[Path]:
+    """Temporary files an interrupted or failed write left behind (``.name.<hex>``)."""
+    return [p for p in directory.rglob(".*") if p.is_file()]
