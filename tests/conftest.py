@@ -36,7 +36,7 @@ if scanner.NATIVE_STATE == "stale":  # every CLI subprocess would run the source
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "fixtures" / "demo-tenant.snapshot.json"
-SHARED = ROOT.parent / "shared"
+DATA = ROOT / "tests" / "data"
 _COUNTER = itertools.count()
 
 

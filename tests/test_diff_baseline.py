@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import DEMO, run_cli
+from tests.tools import require_tool
 
 NOW = "2026-11-27T02:00:00Z"
 
@@ -221,7 +222,6 @@ def test_drift_html_in_a_browser(
     baseline: Path, demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
 ) -> None:
     """The HTML drift page lists exactly the new finding, and a hostile name stays text."""
-    import shutil
 
     from playwright.sync_api import sync_playwright
 
@@ -234,9 +234,7 @@ def test_drift_html_in_a_browser(
     proc = run_cli("diff", str(baseline), str(out), "--format", "html", "-o", str(page_path))
     assert proc.returncode == 1, proc.stderr
 
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not installed: run scripts/install-test-tools.sh")
+    executable = str(require_tool("chromium"))
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()

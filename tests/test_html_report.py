@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from scanner.outputs.html_format import HtmlFormat
 from scanner.scan import prepare_rules, run_scan
 from scanner.sources.snapshot import SnapshotFileSource
 from tests.conftest import DEMO, run_cli
+from tests.tools import require_tool
 
 NOW = "2026-11-27T02:00:00Z"
 LAUNCH_ARGS = [
@@ -52,9 +52,7 @@ VISIBLE_ROWS = "rows => rows.filter(r => !r.hidden).map(r => Number(r.dataset.i)
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """One headless Chromium for the whole module."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not installed: run scripts/install-test-tools.sh")
+    executable = str(require_tool("chromium"))
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
         yield b

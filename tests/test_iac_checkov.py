@@ -15,12 +15,10 @@ from scanner.config import Config
 from scanner.results import Finding, Status
 from scanner.scan import prepare_rules, run_scan
 from scanner.sources.iac.source import IacSource
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
-CHECKOV = SHARED / "peers" / "checkov"
+CHECKOV = DATA / "checkov"
 EXPECTED = CHECKOV / "expected_results.json"
-
-pytestmark = pytest.mark.skipif(not EXPECTED.exists(), reason="Checkov fixtures not present")
 
 # Checkov check → our rule (None: we deliberately ship no corresponding rule).
 RULE_FOR_CHECK: dict[str, str | None] = {

@@ -19,14 +19,9 @@ import pytest
 from scanner.sources.iac.model import IacResource
 from scanner.sources.iac.terraform_hcl import read_tf
 from scanner.unknown import Unknown
+from tests.conftest import DATA
 
-CHECKOV = Path("/work/shared/peers/checkov")
-if not CHECKOV.is_dir():  # pragma: no cover - the peer fixtures live next to the checkout
-    CHECKOV = Path(__file__).resolve().parents[2] / "shared" / "peers" / "checkov"
-
-pytestmark = pytest.mark.skipif(
-    not (CHECKOV / "expected_results.json").is_file(), reason="Checkov fixtures not present"
-)
+CHECKOV = DATA / "checkov"
 
 REGISTRY = "Microsoft.ContainerRegistry/registries"
 
@@ -177,9 +172,9 @@ RULE_CASES = [(c, r, v) for c, r, v in CASES if RULE_FOR_CHECK.get(c)]
 @pytest.fixture(scope="module")
 def rule_verdicts() -> dict[tuple[str, str, str], tuple[str, str, int | None]]:
     """(fixture folder, rule, Terraform address) → (status, file, line), each folder scanned whole."""
-    source_module = pytest.importorskip("scanner.sources.iac.source")
     from scanner.config import Config
     from scanner.scan import prepare_rules, run_scan
+    from scanner.sources.iac import source as source_module
 
     config = Config()
     rules, pack = prepare_rules(config)

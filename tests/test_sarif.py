@@ -204,9 +204,13 @@ def test_the_checks_can_fail(files: dict[str, Path], multitool: dict[str, list[s
     assert sarif_tools.schema_errors(doc)  # startLine 0 is a schema error too
 
 
-def test_missing_multitool_fails_rather_than_skips(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("required", "outcome"), [("1", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_missing_multitool_skips_or_fails_when_required(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, required: str, outcome: type[BaseException]
+) -> None:
     monkeypatch.setattr(sarif_tools, "MULTITOOL", tmp_path / "nowhere" / "Sarif.Multitool")
-    with pytest.raises(pytest.fail.Exception, match=r"install-test-tools\.sh"):
+    monkeypatch.setenv("ACR_SCAN_REQUIRE_TOOLS", required)
+    with pytest.raises(outcome, match=r"install-test-tools\.sh"):
         sarif_tools.multitool_errors([tmp_path / "x.sarif"], tmp_path)
 
 
