@@ -2,18 +2,15 @@
 # make test   set up .venv from nothing and run the whole test suite
 # make lint   ruff + mypy
 # make bench  wall time and peak memory of a full scan over synthetic tenants
-# make native compile the scan's hot modules with mypyc (done by scan/test/bench; optional)
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-NATIVE := $(VENV)/.native-stamp
-HOT    := $(shell $(PYTHON) scripts/build_native.py --list)
 DEMO   := fixtures/demo-tenant.snapshot.json
 OUT    ?= out/demo
 
-.PHONY: scan test lint bench clean venv tools native
+.PHONY: scan test lint bench clean venv tools
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,16 +20,7 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Rebuilt whenever a compiled module's source changes; without a C compiler the package
-# stays pure Python (scripts/build_native.py says so) and everything still works.
-NATIVE_FLAGS ?=
-$(NATIVE): $(STAMP) scripts/build_native.py $(HOT)
-	$(BIN)/python scripts/build_native.py $(NATIVE_FLAGS)
-	@touch $(NATIVE)
-
-native: $(NATIVE)
-
-scan: $(NATIVE)
+scan: $(STAMP)
 	@mkdir -p $(OUT)
 	@$(BIN)/acr-scan scan --snapshot $(DEMO) --format table --color; rc=$$?; [ $$rc -le 1 ] || exit $$rc
 	@$(BIN)/acr-scan scan --snapshot $(DEMO) --format json,html,sarif,junit,markdown,csv,table --output-dir $(OUT) \
@@ -49,19 +37,20 @@ scan: $(NATIVE)
 	@echo "  $(abspath $(OUT))/evidence.zip   audit evidence bundle (check it: acr-scan evidence verify)"
 	@echo "(the demo tenant is built to fail on purpose: exit code 1 means findings, as in a pipeline)"
 
+# Chromium and the SARIF Multitool, when this user can install them; the tests that drive
+# them skip with a note otherwise (and fail instead under ACR_SCAN_REQUIRE_TOOLS=1, as in CI).
 tools:
-	@scripts/install-test-tools.sh
+	@scripts/install-test-tools.sh || echo "make: test tools not installed; the browser and Multitool tests will skip"
 
-test: $(NATIVE) tools
+test: $(STAMP) tools
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check scanner tests fixtures bench scripts
+	$(BIN)/ruff check scanner tests fixtures bench
 	$(BIN)/mypy
 
-bench: $(NATIVE)
+bench: $(STAMP)
 	$(BIN)/python bench/bench.py --sizes 1000 5000 50000
 
 clean:
-	@[ ! -x $(BIN)/python ] || $(BIN)/python scripts/build_native.py --clean
 	rm -rf $(VENV) .tools out .pytest_cache .mypy_cache .ruff_cache

@@ -4,10 +4,12 @@ Each measurement is a fresh ``acr-scan scan`` process (what a pipeline pays), ti
 spawn to exit; its peak RSS comes from ``wait4``'s rusage of that one child. Snapshots are
 generated once into ``out/bench`` (the generator is not part of the measured time).
 
-    python bench/bench.py --sizes 1000 5000 50000 [--repeat 3] [--format table json] [--pure]
+    python bench/bench.py --sizes 1000 5000 50000 [--repeat 3] [--format table json]
+    python bench/bench.py --sizes 5000 --repeat 9 --against /tmp/base   # interleaved A/B
 
-The scan runs compiled when ``make native`` (run by ``make bench``) built the hot modules
-with mypyc; ``--pure`` measures the plain-Python path instead. The report says which ran.
+``--against DIR`` names another checkout of the repository (``git worktree add /tmp/base
+<commit>``): every run of this tree is followed by a run of that one on the same snapshot,
+so both see the same machine state, and the report gives each one's median and range.
 """
 
 from __future__ import annotations
@@ -38,43 +40,19 @@ def snapshot_for(size: int) -> Path:
     return path
 
 
-def scan_env(pure: bool) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "ACR_SCAN_PURE_PYTHON"}
-    if pure:
-        env["ACR_SCAN_PURE_PYTHON"] = "1"
-    return env
-
-
-def build_mode(pure: bool) -> str:
-    """``compiled``, ``pure``, ``disabled`` (``--pure``) or ``stale``: what the scans will run."""
-    code = "import scanner; print(scanner.NATIVE_STATE)"
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=scan_env(pure), capture_output=True, text=True)
-    return done.stdout.strip() or "unknown"
-
-
-def measure(snapshot: Path, fmt: str, pure: bool = False) -> tuple[float, float, int]:
-    """One scan in a fresh process: (wall seconds, peak RSS MiB, findings written)."""
-    output = OUT / f"result-{snapshot.stem}.{fmt}"
-    cmd = [
-        sys.executable,
-        "-m",
-        "scanner",
-        "scan",
-        "--snapshot",
-        str(snapshot),
-        "--format",
-        fmt,
-        "--output",
-        str(output),
-        "--quiet",
-    ]
+def measure(tree: Path, snapshot: Path, fmt: str, tag: str) -> tuple[float, float, int]:
+    """One scan by the scanner of ``tree`` in a fresh process: (wall seconds, peak RSS MiB, findings)."""
+    output = OUT / f"result-{tag}-{snapshot.stem}.{fmt}"
+    cmd = [sys.executable, "-m", "scanner", "scan", "--snapshot", str(snapshot), "--format", fmt]
+    cmd += ["--output", str(output), "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=scan_env(pure))
+    proc = subprocess.Popen(cmd, cwd=tree, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1, 3):
-        raise SystemExit(f"scan of {snapshot} failed with exit code {code}")
+        raise SystemExit(f"scan of {snapshot} by {tree} failed with exit code {code}")
     return wall, usage.ru_maxrss / 1024, _count_findings(output) if fmt == "json" else 0
 
 
@@ -86,56 +64,58 @@ def _count_findings(output: Path) -> int:
     return int(done.stdout)
 
 
+def _summary(runs: list[tuple[float, float, int]]) -> dict[str, float]:
+    walls = [r[0] for r in runs]
+    return {
+        "wall_s": round(statistics.median(walls), 3),
+        "wall_min_s": round(min(walls), 3),
+        "wall_max_s": round(max(walls), 3),
+        "peak_rss_mib": round(max(r[1] for r in runs)),
+        "findings": max(r[2] for r in runs),
+        "runs": len(runs),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 50000])
     parser.add_argument("--repeat", type=int, default=3, help="runs per size below 20,000 registries (median)")
     parser.add_argument("--format", nargs="+", default=["table", "json"], dest="formats")
-    parser.add_argument("--pure", action="store_true", help="run the sources even if a mypyc build exists")
+    parser.add_argument("--against", type=Path, metavar="DIR", help="another checkout, measured interleaved")
     args = parser.parse_args()
-    mode = build_mode(args.pure)
-    print(f"scanner build: {mode}", flush=True)
+    trees = {"this": ROOT}
+    if args.against is not None:
+        trees["against"] = args.against.resolve()
     rows = []
     for size in args.sizes:
         snapshot = snapshot_for(size)
         for fmt in args.formats:
-            runs = [measure(snapshot, fmt, args.pure) for _ in range(args.repeat if size < 20_000 else 1)]
-            wall = statistics.median(r[0] for r in runs)
-            rss = max(r[1] for r in runs)
-            findings = max(r[2] for r in runs)
-            rows.append(
-                {
-                    "registries": size,
-                    "format": fmt,
-                    "snapshot_mb": round(snapshot.stat().st_size / 2**20, 1),
-                    "wall_s": round(wall, 2),
-                    "peak_rss_mib": round(rss),
-                    "findings": findings,
-                    "runs": len(runs),
-                }
-            )
-            print(
-                f"{size:>6} registries  {fmt:<5}  snapshot {rows[-1]['snapshot_mb']:>6} MiB  "
-                f"wall {wall:6.2f} s  peak {rss:6.0f} MiB",
-                flush=True,
-            )
-    base = {r["format"]: r for r in rows if r["registries"] == min(args.sizes)}
-    for row in rows:
-        ref = base[row["format"]]
-        row["wall_per_1000_registries_s"] = round(row["wall_s"] / row["registries"] * 1000, 3)
-        row["scaling_vs_smallest"] = round((row["wall_s"] / ref["wall_s"]) / (row["registries"] / ref["registries"]), 2)
+            runs: dict[str, list[tuple[float, float, int]]] = {tag: [] for tag in trees}
+            for _ in range(args.repeat if size < 20_000 else 1):
+                for tag, tree in trees.items():
+                    runs[tag].append(measure(tree, snapshot, fmt, tag))
+            for tag, tree in trees.items():
+                row = {"tree": str(tree), "registries": size, "format": fmt, **_summary(runs[tag])}
+                row["snapshot_mb"] = round(snapshot.stat().st_size / 2**20, 1)
+                row["wall_per_1000_registries_s"] = round(row["wall_s"] / size * 1000, 3)
+                rows.append(row)
+                print(
+                    f"{tag:<8} {size:>6} registries  {fmt:<5}  wall median {row['wall_s']:6.2f} s "
+                    f"(range {row['wall_min_s']:.2f}-{row['wall_max_s']:.2f}, {row['runs']} runs)  "
+                    f"peak {row['peak_rss_mib']:6.0f} MiB",
+                    flush=True,
+                )
     report = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
-        "build": mode,
         "results": rows,
     }
     (OUT / "results.json").write_text(json.dumps(report, indent=2) + "\n")
-    print("\n| registries | format | snapshot MiB | wall s | peak MiB | s per 1,000 registries |")
-    print("|---|---|---|---|---|---|")
+    print("\n| tree | registries | format | wall median s | range s | peak MiB | s per 1,000 registries |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['registries']:,} | {r['format']} | {r['snapshot_mb']} | {r['wall_s']} | {r['peak_rss_mib']} "
-            f"| {r['wall_per_1000_registries_s']} |"
+            f"| {r['tree']} | {r['registries']:,} | {r['format']} | {r['wall_s']} "
+            f"| {r['wall_min_s']}-{r['wall_max_s']} | {r['peak_rss_mib']} | {r['wall_per_1000_registries_s']} |"
         )
     print(f"\nwritten: {OUT / 'results.json'}")
     return 0

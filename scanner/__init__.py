@@ -5,9 +5,4 @@ one typed model with resolved relations, ``engine`` evaluates YAML rules against
 that model, ``results`` holds the findings and ``outputs`` render them.
 """
 
-from scanner import _native_guard
-
 __version__ = "0.1.0"
-
-# Before any hot module is imported: a stale mypyc build must not shadow edited sources.
-NATIVE_STATE = _native_guard.install()

@@ -1,5 +1,5 @@
 """Allow ``python -m scanner`` as an alias of the ``acr-scan`` console script."""
 
-from scanner.launch import console_main
+from scanner.cli import console_main
 
 console_main()

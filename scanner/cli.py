@@ -8,14 +8,13 @@ renamed into place).
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO, NoReturn
+from typing import BinaryIO
 
 import orjson
 
@@ -27,7 +26,6 @@ from scanner.engine.rule import compile_rule
 from scanner.errors import ExitCode, InputError, ScannerError
 from scanner.gate import gate
 from scanner.outputs import FORMATS, RenderOptions, TableFormat, make_format
-from scanner.process_exit import retain, run_then_exit
 from scanner.results import Severity
 from scanner.scan import ScanResult, prepare_rules, run_scan
 from scanner.sources.base import Source
@@ -237,9 +235,6 @@ def _config(path: Path | None) -> Config:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    # A scan is a short-lived batch of millions of acyclic objects: the cyclic collector
-    # would only re-walk them (seconds at 50,000 registries) and free nothing.
-    gc.disable()
     _check_outputs(args)
     baseline = None
     if args.baseline is not None:  # (imported only when used: a plain scan need not load it)
@@ -251,7 +246,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
     rules, pack_hash = prepare_rules(config, args.policies, args.rules, args.exclude)
     source, snapshot = _source(args)
     result = run_scan(source, rules, pack_hash, config, now)
-    retain(result)
     fail_on = Severity(args.fail_on or config.fail_on or "low")
     fail_on_unknown = args.fail_on_unknown
     if fail_on_unknown is None:
@@ -389,7 +383,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
     """``acr-scan diff OLD NEW``: exit 1 when anything needs attention that did not before."""
     from scanner.baseline import compare, drift_document, drift_markdown, drift_table, load_results
 
-    gc.disable()  # two large parsed documents of acyclic objects: nothing for the collector to free
     old, new = load_results(args.old), load_results(args.new)
     drift = compare(old.observations, new.observations)
     if args.format == "json":
@@ -515,10 +508,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.INTERNAL)
 
 
-def console_main() -> NoReturn:
-    """The ``acr-scan`` command (entered through :mod:`scanner.launch`): :func:`main`, then a
-    process exit that skips teardown."""
-    run_then_exit(main)
+def console_main() -> None:
+    """The ``acr-scan`` command."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":

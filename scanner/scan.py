@@ -22,7 +22,6 @@ from scanner.engine.rule import Rule, compile_rule
 from scanner.inventory.build import build_inventory
 from scanner.inventory.coverage import CollectionError
 from scanner.inventory.model import Inventory
-from scanner.process_exit import retain
 from scanner.results import Finding, RegistryFacts
 from scanner.sources.base import Source
 from scanner.suppress import SuppressionReport, apply_suppressions
@@ -136,12 +135,7 @@ def _run_scan(
     scan_time = now or collected_at
     origin, tenant_id, scope = raw.origin, raw.data.get("tenantId"), raw.data.get("scope") or {}
     inventory = build_inventory(raw.data, scan_time)
-    # The inventory keeps what rules need (and the result keeps the inventory). A command-line
-    # scan keeps the rest of the snapshot too: freeing half a million parsed rows one by one
-    # costs more than the fresh (pre-faulted, see scanner.prefault) memory the findings take
-    # instead. Anywhere else it is freed here.
-    retain(raw)
-    del raw
+    del raw  # the inventory keeps what rules need; the raw rows' memory is reused for the findings
     findings = evaluate(rules, inventory, scan_time)
     findings, report = apply_suppressions(findings, config.suppressions, scan_time.date())
     return ScanResult(

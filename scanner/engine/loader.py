@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,6 @@ from scanner.engine.yamlpos import line_of
 from scanner.errors import RuleError
 from scanner.resources import builtin_policies_dir, rule_schema_path
 from scanner.safeyaml import load_yaml
-from scanner.sha256 import sha256
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from hashlib import sha256
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -26,7 +27,6 @@ import orjson
 from scanner import __version__, safeyaml
 from scanner.atomic import write_atomic
 from scanner.resources import rule_schema_path
-from scanner.sha256 import sha256
 
 CACHE_ENV = "ACR_SCAN_CACHE_DIR"
 _FORMAT = b"acr-scan rule cache 1\0"

@@ -1,0 +1,30 @@
+"""The CLI called in-process leaves the interpreter as it found it."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+from tests.conftest import DEMO
+from tests.hostile import run_in_process
+
+
+def test_gc_stays_enabled_after_scan_and_diff(tmp_path: Path) -> None:
+    assert gc.isenabled()
+    results = tmp_path / "results.json"
+    scan = run_in_process(["scan", "--snapshot", str(DEMO), "--format", "json", "-o", str(results), "--quiet"])
+    assert scan.code == 1, scan.describe()
+    assert gc.isenabled()
+    diff = run_in_process(["diff", str(results), str(results)])
+    assert diff.code == 0, diff.describe()
+    assert gc.isenabled()
+
+
+def test_gc_stays_disabled_when_the_caller_disabled_it(tmp_path: Path) -> None:
+    gc.disable()
+    try:
+        outcome = run_in_process(["scan", "--snapshot", str(DEMO), "--format", "json", "--quiet"])
+        assert outcome.code == 1, outcome.describe()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
