@@ -25,13 +25,13 @@ callable (``node(doc, ctx)``), so callers that only hold a :data:`Condition` nee
 from __future__ import annotations
 
 import ipaddress
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from scanner.engine.regex import Pattern, PatternError, compile_pattern
 from scanner.errors import RuleError
 from scanner.timeutil import parse_datetime
 from scanner.unknown import Unknown
@@ -458,7 +458,9 @@ class _Contains(Operator):
 
 
 class _Matches(Operator):
-    def __init__(self, pattern: re.Pattern[str]) -> None:
+    """``matches``: an RE2 search (linear time, see :mod:`scanner.engine.regex`)."""
+
+    def __init__(self, pattern: Pattern) -> None:
         self.pattern = pattern
 
     def check(self, value: Any, doc: Any, ctx: Context) -> Truth:
@@ -779,9 +781,12 @@ class _Compiler:
             return _Contains(self.value(arg, pointer), op == "contains", case_sensitive)
         if op == "matches":
             try:
-                pattern = re.compile(str(arg), 0 if case_sensitive else re.IGNORECASE)
-            except re.error as exc:
-                raise CompileError(pointer, f"invalid regular expression {arg!r}: {exc}") from None
+                pattern = compile_pattern(str(arg), case_sensitive)
+            except PatternError as exc:
+                shown = repr(arg) if len(repr(arg)) <= 120 else repr(arg)[:117] + "..."
+                raise CompileError(
+                    pointer, f"invalid regular expression {shown} (rules use RE2 syntax): {exc}"
+                ) from None
             return _Matches(pattern)
         if op == "cidr_addresses_greater":
             return _CidrWider(self.value(arg, pointer))
