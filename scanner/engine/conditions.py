@@ -15,6 +15,11 @@ exists after deployment), so a rule is ``not_applicable`` only when nothing else
 String comparisons are case-insensitive unless the leaf says ``case_sensitive: true``
 (Azure enums and ids are case-insensitive).
 
+A leaf on a field that Azure defines as a closed set of values (``publicNetworkAccess``,
+``sku.name``, a connection's ``status``: :mod:`scanner.inventory.vocabulary`) is unknown when
+the value is outside that set, instead of comparing it: any other value is not "not
+Disabled", it is something the rule does not understand.
+
 Why classes and not closures: every node runs once per rule per subject (half a million
 calls in a 5,000-registry scan). Compiled with mypyc (``scripts/build_native.py``), a call
 from one node class to another is a direct C call through the class's method table, where a
@@ -33,6 +38,7 @@ from typing import Any
 
 from scanner.engine.regex import Pattern, PatternError, compile_pattern
 from scanner.errors import RuleError
+from scanner.inventory.vocabulary import Vocabulary, documented
 from scanner.timeutil import parse_datetime
 from scanner.unknown import Unknown
 
@@ -620,6 +626,59 @@ class _Leaf(Condition):
         return self.operator.check(value, doc, ctx)
 
 
+def _shown(value: Any) -> str:
+    """A value for a reason: its ``repr``, clipped (the value itself is in the evidence)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class _DocumentedLeaf(_Leaf):
+    """A leaf on a field with a documented set of values: any other value is unknown.
+
+    The canonical spelling is checked first (a set lookup), so a leaf on a documented value
+    costs one lookup more than a plain leaf; anything else goes through the full check.
+    """
+
+    def __init__(self, path: str, getter: Getter, operator: Operator, vocabulary: Vocabulary, field: str) -> None:
+        super().__init__(path, getter, operator)
+        self.vocabulary = vocabulary
+        self.exact = vocabulary.exact
+        self.field = field
+
+    def test(self, doc: Any, ctx: Context) -> Truth:
+        value = self.getter.get(doc, ctx)
+        evidence = ctx.evidence
+        if type(value) is Unknown:
+            if evidence is not None:
+                evidence[self.path] = f"unknown: {value.reason}"
+            return value
+        if evidence is not None:
+            evidence[self.path] = None if value is MISSING else value
+        if value is MISSING or value is None or (type(value) is str and value in self.exact):
+            return self.operator.check(value, doc, ctx)
+        vocabulary = self.vocabulary
+        if not vocabulary.admits(value):
+            return Unknown(f"{self.field} is {_shown(value)}, not one of the documented values ({vocabulary.label})")
+        return self.operator.check(value, doc, ctx)
+
+
+def document_path(scope: str, path: str) -> str:
+    """A field's path from the subject root, list items as ``[]`` (the vocabulary's notation).
+
+    ``scope`` is the path of the list items a ``where`` is looking at (empty at the top).
+    """
+    if path.startswith("$."):
+        scope, path = "", path[2:]
+    parts: list[str] = []
+    for part in path.split("."):
+        if part.isdigit() and parts:
+            parts[-1] += "[]"
+        else:
+            parts.append(part)
+    joined = ".".join(parts)
+    return f"{scope}.{joined}" if scope else joined
+
+
 _ANY, _ALL, _COUNT = "any", "all", "count"
 
 
@@ -688,8 +747,9 @@ class _Quantifier(Condition):
 class _Compiler:
     """Turns one rule's condition tree into nodes; parameters are resolved here."""
 
-    def __init__(self, params: Mapping[str, Any]) -> None:
+    def __init__(self, params: Mapping[str, Any], subject: str | None) -> None:
         self.params = params
+        self.subject = subject
 
     def value(self, raw: Any, pointer: tuple[str | int, ...]) -> Getter:
         if isinstance(raw, Mapping) and set(raw) == {"param"}:
@@ -701,26 +761,30 @@ class _Compiler:
             return make_getter(str(raw["field"]))
         return _Constant(raw)
 
-    def node(self, raw: Any, pointer: tuple[str | int, ...]) -> Condition:
+    def node(self, raw: Any, pointer: tuple[str | int, ...], scope: str = "") -> Condition:
+        """Compile one node; ``scope`` is the path of the list items a ``where`` looks at."""
         if not isinstance(raw, Mapping):
             raise CompileError(pointer, "a condition must be a mapping")
         if "all" in raw and isinstance(raw["all"], list):
-            return _Junction([self.node(c, (*pointer, "all", i)) for i, c in enumerate(raw["all"])], decided_by=False)
+            children = [self.node(c, (*pointer, "all", i), scope) for i, c in enumerate(raw["all"])]
+            return _Junction(children, decided_by=False)
         if "any" in raw and isinstance(raw["any"], list):
-            return _Junction([self.node(c, (*pointer, "any", i)) for i, c in enumerate(raw["any"])], decided_by=True)
+            children = [self.node(c, (*pointer, "any", i), scope) for i, c in enumerate(raw["any"])]
+            return _Junction(children, decided_by=True)
         if "not" in raw:
-            return _Not(self.node(raw["not"], (*pointer, "not")))
+            return _Not(self.node(raw["not"], (*pointer, "not"), scope))
         for quantifier in (_ANY, _ALL, _COUNT):
             if quantifier in raw and isinstance(raw[quantifier], Mapping):
-                return self._quantifier(quantifier, raw, pointer)
+                return self._quantifier(quantifier, raw, pointer, scope)
         if "field" in raw or "param" in raw:
-            return self._leaf(raw, pointer)
+            return self._leaf(raw, pointer, scope)
         raise CompileError(pointer, "expected one of all, any, not, count, or field")
 
-    def _quantifier(self, kind: str, raw: Mapping[str, Any], pointer: tuple[str | int, ...]) -> Condition:
+    def _quantifier(self, kind: str, raw: Mapping[str, Any], pointer: tuple[str | int, ...], scope: str) -> Condition:
         spec = raw[kind]
         path = str(spec["over"])
-        where = self.node(spec["where"], (*pointer, kind, "where")) if "where" in spec else None
+        items = document_path(scope, path) + "[]"
+        where = self.node(spec["where"], (*pointer, kind, "where"), items) if "where" in spec else None
         compare: Operator | None = None
         if kind == _COUNT:
             ops = [op for op in COMPARATORS if op in raw]
@@ -740,7 +804,7 @@ class _Compiler:
             return general
         return _CompareNumber(code, const, general)
 
-    def _leaf(self, raw: Mapping[str, Any], pointer: tuple[str | int, ...]) -> Condition:
+    def _leaf(self, raw: Mapping[str, Any], pointer: tuple[str | int, ...], scope: str) -> Condition:
         getter: Getter
         if "param" in raw:
             path = f"params.{raw['param']}"
@@ -753,7 +817,13 @@ class _Compiler:
             raise CompileError(pointer, f"field {path!r} needs exactly one operator, found {ops or 'none'}")
         op = ops[0]
         case_sensitive = bool(raw.get("case_sensitive", False))
-        return _Leaf(path, getter, self._operator(op, raw[op], case_sensitive, (*pointer, op)))
+        operator = self._operator(op, raw[op], case_sensitive, (*pointer, op))
+        if "field" in raw and op not in ("exists", "empty") and self.subject is not None:
+            field = document_path(scope, path)
+            vocabulary = documented(self.subject, field)
+            if vocabulary is not None:
+                return _DocumentedLeaf(path, getter, operator, vocabulary, field)
+        return _Leaf(path, getter, operator)
 
     def _constant(self, arg: Any) -> tuple[bool, Any]:
         """(True, value) when ``arg`` is known at compile time (a literal or a parameter)."""
@@ -803,9 +873,15 @@ class _Compiler:
         raise CompileError(pointer, f"unknown operator {op!r}")
 
 
-def compile_condition(raw: Any, params: Mapping[str, Any], pointer: tuple[str | int, ...]) -> Condition:
-    """Compile one condition tree; ``pointer`` locates it in the rule file for errors."""
-    return _Compiler(params).node(raw, pointer)
+def compile_condition(
+    raw: Any, params: Mapping[str, Any], pointer: tuple[str | int, ...], subject: str | None = None
+) -> Condition:
+    """Compile one condition tree; ``pointer`` locates it in the rule file for errors.
+
+    ``subject`` (the rule's subject kind) enables the documented-values check of the fields
+    :mod:`scanner.inventory.vocabulary` lists for that kind.
+    """
+    return _Compiler(params, subject).node(raw, pointer)
 
 
 def as_rule_error(path: str, line: int | None, exc: CompileError) -> RuleError:
