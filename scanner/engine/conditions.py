@@ -36,6 +36,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from scanner.engine.documented import document_path, undocumented
 from scanner.engine.regex import Pattern, PatternError, compile_pattern
 from scanner.errors import RuleError
 from scanner.inventory.vocabulary import Vocabulary, documented
@@ -626,12 +627,6 @@ class _Leaf(Condition):
         return self.operator.check(value, doc, ctx)
 
 
-def _shown(value: Any) -> str:
-    """A value for a reason: its ``repr``, clipped (the value itself is in the evidence)."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 class _DocumentedLeaf(_Leaf):
     """A leaf on a field with a documented set of values: any other value is unknown.
 
@@ -658,25 +653,8 @@ class _DocumentedLeaf(_Leaf):
             return self.operator.check(value, doc, ctx)
         vocabulary = self.vocabulary
         if not vocabulary.admits(value):
-            return Unknown(f"{self.field} is {_shown(value)}, not one of the documented values ({vocabulary.label})")
+            return undocumented(self.field, value, vocabulary)
         return self.operator.check(value, doc, ctx)
-
-
-def document_path(scope: str, path: str) -> str:
-    """A field's path from the subject root, list items as ``[]`` (the vocabulary's notation).
-
-    ``scope`` is the path of the list items a ``where`` is looking at (empty at the top).
-    """
-    if path.startswith("$."):
-        scope, path = "", path[2:]
-    parts: list[str] = []
-    for part in path.split("."):
-        if part.isdigit() and parts:
-            parts[-1] += "[]"
-        else:
-            parts.append(part)
-    joined = ".".join(parts)
-    return f"{scope}.{joined}" if scope else joined
 
 
 _ANY, _ALL, _COUNT = "any", "all", "count"
