@@ -250,3 +250,8 @@ def test_no_control_character_survives_the_drift_table(name: str, message: str, 
     assert raw_controls(text) == []
     lines = text.splitlines()
     assert len(lines) == 9  # header, counts, then two blocks: nothing forged a line
+
+
+def test_every_corpus_file_is_exercised() -> None:
+    used = {SNAPSHOT, OLD, NEW, *POLICIES.iterdir()}
+    assert {p for p in CORPUS.rglob("*") if p.is_file()} == used

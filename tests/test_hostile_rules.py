@@ -331,3 +331,8 @@ def test_documented_values_are_case_insensitive(case: tuple[str, str, int], spel
     for value in vocabulary.values or ():
         expected = _verdict(rule, _with(example, field, value), now)
         assert _verdict(rule, _with(example, field, spelling(value)), now) == expected
+
+
+def test_every_corpus_case_is_exercised() -> None:
+    assert {p.name for p in CORPUS.iterdir()} == {*REFUSED, "catastrophic-regex", "unknown-enum"}
+    assert {p.name for p in ENUM.iterdir()} == {"public-network-access.snapshot.json", "registry.json"}
