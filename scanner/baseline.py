@@ -27,6 +27,7 @@ import orjson
 
 from scanner.errors import InputError
 from scanner.outputs.markdown_format import LIMIT, md_code, md_text
+from scanner.outputs.terminal import safe_text
 from scanner.results import SEVERITY_RANK, Finding, Severity, Status
 
 SUPPORTED_MAJOR = "1"
@@ -288,9 +289,10 @@ def _mapping_counts(counts: Mapping[str, int]) -> str:
 
 
 def drift_table(drift: Drift, old: ResultsFile, new: ResultsFile) -> str:
-    """Plain-text drift report (the default ``diff`` output)."""
+    """Plain-text drift report (the default ``diff`` output), for a terminal: every line escaped
+    (:func:`safe_text`), since names and messages come from the results files."""
     lines = [
-        f"drift from {old.path} ({old.scan_time}) to {new.path} ({new.scan_time})",
+        safe_text(f"drift from {old.path} ({old.scan_time}) to {new.path} ({new.scan_time})"),
         _mapping_counts(drift.counts()),
     ]
     for title, changes in (("new", drift.new), ("fixed", drift.fixed), ("changed", drift.changed)):
@@ -305,7 +307,7 @@ def drift_table(drift: Drift, old: ResultsFile, new: ResultsFile) -> str:
                 state = f"{_state(c.before)} -> {_state(c.after) if c.after else 'gone'}"
             else:
                 state = _state(o)
-            lines.append(f"  {o.rule_id}  {o.subject_kind} {o.subject_name}  [{state}]  {o.message}")
+            lines.append(safe_text(f"  {o.rule_id}  {o.subject_kind} {o.subject_name}  [{state}]  {o.message}"))
     return "\n".join(lines) + "\n"
 
 

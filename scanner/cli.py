@@ -8,6 +8,7 @@ renamed into place).
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -25,7 +26,8 @@ from scanner.engine.loader import load_rule_file, load_rules, rule_files, rule_s
 from scanner.engine.rule import compile_rule
 from scanner.errors import ExitCode, InputError, ScannerError
 from scanner.gate import gate
-from scanner.outputs import FORMATS, RenderOptions, TableFormat, make_format
+from scanner.outputs import FORMATS, OutputFormat, RenderOptions, TableFormat, make_format
+from scanner.outputs.terminal import safe_bytes, safe_multiline, safe_text
 from scanner.results import Severity
 from scanner.scan import ScanResult, prepare_rules, run_scan
 from scanner.sources.base import Source
@@ -259,8 +261,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
         new_findings, already = partition(result.findings, compare(baseline.observations, observe(result.findings)))
         code = gate(new_findings, fail_on, fail_on_unknown)
         baseline_note = (
-            f"baseline {args.baseline}: {len(new_findings)} finding(s) needing attention are new, "
-            f"{already} already in the baseline (only new ones count for the exit code)\n"
+            safe_text(
+                f"baseline {args.baseline}: {len(new_findings)} finding(s) needing attention are new, "
+                f"{already} already in the baseline (only new ones count for the exit code)"
+            )
+            + "\n"
         )
     _write_reports(args, result)
     if baseline_note and not args.quiet:
@@ -331,7 +336,10 @@ def _write_reports(args: argparse.Namespace, result: ScanResult) -> None:
         targets = [(formats[0], args.output)]
     else:
         if not args.quiet:
-            formats[0].write(result, sys.stdout.buffer)
+            if formats[0].name != "table" and sys.stdout.isatty():  # (the table escapes its own text)
+                _write_bytes(safe_bytes(_rendered(formats[0], result)), sys.stdout.buffer)
+            else:
+                formats[0].write(result, sys.stdout.buffer)
             sys.stdout.flush()
         return
     for formatter, path in targets:
@@ -339,7 +347,7 @@ def _write_reports(args: argparse.Namespace, result: ScanResult) -> None:
     if not args.quiet:
         sys.stdout.write("\n".join(TableFormat().summary_lines(result)) + "\n")
         for formatter, path in targets:
-            sys.stdout.write(f"wrote {formatter.name} report: {path}\n")
+            sys.stdout.write(safe_text(f"wrote {formatter.name} report: {path}") + "\n")
 
 
 def _write_evidence(args: argparse.Namespace, result: ScanResult, snapshot: Path | None) -> None:
@@ -361,7 +369,7 @@ def _write_evidence(args: argparse.Namespace, result: ScanResult, snapshot: Path
     count = build_bundle(result, inputs, args.evidence, args.sign_key)
     if not args.quiet:
         signed = " (manifest signed)" if args.sign_key else ""
-        sys.stdout.write(f"wrote evidence bundle: {args.evidence} ({count} files){signed}\n")
+        sys.stdout.write(safe_text(f"wrote evidence bundle: {args.evidence} ({count} files){signed}") + "\n")
 
 
 def cmd_evidence(args: argparse.Namespace) -> int:
@@ -369,14 +377,21 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 
     report = verify_bundle(args.bundle, args.public_key)
     for problem in report.problems:
-        sys.stdout.write(f"MISMATCH {problem}\n")
+        sys.stdout.write(safe_text(f"MISMATCH {problem}") + "\n")
     verdict = "OK" if report.ok else "FAILED"
-    sys.stdout.write(f"{verdict}: {args.bundle}: {report.checked} files checked, signature {report.signature}\n")
+    summary = f"{verdict}: {args.bundle}: {report.checked} files checked, signature {report.signature}"
+    sys.stdout.write(safe_text(summary) + "\n")
     return 0 if report.ok else int(ExitCode.FINDINGS)
 
 
 def _write_bytes(data: bytes, stream: BinaryIO) -> None:
     stream.write(data)
+
+
+def _rendered(formatter: OutputFormat, result: ScanResult) -> bytes:
+    buffer = io.BytesIO()
+    formatter.write(result, buffer)
+    return buffer.getvalue()
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -398,6 +413,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.output is not None:
         write_atomic(args.output, partial(_write_bytes, data))
     else:
+        if args.format != "table" and sys.stdout.isatty():  # (the table escapes its own text)
+            data = safe_bytes(data)
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     return int(ExitCode.FINDINGS) if drift.new else 0
@@ -432,7 +449,7 @@ def cmd_policies(args: argparse.Namespace) -> int:
         files = rule_files(args.directory)
         for path in files:
             compile_rule(load_rule_file(path))
-        print(f"{len(files)} rule file(s) in {args.directory} are valid")
+        print(safe_text(f"{len(files)} rule file(s) in {args.directory} are valid"))
         return 0
     if command == "test":
         from scanner.engine.examples import run_examples
@@ -448,9 +465,13 @@ def cmd_policies(args: argparse.Namespace) -> int:
                 total += 1
                 if not r.ok:
                     failed += 1
-                    print(f"FAIL {r.rule_id} {r.expected}[{r.index}] {r.description}: got {r.actual}: {r.detail}")
+                    print(
+                        safe_text(
+                            f"FAIL {r.rule_id} {r.expected}[{r.index}] {r.description}: got {r.actual}: {r.detail}"
+                        )
+                    )
                 elif args.verbose:
-                    print(f"ok   {r.rule_id} {r.expected}[{r.index}] {r.description}")
+                    print(safe_text(f"ok   {r.rule_id} {r.expected}[{r.index}] {r.description}"))
         print(f"{len(specs)} rules, {total} examples: {total - failed} passed, {failed} failed")
         return int(ExitCode.FINDINGS) if failed else 0
     specs = load_rules(args.policies)
@@ -466,14 +487,15 @@ def cmd_policies(args: argparse.Namespace) -> int:
                 }
                 for s in specs
             ]
-            sys.stdout.buffer.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2) + b"\n")
+            data = orjson.dumps(rows, option=orjson.OPT_INDENT_2) + b"\n"
+            sys.stdout.buffer.write(safe_bytes(data) if sys.stdout.isatty() else data)
         else:
             for s in specs:
-                print(f"{s.id}  {s.data['severity']:<8} {s.data['subject']:<16} {s.data['title']}")
+                print(safe_text(f"{s.id}  {s.data['severity']:<8} {s.data['subject']:<16} {s.data['title']}"))
         return 0
     for s in specs:
         if s.id == args.rule_id:
-            sys.stdout.write(s.text)
+            sys.stdout.write(safe_multiline(s.text))
             return 0
     raise InputError(f"unknown rule id {args.rule_id!r} (see 'acr-scan policies list')")
 
@@ -492,7 +514,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_evidence(args)
         return cmd_policies(args)
     except ScannerError as exc:
-        sys.stderr.write(f"acr-scan: error: {exc.message}\n")
+        sys.stderr.write(f"acr-scan: error: {safe_text(exc.message)}\n")
         return int(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("acr-scan: interrupted\n")
@@ -503,7 +525,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("ACR_SCAN_DEBUG"):
             raise
         sys.stderr.write(
-            f"acr-scan: internal error: {type(exc).__name__}: {exc} (set ACR_SCAN_DEBUG=1 for a traceback)\n"
+            safe_text(f"acr-scan: internal error: {type(exc).__name__}: {exc} (set ACR_SCAN_DEBUG=1 for a traceback)")
+            + "\n"
         )
         return int(ExitCode.INTERNAL)
 

@@ -15,6 +15,11 @@ exists after deployment), so a rule is ``not_applicable`` only when nothing else
 String comparisons are case-insensitive unless the leaf says ``case_sensitive: true``
 (Azure enums and ids are case-insensitive).
 
+A leaf on a field that Azure defines as a closed set of values (``publicNetworkAccess``,
+``sku.name``, a connection's ``status``: :mod:`scanner.inventory.vocabulary`) is unknown when
+the value is outside that set, instead of comparing it: any other value is not "not
+Disabled", it is something the rule does not understand.
+
 Why classes and not closures: every node runs once per rule per subject (half a million
 calls in a 5,000-registry scan). Compiled with mypyc (``scripts/build_native.py``), a call
 from one node class to another is a direct C call through the class's method table, where a
@@ -25,14 +30,16 @@ callable (``node(doc, ctx)``), so callers that only hold a :data:`Condition` nee
 from __future__ import annotations
 
 import ipaddress
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from scanner.engine.documented import document_path, undocumented
+from scanner.engine.regex import Pattern, PatternError, compile_pattern
 from scanner.errors import RuleError
+from scanner.inventory.vocabulary import Vocabulary, documented
 from scanner.timeutil import parse_datetime
 from scanner.unknown import Unknown
 
@@ -458,7 +465,9 @@ class _Contains(Operator):
 
 
 class _Matches(Operator):
-    def __init__(self, pattern: re.Pattern[str]) -> None:
+    """``matches``: an RE2 search (linear time, see :mod:`scanner.engine.regex`)."""
+
+    def __init__(self, pattern: Pattern) -> None:
         self.pattern = pattern
 
     def check(self, value: Any, doc: Any, ctx: Context) -> Truth:
@@ -618,6 +627,36 @@ class _Leaf(Condition):
         return self.operator.check(value, doc, ctx)
 
 
+class _DocumentedLeaf(_Leaf):
+    """A leaf on a field with a documented set of values: any other value is unknown.
+
+    The canonical spelling is checked first (a set lookup), so a leaf on a documented value
+    costs one lookup more than a plain leaf; anything else goes through the full check.
+    """
+
+    def __init__(self, path: str, getter: Getter, operator: Operator, vocabulary: Vocabulary, field: str) -> None:
+        super().__init__(path, getter, operator)
+        self.vocabulary = vocabulary
+        self.exact = vocabulary.exact
+        self.field = field
+
+    def test(self, doc: Any, ctx: Context) -> Truth:
+        value = self.getter.get(doc, ctx)
+        evidence = ctx.evidence
+        if type(value) is Unknown:
+            if evidence is not None:
+                evidence[self.path] = f"unknown: {value.reason}"
+            return value
+        if evidence is not None:
+            evidence[self.path] = None if value is MISSING else value
+        if value is MISSING or value is None or (type(value) is str and value in self.exact):
+            return self.operator.check(value, doc, ctx)
+        vocabulary = self.vocabulary
+        if not vocabulary.admits(value):
+            return undocumented(self.field, value, vocabulary)
+        return self.operator.check(value, doc, ctx)
+
+
 _ANY, _ALL, _COUNT = "any", "all", "count"
 
 
@@ -686,8 +725,9 @@ class _Quantifier(Condition):
 class _Compiler:
     """Turns one rule's condition tree into nodes; parameters are resolved here."""
 
-    def __init__(self, params: Mapping[str, Any]) -> None:
+    def __init__(self, params: Mapping[str, Any], subject: str | None) -> None:
         self.params = params
+        self.subject = subject
 
     def value(self, raw: Any, pointer: tuple[str | int, ...]) -> Getter:
         if isinstance(raw, Mapping) and set(raw) == {"param"}:
@@ -699,26 +739,30 @@ class _Compiler:
             return make_getter(str(raw["field"]))
         return _Constant(raw)
 
-    def node(self, raw: Any, pointer: tuple[str | int, ...]) -> Condition:
+    def node(self, raw: Any, pointer: tuple[str | int, ...], scope: str = "") -> Condition:
+        """Compile one node; ``scope`` is the path of the list items a ``where`` looks at."""
         if not isinstance(raw, Mapping):
             raise CompileError(pointer, "a condition must be a mapping")
         if "all" in raw and isinstance(raw["all"], list):
-            return _Junction([self.node(c, (*pointer, "all", i)) for i, c in enumerate(raw["all"])], decided_by=False)
+            children = [self.node(c, (*pointer, "all", i), scope) for i, c in enumerate(raw["all"])]
+            return _Junction(children, decided_by=False)
         if "any" in raw and isinstance(raw["any"], list):
-            return _Junction([self.node(c, (*pointer, "any", i)) for i, c in enumerate(raw["any"])], decided_by=True)
+            children = [self.node(c, (*pointer, "any", i), scope) for i, c in enumerate(raw["any"])]
+            return _Junction(children, decided_by=True)
         if "not" in raw:
-            return _Not(self.node(raw["not"], (*pointer, "not")))
+            return _Not(self.node(raw["not"], (*pointer, "not"), scope))
         for quantifier in (_ANY, _ALL, _COUNT):
             if quantifier in raw and isinstance(raw[quantifier], Mapping):
-                return self._quantifier(quantifier, raw, pointer)
+                return self._quantifier(quantifier, raw, pointer, scope)
         if "field" in raw or "param" in raw:
-            return self._leaf(raw, pointer)
+            return self._leaf(raw, pointer, scope)
         raise CompileError(pointer, "expected one of all, any, not, count, or field")
 
-    def _quantifier(self, kind: str, raw: Mapping[str, Any], pointer: tuple[str | int, ...]) -> Condition:
+    def _quantifier(self, kind: str, raw: Mapping[str, Any], pointer: tuple[str | int, ...], scope: str) -> Condition:
         spec = raw[kind]
         path = str(spec["over"])
-        where = self.node(spec["where"], (*pointer, kind, "where")) if "where" in spec else None
+        items = document_path(scope, path) + "[]"
+        where = self.node(spec["where"], (*pointer, kind, "where"), items) if "where" in spec else None
         compare: Operator | None = None
         if kind == _COUNT:
             ops = [op for op in COMPARATORS if op in raw]
@@ -738,7 +782,7 @@ class _Compiler:
             return general
         return _CompareNumber(code, const, general)
 
-    def _leaf(self, raw: Mapping[str, Any], pointer: tuple[str | int, ...]) -> Condition:
+    def _leaf(self, raw: Mapping[str, Any], pointer: tuple[str | int, ...], scope: str) -> Condition:
         getter: Getter
         if "param" in raw:
             path = f"params.{raw['param']}"
@@ -751,7 +795,13 @@ class _Compiler:
             raise CompileError(pointer, f"field {path!r} needs exactly one operator, found {ops or 'none'}")
         op = ops[0]
         case_sensitive = bool(raw.get("case_sensitive", False))
-        return _Leaf(path, getter, self._operator(op, raw[op], case_sensitive, (*pointer, op)))
+        operator = self._operator(op, raw[op], case_sensitive, (*pointer, op))
+        if "field" in raw and op not in ("exists", "empty") and self.subject is not None:
+            field = document_path(scope, path)
+            vocabulary = documented(self.subject, field)
+            if vocabulary is not None:
+                return _DocumentedLeaf(path, getter, operator, vocabulary, field)
+        return _Leaf(path, getter, operator)
 
     def _constant(self, arg: Any) -> tuple[bool, Any]:
         """(True, value) when ``arg`` is known at compile time (a literal or a parameter)."""
@@ -779,9 +829,12 @@ class _Compiler:
             return _Contains(self.value(arg, pointer), op == "contains", case_sensitive)
         if op == "matches":
             try:
-                pattern = re.compile(str(arg), 0 if case_sensitive else re.IGNORECASE)
-            except re.error as exc:
-                raise CompileError(pointer, f"invalid regular expression {arg!r}: {exc}") from None
+                pattern = compile_pattern(str(arg), case_sensitive)
+            except PatternError as exc:
+                shown = repr(arg) if len(repr(arg)) <= 120 else repr(arg)[:117] + "..."
+                raise CompileError(
+                    pointer, f"invalid regular expression {shown} (rules use RE2 syntax): {exc}"
+                ) from None
             return _Matches(pattern)
         if op == "cidr_addresses_greater":
             return _CidrWider(self.value(arg, pointer))
@@ -798,9 +851,15 @@ class _Compiler:
         raise CompileError(pointer, f"unknown operator {op!r}")
 
 
-def compile_condition(raw: Any, params: Mapping[str, Any], pointer: tuple[str | int, ...]) -> Condition:
-    """Compile one condition tree; ``pointer`` locates it in the rule file for errors."""
-    return _Compiler(params).node(raw, pointer)
+def compile_condition(
+    raw: Any, params: Mapping[str, Any], pointer: tuple[str | int, ...], subject: str | None = None
+) -> Condition:
+    """Compile one condition tree; ``pointer`` locates it in the rule file for errors.
+
+    ``subject`` (the rule's subject kind) enables the documented-values check of the fields
+    :mod:`scanner.inventory.vocabulary` lists for that kind.
+    """
+    return _Compiler(params, subject).node(raw, pointer)
 
 
 def as_rule_error(path: str, line: int | None, exc: CompileError) -> RuleError:

@@ -68,7 +68,7 @@ def compile_rule(spec: RuleSpec, param_overrides: Mapping[str, Any] | None = Non
 
     def cond(raw: Any, pointer: tuple[str | int, ...]) -> Condition:
         try:
-            return compile_condition(raw, params, pointer)
+            return compile_condition(raw, params, pointer, data["subject"])
         except CompileError as exc:
             raise as_rule_error(str(spec.path), spec.line(exc.pointer), exc) from None
 

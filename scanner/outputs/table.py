@@ -1,4 +1,10 @@
-"""Terminal summary: counts by status and severity, then failing findings by registry."""
+"""Terminal summary: counts by status and severity, then failing findings by registry.
+
+Names, messages and commands come from the tenant or the IaC under review: every line goes
+through :func:`scanner.outputs.terminal.safe_text` (control and bidi characters shown as
+escapes), and the severity colour, when asked for, is added around the escaped text. The
+same bytes go to ``summary.txt``, which is read on a terminal too.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from collections import defaultdict
 from typing import BinaryIO
 
 from scanner.outputs.summary import Tally, tally
+from scanner.outputs.terminal import safe_text
 from scanner.results import SEVERITY_RANK, Finding, Status
 from scanner.scan import ScanResult
 from scanner.timeutil import format_datetime
@@ -66,8 +73,8 @@ class TableFormat:
             groups[_group(f)].append(f)
         total = len(attention)
         lines = [
-            f"acr-policy-scanner {meta.tool_version}: {len(result.rules)} rules over {meta.source}",
-            f"scan time {format_datetime(meta.now)} (collected {format_datetime(meta.collected_at)})",
+            safe_text(f"acr-policy-scanner {meta.tool_version}: {len(result.rules)} rules over {meta.source}"),
+            safe_text(f"scan time {format_datetime(meta.now)} (collected {format_datetime(meta.collected_at)})"),
             "",
             *_count_lines(counts),
         ]
@@ -79,17 +86,19 @@ class TableFormat:
                 lines += ["", f"... {total - shown} more in {rest} more group(s); use --format json for every finding."]
                 break
             items = sorted(groups[name], key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id, f.subject.id.lower()))
-            lines += ["", f"== {name} ({len(items)})"]
+            lines += ["", safe_text(f"== {name} ({len(items)})")]
             for f in items[: self.max_rows - shown]:
                 status = "" if f.status is Status.FAIL else f" [{f.status.value}]"
-                lines.append(f"  {self._sev(f.severity.value)} {f.rule_id}{status}  {f.message}")
+                lines.append(f"  {self._sev(f.severity.value)} {safe_text(f'{f.rule_id}{status}  {f.message}')}")
                 if f.remediation and f.remediation.command and f.status is Status.FAIL:
-                    lines.append(f"           fix: {f.remediation.command}")
+                    lines.append(f"           fix: {safe_text(f.remediation.command)}")
             shown += min(len(items), self.max_rows - shown)
         for error in result.coverage_errors:
-            lines.append(f"coverage gap: {error.describe()}")
+            lines.append(safe_text(f"coverage gap: {error.describe()}"))
         for s in result.suppressions.expired:
-            lines.append(f"expired suppression (no longer applied): {s.rule} {s.resource} (expired {s.expires})")
+            lines.append(
+                safe_text(f"expired suppression (no longer applied): {s.rule} {s.resource} (expired {s.expires})")
+            )
         for s in result.suppressions.unused:
-            lines.append(f"unused suppression: {s.rule} {s.resource}")
+            lines.append(safe_text(f"unused suppression: {s.rule} {s.resource}"))
         return ("\n".join(lines) + "\n").encode()

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from scanner.outputs.terminal import safe_text
 from scanner.sources.live.clouds import load_cloud
 from scanner.sources.live.collector import CollectStats, collect
 from scanner.sources.live.credentials import make_credential
@@ -27,7 +28,7 @@ class _Progress:
     def __call__(self, message: str) -> None:
         if not self.enabled:
             return
-        line = f"collecting: {message}"[:120]
+        line = safe_text(f"collecting: {message}")[:120]
         sys.stderr.write("\r" + line.ljust(self._width))
         sys.stderr.flush()
         self._width = len(line)
@@ -39,7 +40,7 @@ class _Progress:
 
 
 def _stderr(message: str) -> None:
-    sys.stderr.write(f"acr-scan: {message}\n")
+    sys.stderr.write(f"acr-scan: {safe_text(message)}\n")
 
 
 def collect_snapshot(
