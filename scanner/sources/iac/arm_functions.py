@@ -384,7 +384,7 @@ def evaluate(node: Node, env: Env) -> Any:
             return _unsupported(name, node[3])
         args = [evaluate(arg, env) for arg in node[2]]
         try:
-            _charge(args, env.scope.meter, name)
+            _charge(args, env.scope.meter, node[3][: len(name)])  # (the name as written)
             result = function(args, env, node[3])
         except _BAD_INPUT as exc:  # ARM would reject the deployment; here the value is unknown
             return _fail(node[3], f"{type(exc).__name__}: {exc}")
@@ -394,7 +394,7 @@ def evaluate(node: Node, env: Env) -> Any:
             raise
         kind = type(result)
         if (kind is str or kind is list or kind is dict) and len(result) > budget.LIST_ITEMS:
-            _check_size(result, name, node[3])
+            _check_size(result, node[3][: len(name)], node[3])
         return result
     base = evaluate(node[1], env)
     text = node[3]
@@ -427,7 +427,7 @@ def _charge(args: list[Any], meter: Meter, name: str) -> None:
         if kind is str:
             size += len(arg)
         elif kind is list or kind is dict:
-            size += budget.size_of(arg, meter.remaining())
+            meter.charge_value(arg, f"{name}()")
         else:
             size += budget.ITEM_SIZE
     meter.spend(size, f"{name}()")

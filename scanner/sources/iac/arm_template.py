@@ -258,9 +258,13 @@ class _Reader:
                 self.meter.size += len(value)  # a literal: counted here, checked with the next object
                 return value
             return self._finish(evaluate_string(value, env), value, id_like)
+        if kind is not dict and kind is not list:
+            return value
         meter = self.meter
+        meter.size += len(value) * budget.ITEM_SIZE
+        if meter.size > budget.SCAN_VALUE_SIZE:
+            meter.spend(0, "a resource's properties")
         if kind is dict:
-            meter.spend(len(value) * budget.ITEM_SIZE, "a resource's properties")
             loops = value.get("copy")
             if loops is not None and not (
                 isinstance(loops, list) and loops and all(isinstance(x, dict) and "input" in x for x in loops)
@@ -300,7 +304,6 @@ class _Reader:
                     out[name] = [self._prop(loop["input"], env.with_copy(name, i), False) for i in range(count)]
             return out
         if kind is list:
-            meter.spend(len(value) * budget.ITEM_SIZE, "a resource's properties")
             return [self._prop(item, env, id_like) for item in value]
         return value
 
@@ -316,7 +319,7 @@ class _Reader:
             return Unknown(f"{source} could not be resolved: {result.reason}")
         if kind is list or kind is dict:
             # The row gets its own copy: a value built from the same array twice is twice its size here.
-            self.meter.spend(budget.size_of(result, self.meter.remaining()), "a resource's properties", source)
+            self.meter.charge_value(result, "a resource's properties", source)
             return self._finish_deep(result, source, 1)
         return result
 
@@ -399,10 +402,9 @@ class _Reader:
         file: _File,
         symbolic: str | None,
     ) -> None:
-        self._guard(lambda: self._count(raw, file), raw, file)
         self._guard(lambda: self._instance(raw, env, parent, target, file, symbolic), raw, file)
 
-    def _count(self, raw: Mapping[str, Any], file: _File) -> None:
+    def _count(self) -> None:
         """One more resource instance: within its template's limit and the scan's."""
         self.deployed[-1] += 1
         if self.deployed[-1] > budget.TEMPLATE_RESOURCES:
@@ -421,6 +423,7 @@ class _Reader:
         file: _File,
         symbolic: str | None,
     ) -> None:
+        self._count()
         fields = {k.lower(): v for k, v in raw.items()}
         if "condition" in fields:
             condition = evaluate_value(fields["condition"], env)

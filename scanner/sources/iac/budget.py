@@ -64,6 +64,9 @@ INTEGER_MAX = 2**63 - 1
 TERRAFORM_INSTANCES = 10_000
 #: Resource instances evaluated in one scan (every type, every copy, every file).
 SCAN_RESOURCES = 20_000
+#: Size of one array or object a function reads or builds, as approximate JSON characters (see
+#: :data:`SCAN_VALUE_SIZE`): Azure's template limit, since no deployable value is larger.
+VALUE_SIZE = TEMPLATE_BYTES
 #: Size of everything one scan builds: each resource instance's properties and each function's
 #: arguments and result, as approximate JSON characters (a string counts its characters, any
 #: other value :data:`ITEM_SIZE`).
@@ -205,6 +208,20 @@ class Meter:
 
     def remaining(self) -> int:
         return SCAN_VALUE_SIZE - self.size
+
+    def charge_value(self, value: Any, what: str, expression: str | None = None) -> None:
+        """Charge an array or object about to be read or copied: within :data:`VALUE_SIZE` and the scan's budget.
+
+        Its size is counted as if serialized (shared references as often as they appear) and
+        the count stops at the limit, so a value built by doubling one array is refused after
+        reading no more than the limit, however large it stands for.
+        """
+        size = size_of(value, min(VALUE_SIZE, self.remaining()))
+        if size > VALUE_SIZE:
+            raise BudgetExceeded(
+                f"{what} reads a value of more than {VALUE_SIZE} characters as JSON (the limit)", expression
+            )
+        self.spend(size, what, expression)
 
 
 # --------------------------------------------------------------------------- files

@@ -793,10 +793,9 @@ class _Module:
 
     def _walked(self, *values: Any) -> None:
         """Charge a walk over ``values`` (a search for unknowns, a comparison) to the scan's budget."""
-        meter = self.meter
         for value in values:
             if isinstance(value, Mapping | list):
-                meter.spend(budget.size_of(value, meter.remaining()), "a value read")
+                self.meter.charge_value(value, "the expression")
 
     def all_instances(self) -> Iterator[_Instance]:
         for group in self.instances.values():
@@ -936,7 +935,7 @@ class _Module:
             where = f"{inst.block.file.rel}:{inst.block.file.orig(inst.block.line)}: {inst.address}"
             # The row owns its values: one shared through a local counts once per resource using it.
             try:
-                self.meter.spend(budget.size_of(inst.attrs, self.meter.remaining()), "resource attributes")
+                self.meter.charge_value(inst.attrs, "the resource's attributes")
             except BudgetExceeded as exc:
                 raise InputError(f"{where}: {exc.message}") from None
             if budget.depth_over(inst.attrs, budget.JSON_DEPTH):
@@ -1141,7 +1140,7 @@ class _Module:
             result = _arith(op, left_n, right_n)
         except (ZeroDivisionError, KeyError, OverflowError):
             return Unknown(f"{self.text(node, scope.file)} cannot be computed")
-        return limits.check_number(result, f"{op}")
+        return limits.check_number(result, self.text(node, scope.file))
 
     def _e_function_call(self, node: Tree[Any], scope: _Scope) -> Any:
         names = [c for c in node.children if isinstance(c, Tree) and c.data == "identifier"]

@@ -563,7 +563,7 @@ class _Plan:
             resolved = self.resolve_expression(inst.address, path)
             if resolved is None:
                 return node
-            self.meter.spend(budget.size_of(resolved, self.meter.remaining()), f"{inst.address}: a resolved reference")
+            self.meter.charge_value(resolved, f"{inst.address}: a resolved reference")
             return resolved
         if isinstance(node, Mapping):
             return {k: self._resolve_tree(inst, v, (*path, k)) for k, v in node.items()}
