@@ -681,14 +681,14 @@ def _net_format(value: Any, spec: str | None) -> str:
 def _format(values: list[Any]) -> str:
     fmt = to_text(values[0])
     items = values[1:]
-    built = [len(fmt)]  # characters so far (the format's own text counted up front)
+    # Characters so far: the format's literal text counted up front, each item as it is replaced.
+    built = [len(fmt) - sum(len(m.group()) for m in _FORMAT_ITEM.finditer(fmt))]
 
     def item(match: re.Match[str]) -> str:
         whole = match.group()
-        if whole == "{{":
-            return "{"
-        if whole == "}}":
-            return "}"
+        if whole == "{{" or whole == "}}":
+            built[0] += 1
+            return whole[0]
         alignment = match.group(2) or "0"
         width = int(alignment) if len(alignment.lstrip("-")) <= 19 else budget.STRING_CHARS + 1
         # The size of what this item adds is known before it is built: check it first.
@@ -991,7 +991,7 @@ def _extreme(pick: Callable[[list[Any]], Any]) -> Function:
 def _json(args: list[Any], env: Env, text: str) -> Any:
     source = _require_str(args[0], "json")
     try:
-        value = json.loads(source)
+        value = json.loads(source, parse_int=budget.json_int)
     except RecursionError:
         value = None
         deep = True

@@ -24,7 +24,7 @@ from typing import Any
 import msgspec
 
 from scanner.errors import InputError
-from scanner.sources.iac.budget import JSON_DEPTH, too_deep
+from scanner.sources.iac.budget import INTEGER_MAX, INTEGER_MIN, JSON_DEPTH, json_int, shown_number, too_deep
 
 _scanstring: Callable[[str, int, bool], tuple[str, int]] = _decoder.scanstring  # type: ignore[attr-defined]
 _BOM = b"\xef\xbb\xbf"
@@ -137,7 +137,8 @@ def decode(path: str, raw: bytes) -> tuple[bytes, Any]:
 def _index(path: str, raw: bytes, data: Any) -> dict[int, dict[str, int]] | None:
     """Pair every key of ``data`` with its offset; None when they do not pair up.
 
-    The walk also enforces :data:`JSON_DEPTH`, so nothing downstream recurses past it.
+    The walk also enforces :data:`JSON_DEPTH` (so nothing downstream recurses past it) and the
+    64-bit range of integers.
     """
     offsets = [m.start(1) for m in _KEY.finditer(raw)]
     table: dict[int, dict[str, int]] = {}
@@ -155,11 +156,15 @@ def _index(path: str, raw: bytes, data: Any) -> dict[int, dict[str, int]] | None
                 kind = type(value)
                 if kind is dict or kind is list:
                     walk(value, depth + 1)
+                elif kind is int and not INTEGER_MIN <= value <= INTEGER_MAX:
+                    raise _integer(path, value)
         else:
             for value in node:
                 kind = type(value)
                 if kind is dict or kind is list:
                     walk(value, depth + 1)
+                elif kind is int and not INTEGER_MIN <= value <= INTEGER_MAX:
+                    raise _integer(path, value)
 
     try:
         if type(data) is dict or type(data) is list:
@@ -167,6 +172,10 @@ def _index(path: str, raw: bytes, data: Any) -> dict[int, dict[str, int]] | None
     except StopIteration:
         return None
     return table if next(feed, None) is None else None
+
+
+def _integer(path: str, value: int) -> InputError:
+    return InputError(f"{path}: the integer {shown_number(value)} is outside the 64-bit range")
 
 
 def _slow_parse(path: str, raw: bytes) -> tuple[Any, dict[int, dict[str, int]]]:
@@ -238,7 +247,9 @@ def _slow_parse(path: str, raw: bytes) -> tuple[Any, dict[int, dict[str, int]]]:
         match = number(text, i)
         if match is None:
             raise JSONDecodeError("Expecting value", text, i)
-        return (float(match.group()) if match.group(1) or match.group(2) else int(match.group())), match.end()
+        if match.group(1) or match.group(2):
+            return float(match.group()), match.end()
+        return json_int(match.group()), match.end()
 
     data, _end = value(skip(0), 1)
     return data, table
@@ -248,7 +259,10 @@ def index_doc(path: str, raw: bytes, data: Any) -> JsonDoc:
     """A :class:`JsonDoc` of already decoded ``data`` (``raw`` as :func:`decode` returned it)."""
     keys = _index(path, raw, data)
     if keys is None:
-        data, keys = _slow_parse(path, raw)
+        try:
+            data, keys = _slow_parse(path, raw)
+        except ValueError as exc:  # an integer past 64 bits (the decoder accepted the rest)
+            raise InputError(f"{path}: {exc}") from None
     return JsonDoc(path, raw, data, keys)
 
 

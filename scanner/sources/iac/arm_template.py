@@ -222,8 +222,7 @@ def read_parameters(path: Path, raw: bytes | None = None) -> dict[str, Any]:
     if raw is None:
         raw = budget.read_bounded(path, budget.TEMPLATE_BYTES, str(path), "parameters file")
     _bytes, data = decode(str(path), raw)
-    if budget.depth_over(data, budget.JSON_DEPTH):
-        raise budget.too_deep(str(path))
+    budget.check_json(data, str(path))
     params = data.get("parameters") if isinstance(data, Mapping) else None
     if not isinstance(params, Mapping):
         raise InputError(f"{path}: not an ARM parameters file (no 'parameters' object)")

@@ -57,9 +57,11 @@ STRING_CHARS = MIB
 #: Items of any array or object a function or ``for`` expression builds (``range``,
 #: ``createArray``, ``union``, Terraform ``range``, ``for``, splat …).
 LIST_ITEMS = 100_000
-#: Integers: the signed 64-bit range (ARM's integers and Terraform's counts); an integer
-#: literal or an arithmetic result outside it is refused, so no computation grows without end.
+#: Integers: the signed 64-bit range (ARM's integers and Terraform's counts, and what the JSON
+#: report can hold); an integer in a document, a literal or an arithmetic result outside it is
+#: refused, so no computation grows without end.
 INTEGER_MAX = 2**63 - 1
+INTEGER_MIN = -(2**63)
 #: Instances of one Terraform resource (``count``, ``for_each``).
 TERRAFORM_INSTANCES = 10_000
 #: Resource instances evaluated in one scan (every type, every copy, every file).
@@ -116,12 +118,40 @@ def shown_number(value: int) -> str:
 
 def check_integer(what: str, value: int, expression: str | None = None) -> None:
     """Refuse an integer outside the signed 64-bit range (before it can grow any further)."""
-    if not -INTEGER_MAX - 1 <= value <= INTEGER_MAX:
+    if not INTEGER_MIN <= value <= INTEGER_MAX:
         digits = round(value.bit_length() * 0.30103) + 1
         raise BudgetExceeded(
             f"{what} gives an integer of about {digits} digits, outside the 64-bit range (at most {INTEGER_MAX})",
             expression,
         )
+
+
+class IntegerOutOfRange(ValueError):
+    """A JSON integer outside the 64-bit range (raised while decoding, so no huge value is built)."""
+
+
+def json_int(text: str) -> int:
+    """``parse_int`` for :func:`json.loads`: digits checked before conversion, the value before use."""
+    digits = len(text.lstrip("-"))
+    if digits > 19 or not INTEGER_MIN <= int(text) <= INTEGER_MAX:
+        shown = text if digits <= 24 else f"{text[:24]}… ({digits} digits)"
+        raise IntegerOutOfRange(f"the integer {shown} is outside the 64-bit range")
+    return int(text)
+
+
+def check_json(data: Any, where: str) -> None:
+    """Refuse decoded JSON nested past :data:`JSON_DEPTH` or holding an integer outside 64 bits (iterative)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        kind = type(node)
+        if kind is int and not INTEGER_MIN <= node <= INTEGER_MAX:
+            raise InputError(f"{where}: the integer {shown_number(node)} is outside the 64-bit range")
+        if kind is not dict and kind is not list:
+            continue
+        if depth > JSON_DEPTH:
+            raise too_deep(where)
+        stack.extend((child, depth + 1) for child in (node.values() if kind is dict else node))
 
 
 def size_of(value: Any, limit: int) -> int:

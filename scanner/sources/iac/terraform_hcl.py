@@ -62,6 +62,7 @@ _NO_VALUE = object()
 _NOT_COMMENTS = ("STRING_CHARS", "HEREDOC", "ESCAPED_", "TEMPLATE_STRING")
 _TEXT_CHARS = 1000  # of an expression quoted in a reason
 _PAIRWISE = 2000  # items distinct() compares pairwise
+_INT_RANGE = 2.0**63  # a whole float at least this large stays a float (an int would not fit 64 bits)
 
 
 # --------------------------------------------------------------------------- files
@@ -338,7 +339,7 @@ def _to_number(value: Any) -> int | float | Unknown:
             number = float(value)
         except ValueError:
             return Unknown(f"{value!r} is not a number")
-        return int(number) if number.is_integer() else number
+        return int(number) if number.is_integer() and abs(number) < _INT_RANGE else number
     return Unknown(f"{value!r} is not a number")
 
 
@@ -1016,7 +1017,8 @@ class _Module:
 
     def _e_float_lit(self, node: Tree[Any], scope: _Scope) -> Any:
         value = float(_leaf(node))
-        return int(value) if value.is_integer() and "e" not in _leaf(node).lower() else value
+        whole = value.is_integer() and "e" not in _leaf(node).lower() and abs(value) < _INT_RANGE
+        return int(value) if whole else value
 
     def _e_literal_value(self, node: Tree[Any], scope: _Scope) -> Any:
         return {"true": True, "false": False, "null": None}.get(_leaf(node))

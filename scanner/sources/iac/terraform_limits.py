@@ -50,13 +50,13 @@ def check_tree_depth(tree: Tree[Any], rel: str, orig: Callable[[int], int]) -> N
 def load_json(text: str, rel: str, what: str) -> Any:
     """``json.loads`` of Terraform JSON syntax, with its errors and the depth limit as input errors."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=budget.json_int)
     except json.JSONDecodeError as exc:
         raise InputError(f"{rel}:{exc.lineno}:{exc.colno}: malformed {what}: {exc.msg}") from None
     except RecursionError:
         raise budget.too_deep(rel) from None
-    except ValueError:  # an integer of more digits than Python converts
-        raise InputError(f"{rel}: malformed {what}: an integer has too many digits") from None
+    except ValueError as exc:  # an integer outside 64 bits
+        raise InputError(f"{rel}: {exc}") from None
     if budget.depth_over(data, budget.JSON_DEPTH):
         raise budget.too_deep(rel)
     return data
@@ -65,9 +65,11 @@ def load_json(text: str, rel: str, what: str) -> Any:
 def decode_json(value: str) -> Any:
     """``jsondecode``: the value, or None for text that is not JSON; too deep is a budget overrun."""
     try:
-        data = json.loads(value)
+        data = json.loads(value, parse_int=budget.json_int)
     except RecursionError:
         data, deep = None, True
+    except budget.IntegerOutOfRange as exc:
+        raise BudgetExceeded(f"jsondecode(): {exc}") from None
     except ValueError:
         return None
     else:

@@ -603,13 +603,13 @@ def _property_lines(lines: Mapping[JsonPath, int], index: int, sources: Mapping[
 def parse_plan(text: str, file: str) -> Mapping[str, Any]:
     """The plan document, or an :class:`InputError` ``file:line:col: what``."""
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_int=budget.json_int)
     except json.JSONDecodeError as exc:
         raise InputError(f"{file}:{exc.lineno}:{exc.colno}: malformed plan JSON: {exc.msg}") from None
     except RecursionError:
         raise budget.too_deep(file) from None
-    except ValueError as exc:  # an integer of more digits than Python converts
-        raise InputError(f"{file}: malformed plan JSON: {exc}".split(": use sys")[0].split("; use sys")[0]) from None
+    except ValueError as exc:  # an integer outside 64 bits
+        raise InputError(f"{file}: {exc}") from None
     if not isinstance(doc, Mapping) or "format_version" not in doc:
         raise InputError(f"{file}:1:1: not a Terraform plan (expected the object of 'terraform show -json')")
     return doc
