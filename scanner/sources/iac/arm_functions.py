@@ -797,7 +797,8 @@ def _union(args: list[Any], env: Env, text: str) -> Any:
     if all(isinstance(a, list) for a in args):
         out: list[Any] = []
         for arg in args:
-            env.scope.meter.spend(len(arg) * len(out), "union()")  # every item is compared with those kept
+            # Every item is compared with those kept: each comparison costs as much as reading an item.
+            env.scope.meter.spend(len(arg) * len(out) * budget.ITEM_SIZE, "union()")
             for item in arg:
                 if not any(_same(item, seen) is True for seen in out):
                     out.append(item)
@@ -814,7 +815,8 @@ def _intersection(args: list[Any], env: Env, text: str) -> Any:
             if all(isinstance(o, Mapping) and k in o and _same(o[k], v) is True for o in rest)
         }
     if isinstance(first, list):
-        env.scope.meter.spend(len(first) * sum(len(o) for o in rest if isinstance(o, list)), "intersection()")
+        pairs = len(first) * sum(len(o) for o in rest if isinstance(o, list))
+        env.scope.meter.spend(pairs * budget.ITEM_SIZE, "intersection()")
         return [x for x in first if all(any(_same(x, y) is True for y in o) for o in rest)]
     raise TypeError("intersection() expects arrays or objects")
 

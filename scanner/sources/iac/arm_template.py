@@ -540,6 +540,10 @@ class _Reader:
             self.links.append(inner_file.path)
         try:
             self.template(template, inner_env, inner_target, inner_file)
+        except RecursionError:
+            if not linked:
+                raise
+            raise _too_deep(inner_file.label) from None
         finally:
             if linked:
                 self.links.pop()
@@ -691,13 +695,17 @@ def read_template(
     try:
         reader.template(template, Env(Scope(template, supplied, target, meter)), target, file)
     except RecursionError:
-        # Each nesting has its own limit; this is the backstop for a combination of them.
-        raise InputError(
-            f"{file.label}: expressions, variables and nested deployments nest too deeply to evaluate "
-            f"(limits: {budget.EXPRESSION_DEPTH} levels per expression, {budget.REFERENCE_DEPTH} chained "
-            f"references, {budget.DEPLOYMENT_DEPTH} nested deployments)"
-        ) from None
+        raise _too_deep(file.label) from None
     return reader.out
+
+
+def _too_deep(label: str) -> InputError:
+    """Each kind of nesting has its own limit; this is the backstop for a combination of them."""
+    return InputError(
+        f"{label}: expressions, variables and nested deployments nest too deeply to evaluate together "
+        f"(limits: {budget.EXPRESSION_DEPTH} levels per expression, {budget.REFERENCE_DEPTH} chained "
+        f"references, {budget.DEPLOYMENT_DEPTH} nested deployments)"
+    )
 
 
 def sniff(data: Any) -> str | None:
