@@ -197,6 +197,16 @@ def _merge_unknown(after: Any, unknown: Any, where: str) -> Any:
     return after
 
 
+def _obj(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is an object, else an empty one (a malformed configuration is read as absent)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _items(value: Any) -> list[Any]:
+    """``value`` if it is an array, else nothing."""
+    return value if isinstance(value, list) else []
+
+
 def _split_address(address: str) -> tuple[str, str]:
     """``module.a[0].module.b.azurerm_x.y[1]`` → (``module.a[0].module.b``, ``azurerm_x.y[1]``)."""
     parts = _address_parts(address)
@@ -312,12 +322,12 @@ class _Plan:
         def walk(module: Any) -> None:
             if not isinstance(module, Mapping):
                 return
-            for res in module.get("resources") or ():
+            for res in _items(module.get("resources")):
                 if isinstance(res, Mapping) and isinstance(res.get("address"), str):
                     values = res.get("values")
                     if isinstance(values, Mapping):
                         out[res["address"]] = values
-            for child in module.get("child_modules") or ():
+            for child in _items(module.get("child_modules")):
                 walk(child)
 
         for section in ("prior_state", "planned_values"):
@@ -337,7 +347,7 @@ class _Plan:
         for name in _module_names(module_address):
             if not isinstance(module, Mapping):
                 return None
-            call = (module.get("module_calls") or {}).get(name)
+            call = _obj(module.get("module_calls")).get(name)
             module = call.get("module") if isinstance(call, Mapping) else None
         return module if isinstance(module, Mapping) else None
 
@@ -350,7 +360,9 @@ class _Plan:
             base = "data." + base
         index = self._config_index.get(id(module))
         if index is None:
-            index = {str(res.get("address")): res for res in module.get("resources") or () if isinstance(res, Mapping)}
+            index = {
+                str(res.get("address")): res for res in _items(module.get("resources")) if isinstance(res, Mapping)
+            }
             self._config_index[id(module)] = index
         return index.get(base)
 
@@ -477,7 +489,7 @@ class _Plan:
             parent_module = self._config_module(parent)
             calls = parent_module.get("module_calls") if parent_module else None
             call_block = calls.get(call) if isinstance(calls, Mapping) else None
-            expr = (call_block.get("expressions") or {}).get(parts[1]) if isinstance(call_block, Mapping) else None
+            expr = _obj(call_block.get("expressions")).get(parts[1]) if isinstance(call_block, Mapping) else None
             if isinstance(expr, Mapping):
                 if "constant_value" in expr:
                     return expr["constant_value"]
@@ -488,7 +500,7 @@ class _Plan:
         if parts[0] == "module" and len(parts) >= 3:
             child = f"{prefix}module.{parts[1]}"
             module = self._config_module(child)
-            output = (module.get("outputs") or {}).get(parts[2]) if module else None
+            output = _obj(module.get("outputs")).get(parts[2]) if module else None
             expr = output.get("expression") if isinstance(output, Mapping) else None
             if isinstance(expr, Mapping):
                 if "constant_value" in expr:
