@@ -292,3 +292,28 @@ def test_tf_reader_keeps_the_contract(source: tuple[Path, str], tfvars: str | No
     if tfvars is not None:
         (module / "terraform.tfvars").write_text(f"prefix = {tfvars}\n")
     _contract(module, tmp_path)
+
+
+# --------------------------------------------------------------------------- what these suites found, kept as examples
+
+
+def test_arm_endpoint_connection_that_is_not_an_object(tmp_path: Path) -> None:
+    doc = json.loads((IAC / "arm" / "private-link.json").read_text())
+    endpoint = next(r for r in doc["resources"] if r["type"] == "Microsoft.Network/privateEndpoints")
+    endpoint["properties"]["privateLinkServiceConnections"] = [7, "x", None]
+    target = tmp_path / "main.json"
+    target.write_text(json.dumps(doc))
+    _contract(target, tmp_path)
+
+
+def test_plan_configuration_of_the_wrong_shape(tmp_path: Path) -> None:
+    doc = json.loads((IAC / "terraform" / "plans" / "modules.plan.json").read_text())
+    root = doc["configuration"]["root_module"]
+    for call in root.get("module_calls", {}).values():
+        call["expressions"] = 1
+        call["module"]["resources"] = 2
+        call["module"]["outputs"] = [3]
+    root["module_calls"] = {**root.get("module_calls", {}), "broken": 4}
+    target = tmp_path / "plan.json"
+    target.write_text(json.dumps(doc))
+    _contract(target, tmp_path)
