@@ -400,12 +400,12 @@ def _fn_format(fmt: Any, *args: Any) -> Any:
         if spec == "%":
             out.append("%")
             continue
+        limits.check_format_verb(spec[:-1])
         if index >= len(values):
             return Unknown("format() has too few arguments")
         value = values[index]
         index += 1
         verb = spec[-1]
-        limits.check_format_verb(spec[:-1])
         if verb in "dxXob":
             number = _to_number(value)
             if isinstance(number, Unknown):
