@@ -44,7 +44,7 @@ PRIVATELINK_ZONE = "privatelink.azurecr.io"
 
 
 def _props(row: Raw) -> Mapping[str, Any]:
-    props = row.get("properties")
+    props = row.get("properties") if isinstance(row, Mapping) else None  # (IaC list items may be anything)
     return props if isinstance(props, Mapping) else {}
 
 
@@ -181,7 +181,9 @@ def _private_endpoints(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
             vnet_key=norm(vnet) if vnet else None,
             vnet_id=vnet,
             nic_keys=tuple(
-                norm(n["id"]) for n in _seq(props.get("networkInterfaces")) if type(n.get("id")) is str and n["id"]
+                norm(n["id"])
+                for n in _seq(props.get("networkInterfaces"))
+                if type(_map(n).get("id")) is str and n["id"]
             ),
             targets=tuple(targets),
             raw=row,

@@ -33,6 +33,4 @@ def drift_html(drift: Drift, old: ResultsFile, new: ResultsFile) -> str:
     """The drift page (deterministic for the same inputs)."""
     template, css, csp = _template()
     sections = [("New", drift.new), ("Fixed", drift.fixed), ("Changed", drift.changed)]
-    return template.render(
-        old=old, new=new, counts=drift.counts(), sections=sections, state=_state, css=css, csp=csp
-    )
+    return template.render(old=old, new=new, counts=drift.counts(), sections=sections, state=_state, css=css, csp=csp)

@@ -39,4 +39,3 @@ def tally(findings: Iterable[Finding], attention: list[Finding] | None = None) -
         by_status={status.value: count for status, count in statuses.items()},
         failing_by_severity={severity.value: count for severity, count in severities.items()},
     )
-

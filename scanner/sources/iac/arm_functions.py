@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
+from scanner.sources.iac import budget
+from scanner.sources.iac.budget import BudgetExceeded, Meter
 from scanner.sources.iac.ids import DEFAULT_RESOURCE_GROUP, PLACEHOLDER_SUBSCRIPTION
 
 PLACEHOLDER_TENANT = "00000000-0000-0000-0000-000000000000"
@@ -75,6 +77,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.depth = 0
 
     def fail(self, message: str) -> ExpressionError:
         return ExpressionError(f"[{self.text}]", f"{message} at column {self.pos + 2}")
@@ -102,6 +105,13 @@ class _Parser:
     def expression(self) -> Node:
         self.skip()
         start = self.pos
+        self.depth += 1
+        if self.depth > budget.EXPRESSION_DEPTH:
+            raise BudgetExceeded(
+                f"the expression nests calls, properties and indexes more than {budget.EXPRESSION_DEPTH} levels deep "
+                "(the limit)",
+                self.text,
+            )
         node = self.primary()
         while True:
             self.skip()
@@ -120,6 +130,7 @@ class _Parser:
                 self.expect("]")
                 node = ("index", node, index, self.text[start : self.pos])
             else:
+                self.depth -= 1
                 return node
 
     def primary(self) -> Node:
@@ -129,7 +140,15 @@ class _Parser:
         match = _INT.match(self.text, self.pos)
         if match is not None:
             self.pos = match.end()
-            return ("lit", int(match.group()))
+            digits = match.group()
+            if len(digits.lstrip("-")) > 19:  # checked before conversion: a 5,000-digit literal stays text
+                raise BudgetExceeded(
+                    f"the integer {digits[:24]}… has {len(digits.lstrip('-'))} digits, outside the 64-bit range",
+                    self.text,
+                )
+            value = int(digits)
+            budget.check_integer("an integer literal", value, self.text)
+            return ("lit", value)
         match = _IDENT.match(self.text, self.pos)
         if match is None:
             raise self.fail(f"unexpected {char!r}" if char else "unexpected end of expression")
@@ -190,6 +209,11 @@ def parse(text: str) -> Node:
     """Parse the inside of ``[...]`` (memoized: templates repeat the same expressions)."""
     node = _PARSED.get(text)
     if node is None:
+        if len(text) + 2 > budget.EXPRESSION_CHARS:
+            raise BudgetExceeded(
+                f"the expression has {len(text) + 2} characters, over Azure's limit of {budget.EXPRESSION_CHARS}",
+                text[:200],
+            )
         node = _PARSED[text] = _Parser(text).parse()
     return node
 
@@ -225,8 +249,15 @@ class Target:
 class Scope:
     """One template's parameters, variables and deployment target (shared by its resources)."""
 
-    def __init__(self, template: Mapping[str, Any], supplied: Mapping[str, Any], target: Target) -> None:
+    def __init__(
+        self,
+        template: Mapping[str, Any],
+        supplied: Mapping[str, Any],
+        target: Target,
+        meter: Meter | None = None,
+    ) -> None:
         self.target = target
+        self.meter = meter if meter is not None else Meter()
         params = template.get("parameters")
         self.declared: dict[str, tuple[str, Mapping[str, Any]]] = {}
         if isinstance(params, Mapping):
@@ -260,11 +291,11 @@ class Scope:
             busy = f"p:{key}"
             if busy in self._busy:
                 return Unresolved(f"parameter '{name}' refers to itself", f"<{name}>")
-            self._busy.add(busy)
+            self._enter(busy, f"parameter '{name}'")
             try:
                 value = evaluate_value(declared[1]["defaultValue"], Env(self))
             finally:
-                self._busy.discard(busy)
+                self._leave(busy)
         else:
             value = Unresolved(
                 f"parameter '{declared[0]}' has no value (no defaultValue and no parameters file)",
@@ -283,15 +314,31 @@ class Scope:
         busy = f"v:{key}"
         if busy in self._busy:
             return Unresolved(f"variable '{name}' refers to itself", f"<{name}>")
-        self._busy.add(busy)
+        self._enter(busy, f"variable '{name}'")
         try:
             value = evaluate_value(raw[1], Env(self))
             if isinstance(raw[1], Mapping) and set(raw[1]) == {"copy"} and isinstance(value, Mapping):
                 value = value.get(raw[0], value)  # a variable defined by a top-level copy loop
         finally:
-            self._busy.discard(busy)
+            self._leave(busy)
         self._variables[key] = value
         return value
+
+    def _enter(self, busy: str, what: str) -> None:
+        """One more variable or parameter being resolved inside another (bounded, so no recursion runs away)."""
+        meter = self.meter
+        meter.references += 1
+        if meter.references > budget.REFERENCE_DEPTH:
+            meter.references -= 1
+            raise BudgetExceeded(
+                f"{what}: variables and parameters refer to one another more than {budget.REFERENCE_DEPTH} deep "
+                "(the limit)"
+            )
+        self._busy.add(busy)
+
+    def _leave(self, busy: str) -> None:
+        self.meter.references -= 1
+        self._busy.discard(busy)
 
 
 class Env:
@@ -337,15 +384,24 @@ def evaluate(node: Node, env: Env) -> Any:
             return _unsupported(name, node[3])
         args = [evaluate(arg, env) for arg in node[2]]
         try:
-            return function(args, env, node[3])
+            _charge(args, env.scope.meter, node[3][: len(name)])  # (the name as written)
+            result = function(args, env, node[3])
         except _BAD_INPUT as exc:  # ARM would reject the deployment; here the value is unknown
             return _fail(node[3], f"{type(exc).__name__}: {exc}")
+        except BudgetExceeded as exc:
+            if exc.expression is None:
+                exc.expression = node[3]
+            raise
+        kind = type(result)
+        if (kind is str or kind is list or kind is dict) and len(result) > budget.LIST_ITEMS:
+            _check_size(result, node[3][: len(name)], node[3])
+        return result
     base = evaluate(node[1], env)
     text = node[3]
     if type(base) is Unresolved:
         return Unresolved(base.reason, f"<{text}>")
     if kind == "prop":
-        return _member(base, node[2], text)
+        return _member(base, node[2], text, env)
     index = evaluate(node[2], env)
     if type(index) is Unresolved:
         return Unresolved(index.reason, f"<{text}>")
@@ -354,17 +410,42 @@ def evaluate(node: Node, env: Env) -> Any:
             return base[index]
         return Unresolved(f"index {index} is outside the array ({len(base)} items) in {text}", f"<{text}>")
     if isinstance(base, Mapping) and isinstance(index, str):
-        return _member(base, index, text)
+        return _member(base, index, text, env)
     return Unresolved(f"cannot index {_kind(base)} with {index!r} in {text}", f"<{text}>")
 
 
-_BAD_INPUT = (TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError, RecursionError)
+# A deeper recursion is not "the value is unknown": it propagates, and the reader reports the
+# nesting as an input error.
+_BAD_INPUT = (TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError, OverflowError)
 
 
-def _member(base: Any, name: str, text: str) -> Any:
+def _charge(args: list[Any], meter: Meter, name: str) -> None:
+    """A call costs the size of its arguments (a function's work is at most proportional to it)."""
+    size = 0
+    for arg in args:
+        kind = type(arg)
+        if kind is str:
+            size += len(arg)
+        elif kind is list or kind is dict:
+            meter.charge_value(arg, f"{name}()")
+        else:
+            size += budget.ITEM_SIZE
+    meter.spend(size, f"{name}()")
+
+
+def _check_size(result: Any, name: str, text: str) -> None:
+    """The safety net behind the per-function checks: no string or array past its limit leaves a call."""
+    if type(result) is str:
+        budget.check_string(f"{name}()", len(result), text)
+    else:
+        budget.check_items(f"{name}()", len(result), text)
+
+
+def _member(base: Any, name: str, text: str, env: Env) -> Any:
     if isinstance(base, Mapping):
         if name in base:
             return base[name]
+        env.scope.meter.spend(len(base) * budget.ITEM_SIZE, text)  # a case-insensitive look-up reads every key
         lowered = name.lower()
         for key, value in base.items():
             if key.lower() == lowered:
@@ -398,7 +479,14 @@ def copy_count(value: Any, env: Env, what: str) -> int | Unresolved:
     if isinstance(count, Unresolved):
         return count
     if isinstance(count, bool) or not isinstance(count, int):
-        return Unresolved(f"the count of copy loop {what} is {count!r}, not an integer", f"<{what}>")
+        shown = repr(count) if budget.size_of(count, 200) <= 200 else _kind(count)
+        return Unresolved(f"the count of copy loop {what} is {shown}, not an integer", f"<{what}>")
+    if count > budget.COPY_COUNT:
+        raise BudgetExceeded(
+            f"copy loop '{what}' has a count of {budget.shown_number(count)}, over Azure's limit of {budget.COPY_COUNT}"
+        )
+    if count < 0:
+        raise BudgetExceeded(f"copy loop '{what}' has a negative count ({count}); Azure refuses it")
     return count
 
 
@@ -415,6 +503,7 @@ def evaluate_value(value: Any, env: Env) -> Any:
     if kind is str:
         return evaluate_string(value, env) if value[:1] == "[" else value
     if kind is dict or isinstance(value, Mapping):
+        env.scope.meter.spend(len(value) * budget.ITEM_SIZE, "a template value")
         loops = _property_loops(value)
         out: dict[str, Any] = {}
         for key, item in value.items():
@@ -430,6 +519,7 @@ def evaluate_value(value: Any, env: Env) -> Any:
                 out[name] = [evaluate_value(loop["input"], env.with_copy(name, i)) for i in range(count)]
         return out
     if kind is list:
+        env.scope.meter.spend(len(value) * budget.ITEM_SIZE, "a template value")
         return [evaluate_value(item, env) for item in value]
     return value
 
@@ -556,11 +646,18 @@ def _concat(args: list[Any], env: Env, text: str) -> Any:
         bad = _first_unresolved(args)
         if bad is not None:
             return Unresolved(bad.reason, f"<{text}>")
+        budget.check_items("concat()", sum(len(a) if isinstance(a, list) else 1 for a in args))
         out: list[Any] = []
         for arg in args:
             out.extend(arg if isinstance(arg, list) else [arg])
         return out
-    return _string_builder(lambda values: "".join(to_text(v) for v in values))(args, env, text)
+    return _string_builder(_join_texts)(args, env, text)
+
+
+def _join_texts(values: list[Any]) -> str:
+    texts = [to_text(v) for v in values]
+    budget.check_string("concat()", sum(map(len, texts)))
+    return "".join(texts)
 
 
 _FORMAT_ITEM = re.compile(r"\{\{|\}\}|\{(\d+)(?:,(-?\d+))?(?::([^}]*))?\}")
@@ -569,7 +666,8 @@ _FORMAT_ITEM = re.compile(r"\{\{|\}\}|\{(\d+)(?:,(-?\d+))?(?::([^}]*))?\}")
 def _net_format(value: Any, spec: str | None) -> str:
     if spec and isinstance(value, int) and not isinstance(value, bool):
         letter, digits = spec[:1].upper(), spec[1:]
-        width = int(digits) if digits.isdigit() else 0
+        width = int(digits) if digits.isdigit() and len(digits) <= 19 else 0
+        budget.check_string("format()", width)
         if letter == "D":
             return f"{value:0{width}d}"
         if letter == "X":
@@ -583,15 +681,21 @@ def _net_format(value: Any, spec: str | None) -> str:
 def _format(values: list[Any]) -> str:
     fmt = to_text(values[0])
     items = values[1:]
+    # Characters so far: the format's literal text counted up front, each item as it is replaced.
+    built = [len(fmt) - sum(len(m.group()) for m in _FORMAT_ITEM.finditer(fmt))]
 
     def item(match: re.Match[str]) -> str:
         whole = match.group()
-        if whole == "{{":
-            return "{"
-        if whole == "}}":
-            return "}"
+        if whole == "{{" or whole == "}}":
+            built[0] += 1
+            return whole[0]
+        alignment = match.group(2) or "0"
+        width = int(alignment) if len(alignment.lstrip("-")) <= 19 else budget.STRING_CHARS + 1
+        # The size of what this item adds is known before it is built: check it first.
+        budget.check_string("format()", built[0] + abs(width))
         text = _net_format(items[int(match.group(1))], match.group(3))
-        width = int(match.group(2) or 0)
+        built[0] += max(len(text), abs(width))
+        budget.check_string("format()", built[0])
         return text.rjust(width) if width > 0 else text.ljust(-width)
 
     return _FORMAT_ITEM.sub(item, fmt)
@@ -606,7 +710,9 @@ def _require_str(value: Any, what: str) -> str:
 def _pad_left(values: list[Any]) -> str:
     text = to_text(values[0])
     pad = to_text(values[2]) if len(values) > 2 else " "
-    return text.rjust(int(values[1]), pad[:1] or " ")
+    width = int(values[1])
+    budget.check_string("padLeft()", max(len(text), width))
+    return text.rjust(width, pad[:1] or " ")
 
 
 def _substring(values: list[Any]) -> str:
@@ -626,6 +732,13 @@ def _split(args: list[Any], env: Env, text: str) -> Any:
 
 def _trim(values: list[Any]) -> str:
     return to_text(values[0]).strip()
+
+
+def _replace(values: list[Any]) -> str:
+    text, old, new = to_text(values[0]), to_text(values[1]), to_text(values[2])
+    times = text.count(old)  # an empty ``old`` matches between every character: len + 1 times
+    budget.check_string("replace()", len(text) + times * (len(new) - len(old)))
+    return text.replace(old, new)
 
 
 # --------------------------------------------------------------------------- collections
@@ -684,6 +797,8 @@ def _union(args: list[Any], env: Env, text: str) -> Any:
     if all(isinstance(a, list) for a in args):
         out: list[Any] = []
         for arg in args:
+            # Every item is compared with those kept: each comparison costs as much as reading an item.
+            env.scope.meter.spend(len(arg) * len(out) * budget.ITEM_SIZE, "union()")
             for item in arg:
                 if not any(_same(item, seen) is True for seen in out):
                     out.append(item)
@@ -700,6 +815,8 @@ def _intersection(args: list[Any], env: Env, text: str) -> Any:
             if all(isinstance(o, Mapping) and k in o and _same(o[k], v) is True for o in rest)
         }
     if isinstance(first, list):
+        pairs = len(first) * sum(len(o) for o in rest if isinstance(o, list))
+        env.scope.meter.spend(pairs * budget.ITEM_SIZE, "intersection()")
         return [x for x in first if all(any(_same(x, y) is True for y in o) for o in rest)]
     raise TypeError("intersection() expects arrays or objects")
 
@@ -746,7 +863,10 @@ def _items(args: list[Any], env: Env, text: str) -> Any:
 
 
 def _join(args: list[Any], env: Env, text: str) -> Any:
-    return to_text(args[1]).join(to_text(v) for v in args[0])
+    separator = to_text(args[1])
+    texts = [to_text(v) for v in args[0]]
+    budget.check_string("join()", sum(map(len, texts)) + max(len(texts) - 1, 0) * len(separator))
+    return separator.join(texts)
 
 
 def _index_of(last: bool) -> Function:
@@ -755,6 +875,8 @@ def _index_of(last: bool) -> Function:
         if isinstance(container, str):
             haystack, needle = container.lower(), to_text(item).lower()
             return haystack.rfind(needle) if last else haystack.find(needle)
+        if not isinstance(container, list):
+            raise TypeError(f"indexOf() cannot look inside {_kind(container)}")
         positions = [i for i, x in enumerate(container) if _same(x, item) is True]
         if not positions:
             return -1
@@ -830,8 +952,8 @@ def _int(args: list[Any], env: Env, text: str) -> Any:
     if isinstance(value, bool):
         raise TypeError("int() cannot convert a bool")
     if isinstance(value, int | float):
-        return int(value)
-    return int(_require_str(value, "int").strip())
+        return _whole(int(value), "int()")
+    return _whole(_require_str(value, "int").strip(), "int()")
 
 
 def _compare(op: Callable[[Any, Any], bool]) -> Function:
@@ -851,7 +973,11 @@ def _arith(op: Callable[[int, int], int]) -> Function:
         a, b = args
         if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, int) or not isinstance(b, int):
             raise TypeError("expects two integers")
-        return op(a, b)
+        budget.check_integer("an argument", a)
+        budget.check_integer("an argument", b)
+        result = op(a, b)  # of two 64-bit integers: at most 128 bits, checked before it is used again
+        budget.check_integer(text, result)
+        return result
 
     return call
 
@@ -865,7 +991,17 @@ def _extreme(pick: Callable[[list[Any]], Any]) -> Function:
 
 
 def _json(args: list[Any], env: Env, text: str) -> Any:
-    return json.loads(_require_str(args[0], "json"))
+    source = _require_str(args[0], "json")
+    try:
+        value = json.loads(source, parse_int=budget.json_int)
+    except RecursionError:
+        value = None
+        deep = True
+    else:
+        deep = budget.depth_over(value, budget.JSON_DEPTH)
+    if deep:
+        raise BudgetExceeded(f"json() reads arrays and objects nested more than {budget.JSON_DEPTH} levels deep")
+    return value
 
 
 def _string(args: list[Any], env: Env, text: str) -> Any:
@@ -876,7 +1012,19 @@ def _string(args: list[Any], env: Env, text: str) -> Any:
 
 
 def _range(args: list[Any], env: Env, text: str) -> Any:
-    return list(range(int(args[0]), int(args[0]) + int(args[1])))
+    start, count = _whole(args[0], "range()"), _whole(args[1], "range()")
+    budget.check_items("range()", count)
+    budget.check_integer("range()", start + count)
+    return list(range(start, start + count))
+
+
+def _whole(value: Any, what: str) -> int:
+    """An integer argument (a number, or a string of digits checked for size before conversion)."""
+    if isinstance(value, str) and len(value.strip().lstrip("+-")) > 19:
+        raise BudgetExceeded(f"{what} is given an integer of {len(value.strip())} digits, outside the 64-bit range")
+    number = int(value)
+    budget.check_integer(what, number)
+    return number
 
 
 def _array(args: list[Any], env: Env, text: str) -> Any:
@@ -1123,6 +1271,7 @@ def _copy_index(args: list[Any], env: Env, text: str) -> Any:
         return _fail(text, f"is used outside {where}")
     if isinstance(index, Unresolved):
         return Unresolved(index.reason, f"<{text}>")
+    budget.check_integer(text, index + offset)
     return index + offset
 
 
@@ -1162,7 +1311,7 @@ FUNCTIONS: dict[str, Function] = {
     "tolower": _string_builder(lambda v: to_text(v[0]).lower()),
     "toupper": _string_builder(lambda v: to_text(v[0]).upper()),
     "string": _strict(_string, (1, 1)),
-    "replace": _string_builder(lambda v: to_text(v[0]).replace(to_text(v[1]), to_text(v[2]))),
+    "replace": _string_builder(_replace),
     "trim": _string_builder(_trim),
     "padleft": _string_builder(_pad_left),
     "substring": _strict(lambda a, e, t: _substring(a), (2, 3)),

@@ -24,6 +24,7 @@ from typing import Any
 import msgspec
 
 from scanner.errors import InputError
+from scanner.sources.iac.budget import INTEGER_MAX, INTEGER_MIN, JSON_DEPTH, json_int, shown_number, too_deep
 
 _scanstring: Callable[[str, int, bool], tuple[str, int]] = _decoder.scanstring  # type: ignore[attr-defined]
 _BOM = b"\xef\xbb\xbf"
@@ -110,29 +111,43 @@ def _error(path: str, raw: bytes, exc: Exception) -> InputError:
 
 
 def decode(path: str, raw: bytes) -> tuple[bytes, Any]:
-    """Decode ``raw`` (BOM and comments allowed); returns the bytes the positions refer to."""
+    """Decode ``raw`` (BOM and comments allowed); returns the bytes the positions refer to.
+
+    A document nested deeper than the decoder can follow is refused like one past
+    :data:`~scanner.sources.iac.budget.JSON_DEPTH` (the readers check that limit as they walk).
+    """
     if raw.startswith(_BOM):
         raw = b"   " + raw[3:]  # keep offsets (and so columns) where the editor shows them
     try:
         return raw, msgspec.json.decode(raw)
+    except RecursionError:
+        raise too_deep(path) from None
     except msgspec.DecodeError as first:
         if b"//" not in raw and b"/*" not in raw:
             raise _error(path, raw, first) from None
         stripped = _strip_comments(raw)
         try:
             return stripped, msgspec.json.decode(stripped)
+        except RecursionError:
+            raise too_deep(path) from None
         except msgspec.DecodeError as second:
             raise _error(path, stripped, second) from None
 
 
-def _index(raw: bytes, data: Any) -> dict[int, dict[str, int]] | None:
-    """Pair every key of ``data`` with its offset; None when they do not pair up."""
+def _index(path: str, raw: bytes, data: Any) -> dict[int, dict[str, int]] | None:
+    """Pair every key of ``data`` with its offset; None when they do not pair up.
+
+    The walk also enforces :data:`JSON_DEPTH` (so nothing downstream recurses past it) and the
+    64-bit range of integers.
+    """
     offsets = [m.start(1) for m in _KEY.finditer(raw)]
     table: dict[int, dict[str, int]] = {}
     feed: Iterator[int] = iter(offsets)
     take = feed.__next__
 
-    def walk(node: Any) -> None:
+    def walk(node: Any, depth: int) -> None:
+        if depth > JSON_DEPTH:
+            raise too_deep(path)
         if type(node) is dict:
             keys: dict[str, int] = {}
             table[id(node)] = keys
@@ -140,22 +155,30 @@ def _index(raw: bytes, data: Any) -> dict[int, dict[str, int]] | None:
                 keys[key] = take()
                 kind = type(value)
                 if kind is dict or kind is list:
-                    walk(value)
+                    walk(value, depth + 1)
+                elif kind is int and not INTEGER_MIN <= value <= INTEGER_MAX:
+                    raise _integer(path, value)
         else:
             for value in node:
                 kind = type(value)
                 if kind is dict or kind is list:
-                    walk(value)
+                    walk(value, depth + 1)
+                elif kind is int and not INTEGER_MIN <= value <= INTEGER_MAX:
+                    raise _integer(path, value)
 
     try:
         if type(data) is dict or type(data) is list:
-            walk(data)
+            walk(data, 1)
     except StopIteration:
         return None
     return table if next(feed, None) is None else None
 
 
-def _slow_parse(raw: bytes) -> tuple[Any, dict[int, dict[str, int]]]:
+def _integer(path: str, value: int) -> InputError:
+    return InputError(f"{path}: the integer {shown_number(value)} is outside the 64-bit range")
+
+
+def _slow_parse(path: str, raw: bytes) -> tuple[Any, dict[int, dict[str, int]]]:
     """A position-recording parser for the rare document msgspec and the key scan disagree on."""
     text = raw.decode("utf-8")
     encoded_offsets: dict[int, int] = {}
@@ -174,10 +197,12 @@ def _slow_parse(raw: bytes) -> tuple[Any, dict[int, dict[str, int]]]:
             cached = encoded_offsets[char_offset] = len(text[:char_offset].encode("utf-8"))
         return cached
 
-    def value(i: int) -> tuple[Any, int]:
+    def value(i: int, depth: int) -> tuple[Any, int]:
         c = text[i : i + 1]
         if c == '"':
             return _scanstring(text, i + 1, True)
+        if c in "{[" and depth > JSON_DEPTH:
+            raise too_deep(path)
         if c == "{":
             obj: dict[str, Any] = {}
             keys: dict[str, int] = {}
@@ -193,7 +218,7 @@ def _slow_parse(raw: bytes) -> tuple[Any, dict[int, dict[str, int]]]:
                 j = skip(j)
                 if text[j : j + 1] != ":":
                     raise JSONDecodeError("Expecting ':' delimiter", text, j)
-                obj[key], j = value(skip(j + 1))
+                obj[key], j = value(skip(j + 1), depth + 1)
                 j = skip(j)
                 c = text[j : j + 1]
                 if c == "}":
@@ -207,7 +232,7 @@ def _slow_parse(raw: bytes) -> tuple[Any, dict[int, dict[str, int]]]:
             if text[i : i + 1] == "]":
                 return items, i + 1
             while True:
-                item, i = value(i)
+                item, i = value(i, depth + 1)
                 items.append(item)
                 i = skip(i)
                 c = text[i : i + 1]
@@ -222,17 +247,22 @@ def _slow_parse(raw: bytes) -> tuple[Any, dict[int, dict[str, int]]]:
         match = number(text, i)
         if match is None:
             raise JSONDecodeError("Expecting value", text, i)
-        return (float(match.group()) if match.group(1) or match.group(2) else int(match.group())), match.end()
+        if match.group(1) or match.group(2):
+            return float(match.group()), match.end()
+        return json_int(match.group()), match.end()
 
-    data, _end = value(skip(0))
+    data, _end = value(skip(0), 1)
     return data, table
 
 
 def index_doc(path: str, raw: bytes, data: Any) -> JsonDoc:
     """A :class:`JsonDoc` of already decoded ``data`` (``raw`` as :func:`decode` returned it)."""
-    keys = _index(raw, data)
+    keys = _index(path, raw, data)
     if keys is None:
-        data, keys = _slow_parse(raw)
+        try:
+            data, keys = _slow_parse(path, raw)
+        except ValueError as exc:  # an integer past 64 bits (the decoder accepted the rest)
+            raise InputError(f"{path}: {exc}") from None
     return JsonDoc(path, raw, data, keys)
 
 

@@ -30,12 +30,14 @@ on demand, of any property, and its inline suppressions, declared in the resourc
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError
+from scanner.sources.iac import budget
 from scanner.sources.iac.arm_functions import (
     Env,
     ExpressionError,
@@ -48,6 +50,7 @@ from scanner.sources.iac.arm_functions import (
     to_text,
 )
 from scanner.sources.iac.arm_json import JsonDoc, decode, load_json
+from scanner.sources.iac.budget import BudgetExceeded, Meter
 from scanner.sources.iac.ids import DEFAULT_RESOURCE_GROUP
 from scanner.sources.iac.model import IacResource, InlineSuppression
 from scanner.sources.iac.sections import wanted
@@ -216,11 +219,10 @@ def _level(template: Mapping[str, Any]) -> str:
 
 def read_parameters(path: Path, raw: bytes | None = None) -> dict[str, Any]:
     """The values of an ARM parameters file (``{"parameters": {"name": {"value": ...}}}``)."""
-    try:
-        raw = path.read_bytes() if raw is None else raw
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read parameters file: {exc.strerror or exc}") from None
+    if raw is None:
+        raw = budget.read_bounded(path, budget.TEMPLATE_BYTES, str(path), "parameters file")
     _bytes, data = decode(str(path), raw)
+    budget.check_json(data, str(path))
     params = data.get("parameters") if isinstance(data, Mapping) else None
     if not isinstance(params, Mapping):
         raise InputError(f"{path}: not an ARM parameters file (no 'parameters' object)")
@@ -236,9 +238,14 @@ def read_parameters(path: Path, raw: bytes | None = None) -> dict[str, Any]:
 
 
 class _Reader:
-    def __init__(self, repo_root: Path) -> None:
+    def __init__(self, repo_root: Path, meter: Meter, trees: Sequence[Path]) -> None:
         self.repo_root = repo_root
+        self.meter = meter
+        self.trees = trees  # where a linked template may be (the scanned folders, the repository)
         self.out: list[IacResource] = []
+        self.deployed: list[int] = []  # resources each template being read has deployed so far (innermost last)
+        self.links: list[Path] = []  # the chain of template files being read, outermost first
+        self.linked_docs: dict[Path, JsonDoc] = {}  # a linked template is parsed once however often deployed
 
     # ------------------------------------------------------------------ values
 
@@ -247,8 +254,15 @@ class _Reader:
         kind = type(value)
         if kind is str:
             if value[:1] != "[":
+                self.meter.size += len(value)  # a literal: counted here, checked with the next object
                 return value
             return self._finish(evaluate_string(value, env), value, id_like)
+        if kind is not dict and kind is not list:
+            return value
+        meter = self.meter
+        meter.size += len(value) * budget.ITEM_SIZE
+        if meter.size > budget.SCAN_VALUE_SIZE:
+            meter.spend(0, "a resource's properties")
         if kind is dict:
             loops = value.get("copy")
             if loops is not None and not (
@@ -269,7 +283,11 @@ class _Reader:
                         info = keys[key] = (_canonical(key), _id_like(_canonical(key)))
                 item_kind = type(item)
                 if item_kind is str:
-                    out[info[0]] = item if item[:1] != "[" else self._finish(evaluate_string(item, env), item, info[1])
+                    if item[:1] != "[":
+                        meter.size += len(item)  # a literal: counted here, checked with the next object
+                        out[info[0]] = item
+                    else:
+                        out[info[0]] = self._finish(evaluate_string(item, env), item, info[1])
                 elif item_kind is dict or item_kind is list:
                     out[info[0]] = self._prop(item, env, info[1])
                 else:
@@ -290,21 +308,33 @@ class _Reader:
 
     def _finish(self, result: Any, source: str, id_like: bool) -> Any:
         """An expression's value as a row holds it: unresolved → Unknown (or the placeholder, for ids)."""
-        if type(result) is Unresolved:
+        kind = type(result)
+        if kind is str:
+            self.meter.spend(len(result), "a resource's properties", source)
+            return result
+        if kind is Unresolved:
             if id_like:
                 return result.placeholder
             return Unknown(f"{source} could not be resolved: {result.reason}")
-        if isinstance(result, list | dict):
-            return self._finish_deep(result, source)
+        if kind is list or kind is dict:
+            # The row gets its own copy: a value built from the same array twice is twice its size here.
+            self.meter.charge_value(result, "a resource's properties", source)
+            return self._finish_deep(result, source, 1)
         return result
 
-    def _finish_deep(self, value: Any, source: str) -> Any:
+    def _finish_deep(self, value: Any, source: str, depth: int) -> Any:
         if type(value) is Unresolved:
             return Unknown(f"{source} could not be resolved: {value.reason}")
+        if isinstance(value, dict | list) and depth > budget.JSON_DEPTH:
+            raise BudgetExceeded(
+                f"the expression's value nests arrays and objects more than {budget.JSON_DEPTH} levels deep "
+                "(the limit)",
+                source,
+            )
         if isinstance(value, dict):
-            return {_canonical(k): self._finish_deep(v, source) for k, v in value.items()}
+            return {_canonical(k): self._finish_deep(v, source, depth + 1) for k, v in value.items()}
         if isinstance(value, list):
-            return [self._finish_deep(v, source) for v in value]
+            return [self._finish_deep(v, source, depth + 1) for v in value]
         return value
 
     def _text(self, value: Any, env: Env) -> str:
@@ -320,12 +350,16 @@ class _Reader:
 
     def template(self, template: Mapping[str, Any], env: Env, target: Target, file: _File) -> None:
         resources = template.get("resources")
-        if isinstance(resources, Mapping):  # languageVersion 2.0: symbolic names
-            for symbolic, raw in resources.items():
-                self._resource(raw, env, None, target, file, str(symbolic))
-        elif isinstance(resources, list):
-            for raw in resources:
-                self._resource(raw, env, None, target, file, None)
+        self.deployed.append(0)
+        try:
+            if isinstance(resources, Mapping):  # languageVersion 2.0: symbolic names
+                for symbolic, raw in resources.items():
+                    self._resource(raw, env, None, target, file, str(symbolic))
+            elif isinstance(resources, list):
+                for raw in resources:
+                    self._resource(raw, env, None, target, file, None)
+        finally:
+            self.deployed.pop()
 
     def _resource(
         self, raw: Any, env: Env, parent: _Parent | None, target: Target, file: _File, symbolic: str | None
@@ -349,11 +383,14 @@ class _Reader:
     def _guard(self, work: Any, raw: Mapping[str, Any], file: _File) -> Any:
         try:
             return work()
-        except ExpressionError as exc:
-            needle = json.dumps(exc.expression, ensure_ascii=False)[1:-1].encode()
-            offset = file.doc.raw.find(needle)
+        except (ExpressionError, BudgetExceeded) as exc:
+            offset = -1
+            if exc.expression is not None:
+                needle = json.dumps(exc.expression, ensure_ascii=False)[1:-1].encode()
+                offset = file.doc.raw.find(needle)
             line = file.doc.line_at(offset) if offset >= 0 else file.doc.object_line(raw)
-            raise InputError(f"{file.label}:{line}: {exc}") from None
+            where = f"{file.label}:{line}" if line is not None else file.label
+            raise InputError(f"{where}: {exc}") from None
 
     def _located(
         self,
@@ -366,6 +403,16 @@ class _Reader:
     ) -> None:
         self._guard(lambda: self._instance(raw, env, parent, target, file, symbolic), raw, file)
 
+    def _count(self) -> None:
+        """One more resource instance: within its template's limit and the scan's."""
+        self.deployed[-1] += 1
+        if self.deployed[-1] > budget.TEMPLATE_RESOURCES:
+            raise BudgetExceeded(
+                f"the template deploys more than {budget.TEMPLATE_RESOURCES} resources (copies included), "
+                "over Azure's limit"
+            )
+        self.meter.resource()
+
     def _instance(
         self,
         raw: Mapping[str, Any],
@@ -375,6 +422,7 @@ class _Reader:
         file: _File,
         symbolic: str | None,
     ) -> None:
+        self._count()
         fields = {k.lower(): v for k, v in raw.items()}
         if "condition" in fields:
             condition = evaluate_value(fields["condition"], env)
@@ -457,17 +505,15 @@ class _Reader:
             and isinstance(link, Mapping)
             and isinstance(link.get("relativePath"), str)
         ):
-            relative = self._text(link["relativePath"], env)
-            path = (file.path.parent / relative).resolve()
-            try:
-                raw_bytes = path.read_bytes()
-            except OSError as exc:
-                raise InputError(f"{file.label}: linked template {relative}: {exc.strerror or exc}") from None
-            doc = load_json(str(path), raw_bytes)
-            template, linked = doc.data, True
-            inner_file = _File(doc, _label(path, self.repo_root), path)
+            inner_file = self._linked(self._text(link["relativePath"], env), file)
+            template, linked = inner_file.doc.data, True
         if not isinstance(template, Mapping):
             return  # a templateLink by URI: not in the repository, nothing to read
+        if len(self.deployed) > budget.DEPLOYMENT_DEPTH:
+            raise BudgetExceeded(
+                f"deployments nest more than {budget.DEPLOYMENT_DEPTH} levels deep (the limit)",
+                str(fields.get("name")) if isinstance(fields.get("name"), str) else None,
+            )
         level = _level(template)
         inner_target = Target(
             subscription_id=subscription or target.subscription_id,
@@ -487,10 +533,37 @@ class _Reader:
                         supplied[pname] = evaluate_value(entry["value"], env)
                     elif isinstance(entry, Mapping) and "reference" in entry:
                         supplied[pname] = Unresolved(f"parameter '{pname}' is a Key Vault reference", f"<{pname}>")
-            inner_env = Env(Scope(template, supplied, inner_target))
+            inner_env = Env(Scope(template, supplied, inner_target, self.meter))
         else:
             inner_env = env  # outer scope: the parent's parameters, variables and resourceGroup()
-        self.template(template, inner_env, inner_target, inner_file)
+        if linked:
+            self.links.append(inner_file.path)
+        try:
+            self.template(template, inner_env, inner_target, inner_file)
+        except RecursionError:
+            if not linked:
+                raise
+            raise _too_deep(inner_file.label) from None
+        finally:
+            if linked:
+                self.links.pop()
+
+    def _linked(self, relative: str, file: _File) -> _File:
+        """The template a ``templateLink.relativePath`` names: a regular file in the scanned tree, not a cycle."""
+        path = Path(os.path.realpath(file.path.parent / relative))
+        shown = f"{file.label}: linked template {relative}"
+        if not budget.inside(path, self.trees):
+            raise InputError(f"{shown} is outside the scanned folders and the repository")
+        if path in self.links:
+            chain = [*self.links[self.links.index(path) :], path]
+            raise InputError(
+                f"{file.label}: linked templates form a cycle: " + " -> ".join(_label(p, self.repo_root) for p in chain)
+            )
+        doc = self.linked_docs.get(path)
+        if doc is None:
+            raw_bytes = budget.read_bounded(path, budget.TEMPLATE_BYTES, shown, "the template")
+            doc = self.linked_docs[path] = load_json(str(path), raw_bytes)
+        return _File(doc, _label(path, self.repo_root), path)
 
 
 def _qualify(parent: _Parent | None, rtype: str, name: str) -> tuple[str, str]:
@@ -595,13 +668,16 @@ def read_template(
     *,
     doc: JsonDoc | None = None,
     parameter_files: Sequence[Path] = (),
+    meter: Meter | None = None,
+    trees: Sequence[Path] = (),
 ) -> list[IacResource]:
-    """Every declared resource the scanner reads from one template, with its parameters applied."""
+    """Every declared resource the scanner reads from one template, with its parameters applied.
+
+    ``meter`` carries the scan's budgets across templates; ``trees`` are the folders a linked
+    template may be read from (besides ``repo_root`` and this template's folder).
+    """
     if doc is None:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read template: {exc.strerror or exc}") from None
+        raw = budget.read_bounded(path, budget.TEMPLATE_BYTES, str(path), "template")
         doc = load_json(str(path), raw)
     template = doc.data
     if not isinstance(template, Mapping):
@@ -612,9 +688,24 @@ def read_template(
     target = Target(level=_level(template))
     if target.level != "resourceGroup":
         target = Target(resource_group=None, level=target.level)
-    reader = _Reader(repo_root)
-    reader.template(template, Env(Scope(template, supplied, target)), target, _File(doc, _label(path, repo_root), path))
+    meter = meter if meter is not None else Meter()
+    file = _File(doc, _label(path, repo_root), path)
+    reader = _Reader(repo_root, meter, [*trees, repo_root, path.parent])
+    reader.links.append(Path(os.path.realpath(path)))
+    try:
+        reader.template(template, Env(Scope(template, supplied, target, meter)), target, file)
+    except RecursionError:
+        raise _too_deep(file.label) from None
     return reader.out
+
+
+def _too_deep(label: str) -> InputError:
+    """Each kind of nesting has its own limit; this is the backstop for a combination of them."""
+    return InputError(
+        f"{label}: expressions, variables and nested deployments nest too deeply to evaluate together "
+        f"(limits: {budget.EXPRESSION_DEPTH} levels per expression, {budget.REFERENCE_DEPTH} chained "
+        f"references, {budget.DEPLOYMENT_DEPTH} nested deployments)"
+    )
 
 
 def sniff(data: Any) -> str | None:

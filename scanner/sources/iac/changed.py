@@ -70,17 +70,22 @@ def select_changed(found: Sequence[Found], changed: frozenset[Path]) -> list[Fou
     links = {f.path.resolve(): _links_of(f) for f in templates}
     keep: set[Path] = set()
 
-    def unit_changed(template: Path, seen: set[Path]) -> bool:
-        key = template.resolve()
-        if key in seen:
-            return False
-        seen.add(key)
-        if hit(template) or any(hit(p) for p in pairs.get(template, ())):
-            return True
-        return any(hit(child) or unit_changed(child, seen) for child in links.get(key, ()))
+    def unit_changed(template: Path) -> bool:
+        """Whether the template, its parameters or a template it links (transitively) changed."""
+        stack, seen = [template], set()
+        while stack:  # iterative: a chain of thousands of linked templates is no deeper to follow
+            current = stack.pop()
+            key = current.resolve()
+            if key in seen:
+                continue
+            seen.add(key)
+            if hit(current) or any(hit(p) for p in pairs.get(current, ())):
+                return True
+            stack.extend(links.get(key, ()))
+        return False
 
     for template in templates:
-        if unit_changed(template.path, set()):
+        if unit_changed(template.path):
             keep.add(template.path.resolve())
             keep.update(p.resolve() for p in pairs.get(template.path, ()))
     modules = {f.path.parent.resolve() for f in found if f.kind in (TERRAFORM, TERRAFORM_VARS) and hit(f.path)}

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError
+from scanner.sources.iac import budget
 from scanner.sources.iac.arm_json import JsonDoc, decode, index_doc
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".terraform", "__pycache__"})
@@ -80,10 +81,9 @@ def _classify(path: Path, explicit: bool) -> Found | None:
         if explicit:
             raise InputError(f"{path}: not an IaC file (ARM template or parameters .json, Terraform plan .json, .tf)")
         return None
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    raw = _read_json(path, explicit)
+    if raw is None:
+        return None
     try:
         raw, data = decode(str(path), raw)
     except InputError:
@@ -95,8 +95,28 @@ def _classify(path: Path, explicit: bool) -> Found | None:
         if explicit:
             raise InputError(f"{path}: not an ARM template, ARM parameters file or Terraform plan")
         return None
+    if kind != TERRAFORM_PLAN and len(raw) > budget.TEMPLATE_BYTES:
+        raise InputError(f"{path}: the file is {len(raw)} bytes, over Azure's limit of {budget.TEMPLATE_BYTES}")
     doc = index_doc(str(path), raw, data) if kind == ARM_TEMPLATE else None
     return Found(path, kind, explicit, doc)
+
+
+def _read_json(path: Path, explicit: bool) -> bytes | None:
+    """A ``.json`` file's bytes (at most a plan's limit), or None for a large one that is not IaC.
+
+    A file met while walking a folder that is over the limit is only an error when its start
+    says it is IaC (a large unrelated JSON file in the repository is not ours to judge).
+    """
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if size > budget.PLAN_BYTES and not explicit and os.path.isfile(path):
+        with open(path, "rb") as handle:
+            head = handle.read(64 * 1024)
+        if not any(hint in head for hint in _HINTS):
+            return None
+    return budget.read_bounded(path, budget.PLAN_BYTES, str(path))
 
 
 def discover(paths: Iterable[Path]) -> list[Found]:

@@ -41,6 +41,7 @@ from scanner.inventory.coverage import RESOURCE_GRAPH_LISTS
 from scanner.inventory.ids import last_segment, norm
 from scanner.sources.base import RawSnapshot
 from scanner.sources.iac.arm_template import read_template
+from scanner.sources.iac.budget import Meter
 from scanner.sources.iac.changed import changed_files, select_changed
 from scanner.sources.iac.detect import (
     ARM_PARAMETERS,
@@ -113,7 +114,8 @@ class IacSource:
         root = self.repo_root if self.repo_root is not None else find_repo_root(self.paths)
         if self.changed_since is not None:
             found = select_changed(found, changed_files(self.changed_since, root))
-        resources = read_resources(found, root)
+        trees = [p if p.is_dir() else p.parent for p in self.paths]
+        resources = read_resources(found, root, trees=trees)
         now = self.collected_at or datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         files = [repo_relative(f.path, root) for f in found]
         data = assemble(resources, collected_at=now, files=files)
@@ -195,20 +197,41 @@ def _links(resources: Any, folder: Path, out: set[Path]) -> None:
 
 
 def linked_templates(templates: Sequence[Found]) -> set[Path]:
-    """Templates another template deploys through a ``templateLink``: read there, with its parameters."""
-    linked: set[Path] = set()
+    """Templates another template deploys through a ``templateLink``: read there, with its parameters.
+
+    Only those reached from a template that is read on its own count: templates that link only
+    one another in a cycle are each read on their own, so the cycle is found and named instead of
+    nothing being read at all.
+    """
+    graph: dict[Path, set[Path]] = {}
     for found in templates:
+        targets: set[Path] = set()
         if found.doc is not None and isinstance(found.doc.data, Mapping) and b"templateLink" in found.doc.raw:
-            _links(found.doc.data.get("resources"), found.path.parent, linked)
-    return linked
+            _links(found.doc.data.get("resources"), found.path.parent, targets)
+        graph[found.path.resolve()] = targets
+    linked = set().union(*graph.values()) if graph else set()
+    explicit = {f.path.resolve() for f in templates if f.explicit}
+    stack = [path for path in graph if path not in linked or path in explicit]
+    reached: set[Path] = set()
+    while stack:
+        for target in graph.get(stack.pop(), ()):
+            if target not in reached:
+                reached.add(target)
+                stack.append(target)
+    return reached
 
 
-def read_resources(found: Sequence[Found], repo_root: Path) -> list[IacResource]:
+def read_resources(
+    found: Sequence[Found], repo_root: Path, *, trees: Sequence[Path] = (), meter: Meter | None = None
+) -> list[IacResource]:
     """Every declared resource of the files found, in file order.
 
     A template that another one links (``templateLink.relativePath``) is read through that
     deployment, with the parameters it passes, not again on its own (unless named explicitly).
+    ``trees`` are the scanned folders (a linked template must be inside one, or inside the
+    repository); ``meter`` carries the scan's budgets across every file.
     """
+    meter = meter if meter is not None else Meter()
     templates = [f for f in found if f.kind == ARM_TEMPLATE]
     pairs = pair_parameters(templates, [f for f in found if f.kind == ARM_PARAMETERS])
     linked = linked_templates(templates)
@@ -224,15 +247,20 @@ def read_resources(found: Sequence[Found], repo_root: Path) -> list[IacResource]
         if found_file.kind == ARM_TEMPLATE:
             out.extend(
                 read_template(
-                    found_file.path, repo_root, doc=found_file.doc, parameter_files=pairs.get(found_file.path, ())
+                    found_file.path,
+                    repo_root,
+                    doc=found_file.doc,
+                    parameter_files=pairs.get(found_file.path, ()),
+                    meter=meter,
+                    trees=trees,
                 )
             )
         elif found_file.kind == TERRAFORM_PLAN:
-            out.extend(_terraform("terraform_plan").read_plan(found_file.path, repo_root))
+            out.extend(_terraform("terraform_plan").read_plan(found_file.path, repo_root, meter=meter))
     tf_files = [f.path for f in found if f.kind == TERRAFORM]
     var_files = [f.path for f in found if f.kind == TERRAFORM_VARS]
     if tf_files:
-        out.extend(_terraform("terraform_hcl").read_tf(tf_files, repo_root, var_files=var_files))
+        out.extend(_terraform("terraform_hcl").read_tf(tf_files, repo_root, var_files=var_files, meter=meter))
     elif var_files:
         raise InputError(f"{var_files[0]}: a variables file needs the Terraform module it is for (.tf files)")
     return out

@@ -40,6 +40,9 @@ from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from scanner.errors import InputError
+from scanner.sources.iac import budget
+from scanner.sources.iac import terraform_limits as limits
+from scanner.sources.iac.budget import BudgetExceeded, Meter
 from scanner.sources.iac.model import IacResource, InlineSuppression
 from scanner.sources.iac.terraform_translate import (
     AttrPath,
@@ -57,6 +60,9 @@ _SUPPRESS = re.compile(r"^\s*(?:#|//|/\*|\*)?\s*acr-scan:ignore\b(?P<rest>.*)$")
 _RULE_IDS = re.compile(r"\s*(?P<ids>[A-Za-z][A-Za-z0-9]*-\d+(?:\s*,\s*[A-Za-z][A-Za-z0-9]*-\d+)*)(?P<reason>.*)")
 _NO_VALUE = object()
 _NOT_COMMENTS = ("STRING_CHARS", "HEREDOC", "ESCAPED_", "TEMPLATE_STRING")
+_TEXT_CHARS = 1000  # of an expression quoted in a reason
+_PAIRWISE = 2000  # items distinct() compares pairwise
+_INT_RANGE = 2.0**63  # a whole float at least this large stays a float (an int would not fit 64 bits)
 
 
 # --------------------------------------------------------------------------- files
@@ -101,17 +107,16 @@ def _parse_error(rel: str, exc: Exception) -> InputError:
 
 
 def _parse(path: Path, rel: str) -> _File:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{rel}: cannot read: {exc}") from None
+    text = limits.read_source(path, rel)
     if path.name.endswith(".tf.json"):
         return _parse_json(path, rel, text)
     try:
         tree = hcl2.parses_to_tree(text)
     except (UnexpectedInput, LarkError, RuntimeError, ValueError) as exc:
         raise _parse_error(rel, exc) from None
-    return _File(path, rel, text, tree)
+    file = _File(path, rel, text, tree)
+    limits.check_tree_depth(tree, rel, file.orig)
+    return file
 
 
 def _children(node: Tree[Any]) -> list[Any]:
@@ -238,10 +243,7 @@ def _parse_json(path: Path, rel: str, text: str) -> _File:
     """
     from scanner.sources.iac.terraform_plan import key_lines
 
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{rel}:{exc.lineno}:{exc.colno}: malformed Terraform JSON: {exc.msg}") from None
+    data = limits.load_json(text, rel, "Terraform JSON")
     if not isinstance(data, dict):
         raise InputError(f"{rel}:1:1: a Terraform JSON file must be an object")
     writer = _HclWriter(key_lines(text, keep=("resource", "data", "variable", "locals")))
@@ -275,7 +277,9 @@ def _parse_json(path: Path, rel: str, text: str) -> _File:
         line = getattr(exc, "line", None)
         at = writer.line_map[line - 1] if isinstance(line, int) and 0 < line <= len(writer.line_map) else 1
         raise InputError(f"{rel}:{at}:1: Terraform JSON holds an expression that is not valid HCL") from None
-    return _File(path, rel, hcl_text, tree, writer.line_map)
+    file = _File(path, rel, hcl_text, tree, writer.line_map)
+    limits.check_tree_depth(tree, rel, file.orig)
+    return file
 
 
 # --------------------------------------------------------------------------- values
@@ -294,12 +298,16 @@ def _first_unknown(*values: Any) -> Unknown | None:
 
 
 def _find_unknown(value: Any) -> Unknown | None:
-    if isinstance(value, Unknown):
-        return value
-    if isinstance(value, Mapping):
-        return _first_unknown(*value.values())
-    if isinstance(value, list):
-        return _first_unknown(*value)
+    """The first unknown in ``value`` (document order; iterative, so any depth is fine)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Unknown):
+            return node
+        if isinstance(node, Mapping):
+            stack.extend(reversed(list(node.values())))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
     return None
 
 
@@ -316,7 +324,7 @@ def _to_string(value: Any) -> str | Unknown:
         return value
     if value is None:
         return Unknown("null value in a string template")
-    return Unknown(f"{json.dumps(value, default=str)[:60]} is not a string")
+    return Unknown(f"{limits.preview(value)} is not a string")
 
 
 def _to_number(value: Any) -> int | float | Unknown:
@@ -331,7 +339,7 @@ def _to_number(value: Any) -> int | float | Unknown:
             number = float(value)
         except ValueError:
             return Unknown(f"{value!r} is not a number")
-        return int(number) if number.is_integer() else number
+        return int(number) if number.is_integer() and abs(number) < _INT_RANGE else number
     return Unknown(f"{value!r} is not a number")
 
 
@@ -392,6 +400,7 @@ def _fn_format(fmt: Any, *args: Any) -> Any:
         if spec == "%":
             out.append("%")
             continue
+        limits.check_format_verb(spec[:-1])
         if index >= len(values):
             return Unknown("format() has too few arguments")
         value = values[index]
@@ -417,6 +426,7 @@ def _fn_format(fmt: Any, *args: Any) -> Any:
             if isinstance(text, Unknown):
                 return text
             out.append(("%" + spec[:-1] + "s") % text)
+        budget.check_string("format()", sum(map(len, out)))
     out.append(fmt[pos:])
     return "".join(out)
 
@@ -460,6 +470,7 @@ def _fn_concat(*lists: Any) -> Any:
     for item in lists:
         if not isinstance(item, list):
             return Unknown("concat() of a non-list")
+        budget.check_items("concat()", len(out) + len(item))
         out.extend(item)
     return out
 
@@ -468,20 +479,26 @@ def _fn_flatten(value: Any) -> Any:
     if not isinstance(value, list):
         return Unknown("flatten() of a non-list")
     out: list[Any] = []
-    for item in value:
-        if isinstance(item, list):
-            inner = _fn_flatten(item)
-            if isinstance(inner, Unknown):
-                return inner
-            out.extend(inner)
+    stack: list[Any] = [iter(value)]  # iterative: nested lists of any depth
+    while stack:
+        item = next(stack[-1], _NO_VALUE)
+        if item is _NO_VALUE:
+            stack.pop()
+        elif isinstance(item, list):
+            stack.append(iter(item))
         else:
             out.append(item)
+            budget.check_items("flatten()", len(out))
     return out
 
 
 def _fn_distinct(value: Any) -> Any:
     if not isinstance(value, list):
         return Unknown("distinct() of a non-list")
+    if all(type(item) is str for item in value):
+        return list(dict.fromkeys(value))  # the same result as the comparisons below, in linear time
+    if len(value) > _PAIRWISE:  # the comparisons below grow with the square of the length
+        return Unknown(f"distinct() of {len(value)} lists, maps or numbers is not evaluated (at most {_PAIRWISE})")
     out: list[Any] = []
     for item in value:
         if item not in out:
@@ -494,6 +511,7 @@ def _fn_replace(text: Any, old: Any, new: Any) -> Any:
         return Unknown("replace() of a non-string")
     if len(old) > 1 and old.startswith("/") and old.endswith("/"):
         return Unknown("replace() with a regular expression is not evaluated")
+    budget.check_string("replace()", len(text) + text.count(old) * (len(new) - len(old)))
     return text.replace(old, new)
 
 
@@ -519,10 +537,8 @@ def _fn_one(value: Any) -> Any:
 def _fn_jsondecode(value: Any) -> Any:
     if not isinstance(value, str):
         return Unknown("jsondecode() of a non-string")
-    try:
-        return json.loads(value)
-    except ValueError:
-        return Unknown("jsondecode() of invalid JSON")
+    decoded = limits.decode_json(value)
+    return Unknown("jsondecode() of invalid JSON") if decoded is None and value.strip() != "null" else decoded
 
 
 def _fn_jsonencode(value: Any) -> Any:
@@ -542,7 +558,17 @@ def _fn_toset(value: Any) -> Any:
 def _fn_range(*args: Any) -> Any:
     if not all(isinstance(a, int) and not isinstance(a, bool) for a in args) or not 1 <= len(args) <= 3:
         return Unknown("range() needs whole numbers")
-    return list(range(*args))
+    steps = range(*args)
+    budget.check_items("range()", len(steps))
+    return list(steps)
+
+
+def _fn_join(sep: Any, items: Any) -> Any:
+    if not (isinstance(sep, str) and isinstance(items, list) and all(isinstance(i, str | int | float) for i in items)):
+        return Unknown("join() of a non-list")
+    texts = [str(_to_string(i)) for i in items]
+    budget.check_string("join()", sum(map(len, texts)) + max(len(texts) - 1, 0) * len(sep))
+    return sep.join(texts)
 
 
 def _str_fn(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -565,11 +591,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "startswith": _str_fn(lambda s, p: s.startswith(p)),
     "endswith": _str_fn(lambda s, p: s.endswith(p)),
     "split": lambda sep, s: s.split(sep) if isinstance(sep, str) and isinstance(s, str) else Unknown("split()"),
-    "join": lambda sep, items: (
-        sep.join(str(_to_string(i)) for i in items)
-        if isinstance(sep, str) and isinstance(items, list) and all(isinstance(i, str | int | float) for i in items)
-        else Unknown("join() of a non-list")
-    ),
+    "join": _fn_join,
     "format": _fn_format,
     "merge": _fn_merge,
     "lookup": _fn_lookup,
@@ -641,7 +663,8 @@ class _Instance:
 class _Module:
     """One module directory: its blocks, variable values and evaluation state."""
 
-    def __init__(self, files: list[_File], var_values: Mapping[str, Any]) -> None:
+    def __init__(self, files: list[_File], var_values: Mapping[str, Any], meter: Meter | None = None) -> None:
+        self.meter = meter if meter is not None else Meter()
         self.files = files
         self.variables: dict[str, Any] = {}
         self.locals: dict[str, tuple[Tree[Any], _File]] = {}
@@ -711,6 +734,12 @@ class _Module:
             count = _to_number(self.eval(count_expr, scope))
             if isinstance(count, float) and count.is_integer():
                 count = int(count)
+            if isinstance(count, int) and count > budget.TERRAFORM_INSTANCES:
+                raise self._error(
+                    count_expr,
+                    scope,
+                    f"{base}: count = {budget.shown_number(count)} is over the limit of {budget.TERRAFORM_INSTANCES}",
+                )
             if isinstance(count, Unknown) or not isinstance(count, int) or count < 0:
                 reason = count if isinstance(count, Unknown) else Unknown(f"count = {count!r} is not a whole number")
                 unknown_index = Unknown(f"{base}: count is not known ({reason.reason})")
@@ -721,6 +750,13 @@ class _Module:
             ]
         if for_each_expr is not None:
             items = self.eval(for_each_expr, scope)
+            if isinstance(items, Mapping | list) and len(items) > budget.TERRAFORM_INSTANCES:
+                raise self._error(
+                    for_each_expr,
+                    scope,
+                    f"{base}: for_each has {len(items)} elements, over the limit of {budget.TERRAFORM_INSTANCES}",
+                )
+            self._walked(items)
             pairs: list[tuple[Any, Any]]
             if isinstance(items, Mapping) and _find_unknown(list(items.keys())) is None:
                 pairs = [(k, items[k]) for k in sorted(items)]
@@ -742,9 +778,25 @@ class _Module:
             ]
         return [self._instance(block, base, key[0], scope)]
 
-    @staticmethod
-    def _instance(block: _Block, address: str, tf_type: str, scope: _Scope) -> _Instance:
+    def _instance(self, block: _Block, address: str, tf_type: str, scope: _Scope) -> _Instance:
+        try:
+            self.meter.resource()
+        except BudgetExceeded as exc:
+            raise InputError(f"{block.file.rel}:{block.file.orig(block.line)}: {exc.message}") from None
         return _Instance(block, address, scope, tf_type)
+
+    def _error(self, node: Any, scope: _Scope, message: str) -> InputError:
+        """An input error at ``node``'s line (the line in the file on disk)."""
+        meta = getattr(node, "meta", None)
+        line = getattr(meta, "line", None) if meta is not None and not meta.empty else None
+        where = f"{scope.file.rel}:{scope.file.orig(line)}" if isinstance(line, int) else scope.file.rel
+        return InputError(f"{where}: {message}")
+
+    def _walked(self, *values: Any) -> None:
+        """Charge a walk over ``values`` (a search for unknowns, a comparison) to the scan's budget."""
+        for value in values:
+            if isinstance(value, Mapping | list):
+                self.meter.charge_value(value, "the expression")
 
     def all_instances(self) -> Iterator[_Instance]:
         for group in self.instances.values():
@@ -853,6 +905,12 @@ class _Module:
         if for_each is None or content is None:
             return
         items = self.eval(for_each, scope)
+        self._walked(items)
+        if isinstance(items, Mapping | list):
+            try:
+                budget.check_items(f"dynamic {block_type!r}", len(items))
+            except BudgetExceeded as exc:
+                raise self._error(for_each, scope, exc.message) from None
         pairs: list[tuple[Any, Any]]
         if isinstance(items, Mapping) and _find_unknown(list(items)) is None:
             pairs = [(k, items[k]) for k in sorted(items)]
@@ -875,6 +933,14 @@ class _Module:
     def evaluate(self, inst: _Instance) -> tuple[dict[str, Any], dict[AttrPath, int]]:
         if inst.attrs is None:
             inst.attrs, inst.lines = self.body(inst, inst.scope)
+            where = f"{inst.block.file.rel}:{inst.block.file.orig(inst.block.line)}: {inst.address}"
+            # The row owns its values: one shared through a local counts once per resource using it.
+            try:
+                self.meter.charge_value(inst.attrs, "the resource's attributes")
+            except BudgetExceeded as exc:
+                raise InputError(f"{where}: {exc.message}") from None
+            if budget.depth_over(inst.attrs, budget.JSON_DEPTH):
+                raise InputError(f"{where}: a value nests lists and maps more than {budget.JSON_DEPTH} levels deep")
         return inst.attrs, inst.lines
 
     # ------------------------------------------------------------------ ids
@@ -917,16 +983,25 @@ class _Module:
         start = getattr(meta, "start_pos", None)
         end = getattr(meta, "end_pos", None)
         if isinstance(start, int) and isinstance(end, int):
-            return " ".join(file.text[start:end].split())
+            # Reasons quote the expression; a long one is cut, so nested reasons stay small.
+            text = " ".join(file.text[start : min(end, start + _TEXT_CHARS)].split())
+            return text if end - start <= _TEXT_CHARS else text + "…"
         return "<expression>"
 
     def eval(self, node: Any, scope: _Scope) -> Any:
         if isinstance(node, Token):
             return Unknown(f"unexpected token {node.value!r}")
+        meter = self.meter
+        meter.steps += 1
+        if meter.steps > budget.TERRAFORM_STEPS:
+            raise self._error(node, scope, f"evaluation takes more than {budget.TERRAFORM_STEPS} steps (the limit)")
         handler = getattr(self, "_e_" + str(node.data), None)
         if handler is None:
             return Unknown(f"{self.text(node, scope.file)} is not evaluated")
-        return handler(node, scope)
+        try:
+            return handler(node, scope)
+        except BudgetExceeded as exc:  # the innermost expression names the line
+            raise self._error(node, scope, exc.message) from None
 
     def _e_expr_term(self, node: Tree[Any], scope: _Scope) -> Any:
         inner = _trees(node)
@@ -935,11 +1010,15 @@ class _Module:
         return self.eval(inner[0], scope)
 
     def _e_int_lit(self, node: Tree[Any], scope: _Scope) -> Any:
-        return int(_leaf(node))
+        digits = _leaf(node)
+        if len(digits) > 19:  # checked before conversion: a 5,000-digit literal stays text
+            raise BudgetExceeded(f"the integer {digits[:24]}… has {len(digits)} digits, outside the 64-bit range")
+        return limits.check_number(int(digits), "an integer literal")
 
     def _e_float_lit(self, node: Tree[Any], scope: _Scope) -> Any:
         value = float(_leaf(node))
-        return int(value) if value.is_integer() and "e" not in _leaf(node).lower() else value
+        whole = value.is_integer() and "e" not in _leaf(node).lower() and abs(value) < _INT_RANGE
+        return int(value) if whole else value
 
     def _e_literal_value(self, node: Tree[Any], scope: _Scope) -> Any:
         return {"true": True, "false": False, "null": None}.get(_leaf(node))
@@ -970,6 +1049,7 @@ class _Module:
             if isinstance(text, Unknown):
                 return Unknown(f"{self.text(node, scope.file)}: {text.reason}")
             parts.append(text)
+            budget.check_string("a string template", sum(map(len, parts)))
         return "".join(parts)
 
     def _e_template_string(self, node: Tree[Any], scope: _Scope) -> Any:
@@ -981,7 +1061,9 @@ class _Module:
     _e_heredoc_template_trim = _e_heredoc_template
 
     def _e_tuple(self, node: Tree[Any], scope: _Scope) -> Any:
-        return [self.eval(child, scope) for child in _trees(node)]
+        items = [self.eval(child, scope) for child in _trees(node)]
+        self._walked(items)  # items may share a value: what the list stands for is charged
+        return items
 
     def _e_object(self, node: Tree[Any], scope: _Scope) -> Any:
         out: dict[str, Any] = {}
@@ -991,6 +1073,7 @@ class _Module:
             if isinstance(key, Unknown):
                 return Unknown(f"{self.text(node, scope.file)}: a key is not known ({key.reason})")
             out[key] = self.eval(value_node, scope)
+        self._walked(out)
         return out
 
     def _object_key(self, key_node: Tree[Any], scope: _Scope) -> Any:
@@ -1009,6 +1092,7 @@ class _Module:
         cond = _to_bool(self.eval(cond_node, scope))
         if isinstance(cond, Unknown):
             yes, no = self.eval(yes_node, scope), self.eval(no_node, scope)
+            self._walked(yes, no)
             if _find_unknown(yes) is None and yes == no:
                 return yes
             return Unknown(f"{self.text(node, scope.file)}: condition not known ({cond.reason})")
@@ -1043,6 +1127,7 @@ class _Module:
                 return Unknown(f"{self.text(node, scope.file)} is not known")
             return right
         rhs = self.eval(rhs_node, scope)
+        self._walked(lhs, rhs)
         missing = _first_unknown(lhs, rhs)
         if missing is not None:
             return Unknown(f"{self.text(node, scope.file)}: {missing.reason}")
@@ -1054,9 +1139,10 @@ class _Module:
         if isinstance(left_n, Unknown) or isinstance(right_n, Unknown):
             return Unknown(f"{self.text(node, scope.file)}: operands are not numbers")
         try:
-            return _arith(op, left_n, right_n)
-        except (ZeroDivisionError, KeyError):
+            result = _arith(op, left_n, right_n)
+        except (ZeroDivisionError, KeyError, OverflowError):
             return Unknown(f"{self.text(node, scope.file)} cannot be computed")
+        return limits.check_number(result, self.text(node, scope.file))
 
     def _e_function_call(self, node: Tree[Any], scope: _Scope) -> Any:
         names = [c for c in node.children if isinstance(c, Tree) and c.data == "identifier"]
@@ -1070,11 +1156,13 @@ class _Module:
         if name == "try":
             for arg in arg_nodes:
                 value = self.eval(arg, scope)
+                self._walked(value)
                 if _find_unknown(value) is None:
                     return value
             return Unknown(f"{text}: no argument is known")
         if name == "can":
             value = self.eval(arg_nodes[0], scope) if arg_nodes else None
+            self._walked(value)
             return True if _find_unknown(value) is None else Unknown(f"{text} is not known")
         fn = _FUNCTIONS.get(name)
         if fn is None:
@@ -1085,6 +1173,7 @@ class _Module:
             if not isinstance(last, list):
                 return Unknown(f"{text}: expansion of a non-list")
             args.extend(last)
+        self._walked(args)  # a function's work is at most proportional to its arguments
         if name != "jsonencode":
             missing = _first_unknown(*args) if name not in ("merge", "concat", "compact") else None
             if missing is not None:
@@ -1095,7 +1184,11 @@ class _Module:
             return Unknown(f"{text} cannot be evaluated")
         if isinstance(result, Unknown):
             return Unknown(f"{text}: {result.reason}")
-        return result
+        if isinstance(result, str):
+            budget.check_string(f"{name}()", len(result))
+        elif isinstance(result, list | dict):
+            budget.check_items(f"{name}()", len(result))
+        return limits.check_number(result, f"{name}()")
 
     def _e_for_tuple_expr(self, node: Tree[Any], scope: _Scope) -> Any:
         return self._for(node, scope, as_object=False)
@@ -1120,6 +1213,7 @@ class _Module:
         else:
             reason = collection.reason if isinstance(collection, Unknown) else "not a collection"
             return Unknown(f"{text}: {reason}")
+        budget.check_items("a for expression", len(pairs))
         group = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children)
         items: list[Any] = []
         mapping: dict[str, Any] = {}
@@ -1143,7 +1237,9 @@ class _Module:
                     mapping[k] = v
             else:
                 items.append(self.eval(exprs[0], inner))
-        return mapping if as_object else items
+        result = mapping if as_object else items
+        self._walked(result)  # items may share a value: what the result stands for is charged
+        return result
 
     # ------------------------------------------------------------------ traversals
 
@@ -1296,11 +1392,18 @@ class _Module:
         guard = f"local.{name}"
         if guard in self._active:
             return Unknown(f"local.{name} refers to itself")
+        meter = self.meter
+        if meter.references >= budget.REFERENCE_DEPTH:
+            raise BudgetExceeded(
+                f"local.{name}: locals refer to one another more than {budget.REFERENCE_DEPTH} deep (the limit)"
+            )
         self._active.add(guard)
+        meter.references += 1
         try:
             expr, file = self.locals[name]
             value = self.eval(expr, _Scope(file))
         finally:
+            meter.references -= 1
             self._active.discard(guard)
         self._local_cache[name] = value
         return value
@@ -1374,19 +1477,14 @@ def _object_lines(expr: Tree[Any], prefix: AttrPath, lines: dict[AttrPath, int])
 # --------------------------------------------------------------------------- variables
 
 
-def _tfvars(path: Path, rel: str) -> dict[str, Any]:
+def _tfvars(path: Path, rel: str, meter: Meter) -> dict[str, Any]:
     if path.name.endswith(".json"):
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8-sig"))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{rel}:{exc.lineno}:{exc.colno}: malformed tfvars JSON: {exc.msg}") from None
-        except OSError as exc:
-            raise InputError(f"{rel}: cannot read: {exc}") from None
+        doc = limits.load_json(limits.read_source(path, rel), rel, "tfvars JSON")
         if not isinstance(doc, dict):
             raise InputError(f"{rel}:1:1: a tfvars JSON file must be an object")
         return doc
     file = _parse(path, rel)
-    module = _Module([], {})
+    module = _Module([], {}, meter)
     values: dict[str, Any] = {}
     for kind, node in _body_items(file.tree.children[0]):
         if kind != "attribute":
@@ -1503,24 +1601,38 @@ def _group(paths: Sequence[Path]) -> dict[Path, list[Path]]:
     return {d: sorted(set(files)) for d, files in groups.items()}
 
 
-def read_tf(paths: Sequence[Path], repo_root: Path, var_files: Sequence[Path] = ()) -> list[IacResource]:
+def read_tf(
+    paths: Sequence[Path], repo_root: Path, var_files: Sequence[Path] = (), *, meter: Meter | None = None
+) -> list[IacResource]:
     """Read Terraform source: directories (every ``.tf`` in each) or ``.tf`` files.
 
     Each directory is one module: its ``.tf`` files are evaluated together with the tfvars
     files Terraform loads automatically from it, then ``var_files`` in order (later wins).
+    ``meter`` carries the scan's budgets across modules.
     """
+    meter = meter if meter is not None else Meter()
     out: list[IacResource] = []
     for directory, files in sorted(_group(paths).items()):
-        parsed = [_parse(f, _relative(f, repo_root)) for f in files]
-        values: dict[str, Any] = {}
-        for var_file in [*_auto_var_files(directory), *var_files]:
-            values.update(_tfvars(var_file, _relative(var_file, repo_root)))
-        out.extend(_read_module(parsed, values))
+        where = _relative(directory, repo_root)
+        try:
+            parsed = [_parse(f, _relative(f, repo_root)) for f in files]
+            values: dict[str, Any] = {}
+            for var_file in [*_auto_var_files(directory), *var_files]:
+                values.update(_tfvars(var_file, _relative(var_file, repo_root), meter))
+            out.extend(_read_module(parsed, values, meter))
+        except BudgetExceeded as exc:  # outside any expression (a tfvars value, a module-wide total)
+            raise InputError(f"{where}: {exc.message}") from None
+        except RecursionError:
+            # Each nesting has its own limit; this is the backstop for a combination of them.
+            raise InputError(
+                f"{where}: values and references nest too deeply to evaluate (limits: {budget.HCL_DEPTH} "
+                f"syntax levels, {budget.REFERENCE_DEPTH} chained locals, {budget.JSON_DEPTH} levels of values)"
+            ) from None
     return out
 
 
-def _read_module(files: list[_File], var_values: Mapping[str, Any]) -> list[IacResource]:
-    module = _Module(files, var_values)
+def _read_module(files: list[_File], var_values: Mapping[str, Any], meter: Meter) -> list[IacResource]:
+    module = _Module(files, var_values, meter)
     module.expand()
     suppressions = _attach_suppressions(module)
     module.assign_ids()

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError
+from scanner.sources.iac import budget
+from scanner.sources.iac.budget import BudgetExceeded, Meter
 from scanner.sources.iac.model import IacResource
 from scanner.sources.iac.terraform_translate import (
     AttrPath,
@@ -74,6 +76,8 @@ def fast_key_lines(text: str, data: Any, keep: tuple[str, ...] = ("resource_chan
 
     def walk(node: Any, path: JsonPath, record: bool) -> bool:
         nonlocal position
+        if len(path) >= budget.JSON_DEPTH and isinstance(node, dict | list):
+            raise _deep(text, offsets[position - 1] if position else 0)
         if isinstance(node, dict):
             for key, value in node.items():
                 if position >= len(offsets):
@@ -139,11 +143,18 @@ def key_lines(text: str, keep: tuple[str, ...] = ("resource_changes",)) -> dict[
                 last = at
                 lines[path] = line
             if punct in ("{", "["):
+                if len(stack) >= budget.JSON_DEPTH:
+                    raise _deep(text, at)
                 stack.append([path, punct == "{", 0, punct == "{"])
         if match.end() == match.start() or match.end() >= len(text):
             break
         match = _TOKEN.match(text, match.end())
     return lines
+
+
+def _deep(text: str, offset: int) -> BudgetExceeded:
+    line = text.count("\n", 0, offset) + 1
+    return BudgetExceeded(f"arrays and objects nest more than {budget.JSON_DEPTH} levels deep (the limit)", line=line)
 
 
 # --------------------------------------------------------------------------- plan model
@@ -157,9 +168,17 @@ def _relative(path: Path, repo_root: Path) -> str:
 
 
 def _merge_unknown(after: Any, unknown: Any, where: str) -> Any:
-    """``after`` with every leaf marked in ``after_unknown`` replaced by :class:`Unknown`."""
+    """``after`` with every leaf marked in ``after_unknown`` replaced by :class:`Unknown`.
+
+    ``after_unknown`` mirrors ``after``: where it does not (an object against a list), the
+    marking says nothing about that value, which is then unknown rather than guessed.
+    """
     if unknown is True:
         return Unknown(f"{where} is known only after apply")
+    if (isinstance(after, Mapping) and isinstance(unknown, list)) or (
+        isinstance(after, list) and isinstance(unknown, Mapping)
+    ):
+        return Unknown(f"{where}: after_unknown does not match the planned value's shape")
     if isinstance(unknown, Mapping):
         base = after if isinstance(after, Mapping) else {}
         keys = list(base) + [k for k in unknown if k not in base]
@@ -176,6 +195,16 @@ def _merge_unknown(after: Any, unknown: Any, where: str) -> Any:
             for i in range(count)
         ]
     return after
+
+
+def _obj(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is an object, else an empty one (a malformed configuration is read as absent)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _items(value: Any) -> list[Any]:
+    """``value`` if it is an array, else nothing."""
+    return value if isinstance(value, list) else []
 
 
 def _split_address(address: str) -> tuple[str, str]:
@@ -231,7 +260,8 @@ def _parent_module(module_address: str) -> tuple[str, str]:
 class _Plan:
     """One plan document: instances, configuration, lazy resolution of references."""
 
-    def __init__(self, doc: Mapping[str, Any], file: str, lines: Mapping[JsonPath, int]) -> None:
+    def __init__(self, doc: Mapping[str, Any], file: str, lines: Mapping[JsonPath, int], meter: Meter) -> None:
+        self.meter = meter
         self.doc = doc
         self.file = file
         self.lines = lines
@@ -272,7 +302,13 @@ class _Plan:
             after = change.get("after")
             if after is not None and not isinstance(after, Mapping):
                 raise self.error((*where, "change"), f"{address}: change.after is not an object")
-            attrs = _merge_unknown(after or {}, change.get("after_unknown") or {}, address)
+            unknown = change.get("after_unknown")
+            if unknown is not None and not isinstance(unknown, Mapping | bool):
+                raise self.error((*where, "change"), f"{address}: change.after_unknown is not an object")
+            self.meter.resource()
+            attrs = _merge_unknown(after or {}, unknown or {}, address)
+            if not isinstance(attrs, Mapping):
+                attrs = {}  # the whole resource known only after apply: nothing to read yet
             mode = str(entry.get("mode") or "managed")
             module_address, _ = _split_address(address)
             attrs = self._unset_computed(module_address, entry, attrs)
@@ -286,12 +322,12 @@ class _Plan:
         def walk(module: Any) -> None:
             if not isinstance(module, Mapping):
                 return
-            for res in module.get("resources") or ():
+            for res in _items(module.get("resources")):
                 if isinstance(res, Mapping) and isinstance(res.get("address"), str):
                     values = res.get("values")
                     if isinstance(values, Mapping):
                         out[res["address"]] = values
-            for child in module.get("child_modules") or ():
+            for child in _items(module.get("child_modules")):
                 walk(child)
 
         for section in ("prior_state", "planned_values"):
@@ -311,7 +347,7 @@ class _Plan:
         for name in _module_names(module_address):
             if not isinstance(module, Mapping):
                 return None
-            call = (module.get("module_calls") or {}).get(name)
+            call = _obj(module.get("module_calls")).get(name)
             module = call.get("module") if isinstance(call, Mapping) else None
         return module if isinstance(module, Mapping) else None
 
@@ -324,7 +360,9 @@ class _Plan:
             base = "data." + base
         index = self._config_index.get(id(module))
         if index is None:
-            index = {str(res.get("address")): res for res in module.get("resources") or () if isinstance(res, Mapping)}
+            index = {
+                str(res.get("address")): res for res in _items(module.get("resources")) if isinstance(res, Mapping)
+            }
             self._config_index[id(module)] = index
         return index.get(base)
 
@@ -451,7 +489,7 @@ class _Plan:
             parent_module = self._config_module(parent)
             calls = parent_module.get("module_calls") if parent_module else None
             call_block = calls.get(call) if isinstance(calls, Mapping) else None
-            expr = (call_block.get("expressions") or {}).get(parts[1]) if isinstance(call_block, Mapping) else None
+            expr = _obj(call_block.get("expressions")).get(parts[1]) if isinstance(call_block, Mapping) else None
             if isinstance(expr, Mapping):
                 if "constant_value" in expr:
                     return expr["constant_value"]
@@ -462,7 +500,7 @@ class _Plan:
         if parts[0] == "module" and len(parts) >= 3:
             child = f"{prefix}module.{parts[1]}"
             module = self._config_module(child)
-            output = (module.get("outputs") or {}).get(parts[2]) if module else None
+            output = _obj(module.get("outputs")).get(parts[2]) if module else None
             expr = output.get("expression") if isinstance(output, Mapping) else None
             if isinstance(expr, Mapping):
                 if "constant_value" in expr:
@@ -535,7 +573,10 @@ class _Plan:
     def _resolve_tree(self, inst: TfInstance, node: Any, path: AttrPath) -> Any:
         if isinstance(node, Unknown):
             resolved = self.resolve_expression(inst.address, path)
-            return node if resolved is None else resolved
+            if resolved is None:
+                return node
+            self.meter.charge_value(resolved, f"{inst.address}: a resolved reference")
+            return resolved
         if isinstance(node, Mapping):
             return {k: self._resolve_tree(inst, v, (*path, k)) for k, v in node.items()}
         if isinstance(node, list):
@@ -574,30 +615,43 @@ def _property_lines(lines: Mapping[JsonPath, int], index: int, sources: Mapping[
 def parse_plan(text: str, file: str) -> Mapping[str, Any]:
     """The plan document, or an :class:`InputError` ``file:line:col: what``."""
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_int=budget.json_int)
     except json.JSONDecodeError as exc:
         raise InputError(f"{file}:{exc.lineno}:{exc.colno}: malformed plan JSON: {exc.msg}") from None
+    except RecursionError:
+        raise budget.too_deep(file) from None
+    except ValueError as exc:  # an integer outside 64 bits
+        raise InputError(f"{file}: {exc}") from None
     if not isinstance(doc, Mapping) or "format_version" not in doc:
         raise InputError(f"{file}:1:1: not a Terraform plan (expected the object of 'terraform show -json')")
     return doc
 
 
-def read_plan(path: Path, repo_root: Path) -> list[IacResource]:
+def read_plan(path: Path, repo_root: Path, *, meter: Meter | None = None) -> list[IacResource]:
     """Read one ``terraform show -json`` plan file into declared resources (live row shape)."""
     file = _relative(path, repo_root)
+    raw = budget.read_bounded(path, budget.PLAN_BYTES, file, "the plan")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise InputError(f"{file}: cannot read the plan: {exc}") from None
     doc = parse_plan(text, file)
-    lines = fast_key_lines(text, doc)
-    if lines is None:
-        lines = key_lines(text)
-    plan = _Plan(doc, file, lines)
-    plan.load()
-    plan.ids = dedupe_ids(plan.natural_ids())
-    plan.resolve_all()
-    rows = Translator(plan.ids).translate(plan.instances.values())
+    try:
+        lines = fast_key_lines(text, doc)
+        if lines is None:
+            lines = key_lines(text)
+        plan = _Plan(doc, file, lines, meter if meter is not None else Meter())
+        plan.load()
+        plan.ids = dedupe_ids(plan.natural_ids())
+        plan.resolve_all()
+        rows = Translator(plan.ids).translate(plan.instances.values())
+    except BudgetExceeded as exc:
+        raise InputError(f"{file}:{exc.line}: {exc.message}" if exc.line else f"{file}: {exc.message}") from None
+    except RecursionError:
+        raise InputError(
+            f"{file}: references between resources and modules chain too deeply to follow "
+            f"(documents nest at most {budget.JSON_DEPTH} levels)"
+        ) from None
     out: list[IacResource] = []
     for translated in rows:
         address = translated.instance.address

@@ -1,0 +1,7 @@
+resource "azurerm_container_registry" "acr" {
+  count               = 1e308
+  name                = "acr${count.index}"
+  resource_group_name = "rg"
+  location            = "eastus"
+  sku                 = "Premium"
+}
