@@ -9,8 +9,9 @@ one, so "N × 5xx then OK" is ``Fault("arm", "status", times=N)`` and a storm is
   ``reset`` (closed with ``SO_LINGER`` 0, so the client gets a TCP reset), ``stall`` (nothing is
   sent for ``stall_seconds``, longer than the client's read timeout, then the connection
   closes), ``truncated`` (a ``Content-Length`` promise broken halfway);
-* status: ``status`` (``status``, 503 by default, in the endpoint's error envelope) and
-  ``throttle`` (429 with ``Retry-After: retry_after``, an absurd 999999 s by default);
+* status: ``status`` (``status``, 503 by default, in the endpoint's error envelope, with
+  ``Retry-After`` only when ``retry_after`` is set) and ``throttle`` (429 with
+  ``Retry-After: retry_after``, an absurd 999999 s unless set);
 * a 200 whose body is wrong: ``html`` (an HTML error page), ``empty``, ``null``, ``list`` (a JSON
   array where an object belongs), ``wrong_shape`` (an object whose expected fields have the wrong
   types), ``wrong_items`` (the lists hold non-objects), ``deep`` (100,000 nested arrays) and
@@ -57,6 +58,7 @@ FAULT_ENDPOINTS = frozenset({"token", "arg", "arm", "graph", "graph_batch"})
 #: Faults a ``$batch`` item can carry (the rest need a connection or raw bytes of their own).
 ITEM_FAULTS = frozenset({"status", "throttle", "html", "empty", "null", "list", "wrong_shape", "wrong_items"})
 DEEP_LEVELS = 100_000
+THROTTLE_RETRY_AFTER = 999_999
 HTML_PAGE = (
     "<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head>"
     "<body><h1>Service Unavailable</h1><p>The gateway could not reach the service.</p></body></html>"
@@ -92,7 +94,7 @@ class Fault:
     kind: FaultKind
     times: int | None = None
     status: int = 503
-    retry_after: int = 999_999
+    retry_after: int | None = None
     stall_seconds: float = 30.0
     path_contains: str = ""
 
@@ -104,19 +106,32 @@ class Fault:
             raise ValueError(f"fault kind {self.kind!r}: expected one of {sorted(FAULT_KINDS)}")
         if self.times is not None and self.times < 1:
             raise ValueError("fault times must be >= 1 (or None for every request)")
-        if not 400 <= self.status <= 599 or self.stall_seconds <= 0 or self.retry_after < 0:
+        if not 400 <= self.status <= 599 or self.stall_seconds <= 0 or (self.retry_after or 0) < 0:
             raise ValueError("fault status must be 4xx/5xx, stall_seconds > 0 and retry_after >= 0")
+
+    def retry_after_header(self) -> dict[str, str]:
+        """The ``Retry-After`` header this fault's answer carries (none for a plain status)."""
+        if self.kind == "throttle":
+            return {"Retry-After": str(THROTTLE_RETRY_AFTER if self.retry_after is None else self.retry_after)}
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
 
 
 class FaultInjector:
     """Hands each request the first fault that matches it and still has uses left."""
 
     def __init__(self, faults: Sequence[Fault]) -> None:
-        self._faults = list(faults)
-        self._left = [f.times for f in self._faults]
         self._lock = threading.Lock()
         self.stopping = threading.Event()  # ends every stall when the emulator stops
-        self.injected = 0
+        self.replace(faults)
+
+    def replace(self, faults: Sequence[Fault]) -> None:
+        """Inject ``faults`` from now on instead (their counts start afresh)."""
+        if not all(isinstance(fault, Fault) for fault in faults):
+            raise TypeError("faults must be tests.emulator.faults.Fault")
+        with self._lock:
+            self._faults = list(faults)
+            self._left = [f.times for f in self._faults]
+            self.injected = 0
 
     def take(self, endpoint: str, path: str, kinds: frozenset[str] = FAULT_KINDS) -> Fault | None:
         """The fault of one of ``kinds`` for a request of ``endpoint`` at ``path``, spending one use."""
@@ -164,11 +179,9 @@ def body_bytes(kind: str) -> tuple[str, bytes]:
 
 def item_answer(fault: Fault, item_id: str) -> dict[str, Any]:
     """A ``$batch`` item that carries ``fault`` instead of the object asked for."""
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **fault.retry_after_header()}
     if fault.kind in ("status", "throttle"):
         status = 429 if fault.kind == "throttle" else fault.status
-        if fault.kind == "throttle":
-            headers["Retry-After"] = str(fault.retry_after)
         return {"id": item_id, "status": status, "headers": headers, "body": error_body("graph", status, "injected")}
     body: Any = {
         "html": HTML_PAGE,
@@ -209,8 +222,7 @@ def write_fault(handler: BaseHTTPRequestHandler, fault: Fault, stopping: threadi
     if fault.kind in ("status", "throttle"):
         status = 429 if fault.kind == "throttle" else fault.status
         payload = json.dumps(error_body(fault.endpoint, status, "injected fault")).encode()
-        extra = {"Retry-After": str(fault.retry_after)} if fault.kind == "throttle" else {}
-        _head(handler, status, "application/json; charset=utf-8", len(payload), extra)
+        _head(handler, status, "application/json; charset=utf-8", len(payload), fault.retry_after_header())
         handler.wfile.write(payload)
         return status
     if fault.kind == "truncated":

@@ -1424,6 +1424,10 @@ class AzureEmulator:
         """Forget the recorded requests (e.g. after warming up a credential)."""
         self._running().log.clear()
 
+    def set_faults(self, *faults: Fault) -> None:
+        """Replace the configured faults while running (a test matrix shares one emulator)."""
+        self._running().app.faults.replace(faults)
+
     @property
     def faults_injected(self) -> int:
         """How many requests (or ``$batch`` items) a configured fault answered so far."""

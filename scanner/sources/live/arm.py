@@ -141,7 +141,7 @@ class ArmReader:
                 raise wrong_shape(call, answer.status, problem)
             return page
 
-        return self.retrier.run(call, attempt)
+        return self.retrier.run(call, attempt, kind=name)
 
     def _get_list(
         self, client: Any, path: str, api_version: str | None, name: str, section: str = "arm"

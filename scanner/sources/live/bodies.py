@@ -73,7 +73,7 @@ def kind_of(value: Any) -> str:
     if isinstance(value, list):
         return "an array"
     if isinstance(value, str):
-        return "a string"
+        return "an HTML page (as a JSON string)" if value.lstrip()[:1] == "<" else "a string"
     return "a number"
 
 

@@ -36,6 +36,7 @@ class CallFailed(Exception):
         timed_out: bool = False,
         unreachable: bool = False,
         detail: str | None = None,
+        must_wait: bool = False,
     ) -> None:
         super().__init__(f"{call}: {cause}")
         self.call = call
@@ -43,6 +44,7 @@ class CallFailed(Exception):
         self.status = status
         self.code = code
         self.detail = detail  # the service's own words (an error body's message), if it gave any
+        self.must_wait = must_wait  # a retry sooner than retry_after is refused without being sent
         self.retryable = retryable
         self.retry_after = retry_after
         self.timed_out = timed_out

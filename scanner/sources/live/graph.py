@@ -187,6 +187,8 @@ class GraphReader:
         if item is None:
             return CallFailed(call, "the $batch response has no answer for it", retryable=True), True
         status, body = int(item["status"]), item.get("body")
+        if status == 200 and "body" not in item:
+            return CallFailed(call, "HTTP 200 answered without a body", status=200), True
         if status == 200:
             try:
                 return (200, check(body)), False

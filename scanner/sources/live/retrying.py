@@ -7,6 +7,7 @@ stack and no SDK sleeps for a ``Retry-After`` it was never asked to cap.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -34,7 +35,8 @@ class Retrier:
         self._sleep = sleep
         self._clock = clock
         self._log = log or (lambda _m: None)
-        self.breaker = Breaker()
+        self._breakers: dict[str, Breaker] = {}
+        self._breakers_lock = threading.Lock()
         self.deadline = Deadline(limits.phase_timeout, clock)
         self.waited = 0.0
 
@@ -42,16 +44,23 @@ class Retrier:
         """The phase starts now: its deadline counts from here."""
         self.deadline = Deadline(self.limits.phase_timeout, self._clock)
 
-    def check(self, call: str) -> None:
-        """Refuse to start ``call`` when the phase is out of time or the service is down."""
+    def breaker(self, kind: str = "") -> Breaker:
+        """The breaker of one kind of call (one ARM list, say): a failing kind does not stop the others."""
+        with self._breakers_lock:
+            return self._breakers.setdefault(kind, Breaker())
+
+    def check(self, call: str, kind: str = "") -> None:
+        """Refuse to start ``call`` when the phase is out of time or its kind of call keeps failing."""
         if self.deadline.passed():
             raise CallFailed(
                 call,
                 f"not attempted: the {self.service} phase ran out of --phase-timeout ({self.limits.phase_timeout:g} s)",
             )
-        if self.breaker.open:
+        breaker = self.breaker(kind)
+        if breaker.open:
             raise CallFailed(
-                call, f"not attempted: {self.service} failed several calls in a row (last: {self.breaker.last_cause})"
+                call,
+                f"not attempted: {self.service} failed such calls several times in a row (last: {breaker.last_cause})",
             )
 
     def wait(self, call: str, seconds: float, why: str) -> None:
@@ -70,20 +79,27 @@ class Retrier:
         self.waited += seconds
         self._sleep(seconds)
 
-    def run(self, call: str, attempt: Callable[[], T]) -> T:
-        """``attempt()`` until it answers, a failure is not worth repeating, or the retries are spent."""
+    def run(self, call: str, attempt: Callable[[], T], kind: str = "") -> T:
+        """``attempt()`` until it answers, a failure is not worth repeating, or the retries are spent.
+
+        ``kind`` groups calls for the breaker: after a few calls of one kind failed in a row with
+        their retries spent, further calls of that kind are not attempted.
+        """
         retries = 0
+        breaker = self.breaker(kind)
         while True:
-            self.check(call)
+            self.check(call, kind)
             try:
                 result = attempt()
             except CallFailed as failed:
                 if not failed.retryable:
                     raise
                 retries += 1
+                if failed.must_wait and (failed.retry_after or 0) > self.limits.max_retry_wait:
+                    raise self.exhausted(failed, retries) from None
                 if retries > self.limits.retries_after(failed.timed_out):
                     exhausted = self.exhausted(failed, retries)
-                    self.breaker.failed(exhausted.cause)
+                    breaker.failed(exhausted.cause)
                     raise exhausted from None
                 delay = self._delay(failed, retries)
                 if delay > self.deadline.remaining():
@@ -92,7 +108,7 @@ class Retrier:
                 self.waited += delay
                 self._sleep(delay)
                 continue
-            self.breaker.succeeded()
+            breaker.succeeded()
             return result
 
     def _delay(self, failed: CallFailed, retry: int) -> float:
@@ -105,11 +121,12 @@ class Retrier:
     def exhausted(self, failed: CallFailed, attempts: int) -> CallFailed:
         """The last failure, saying how often it was tried and, if so, which wait was refused."""
         asked = failed.retry_after
+        tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
         if asked is not None and asked > self.limits.max_retry_wait:
             cause = (
                 f"{failed.cause}; {self.service} asked to retry in {asked:g} s, more than --max-retry-wait "
-                f"{self.limits.max_retry_wait:g} s ({attempts} attempts)"
+                f"{self.limits.max_retry_wait:g} s ({tries})"
             )
         else:
-            cause = f"{failed.cause} ({attempts} attempts)"
+            cause = f"{failed.cause} ({tries})"
         return failed.with_cause(cause)

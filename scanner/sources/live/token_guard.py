@@ -26,6 +26,9 @@ from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.retrying import Retrier
 
 TOKEN_SERVICE = "the token endpoint"
+#: MSAL answers a repeated token request from its cache for this long after a 429 or 5xx
+#: without Retry-After (its throttling of Entra ID), so a retry must wait at least as long.
+MSAL_THROTTLE_SECONDS = 5.0
 
 
 @dataclass(slots=True)
@@ -117,12 +120,15 @@ class GuardedCredential:
             raise CollectionFailed(failed.message) from None
 
     def _attempt(self, scopes: tuple[str, ...], kwargs: dict[str, Any]) -> Any:
+        previous = self._notes.last
         self._notes.clear()
         try:
             token = self._inner.get_token(*scopes, **kwargs)
         except CollectionFailed:
             raise
         except Exception as exc:
+            if self._notes.last.url is None and previous.status is not None:
+                self._notes.last = previous  # MSAL answered from its throttling cache: the same failure
             raise self._failure(exc) from None
         text = getattr(token, "token", None)
         expires = getattr(token, "expires_on", None)
@@ -132,11 +138,10 @@ class GuardedCredential:
         return token
 
     def _call(self, note: _Exchange) -> str:
-        return (
-            f"{TOKEN_SERVICE} {call_name(note.method, note.url)}"
-            if note.url
-            else f"{TOKEN_SERVICE} of {self._authority}"
-        )
+        if not note.url:
+            return f"{TOKEN_SERVICE} of {self._authority}"
+        who = TOKEN_SERVICE if "/token" in note.url else "the login authority"  # discovery, instance metadata
+        return f"{who} {call_name(note.method, note.url)}"
 
     def _failure(self, exc: Exception) -> Exception:
         """What one failed attempt means: retry it, or stop with the cause."""
@@ -155,13 +160,19 @@ class GuardedCredential:
                 cause += f": {note.error_message}"
             elif note.body_problem:
                 cause += f" with {note.body_problem}"
+            throttled = note.status == 429 or note.status >= 500
+            wait = note.retry_after
+            if throttled and wait is None:
+                wait = MSAL_THROTTLE_SECONDS
+                cause += f" (MSAL holds a repeated request back {wait:g} s)"
             return CallFailed(
                 call,
                 cause,
                 status=note.status,
                 code=note.error_code,
                 retryable=note.status in RETRYABLE_STATUSES,
-                retry_after=note.retry_after,
+                retry_after=wait if throttled else None,
+                must_wait=throttled,
             )
         what = note.body_problem or "JSON without a usable access_token"
         return CallFailed(call, f"HTTP {note.status} answered {what}", status=note.status, retryable=True)
