@@ -21,7 +21,7 @@ from scanner.inventory.ids import norm, subscription_of
 from scanner.sources.live.bodies import kind_of, wrong_shape
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import forbidden_hint
-from scanner.sources.live.exchange import exchange, json_answer
+from scanner.sources.live.exchange import Answer, exchange, json_answer
 from scanner.sources.live.failures import CallFailed, call_name
 from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.retrying import Retrier
@@ -63,6 +63,26 @@ def error_entry(scope: str, failed: CallFailed, affects: str, hint: str | None =
         "message": message,
         "affects": [affects],
     }
+
+
+def list_page(call: str, answer: Answer, name: str, section: str = "arm") -> dict[str, Any]:
+    """One page of an ARM list (``value`` and ``nextLink``), its items checked against the snapshot schema."""
+    page = json_answer(answer, call)
+    if not isinstance(page, dict):
+        raise wrong_shape(call, answer.status, f"{kind_of(page)} where an object with 'value' belongs")
+    value = page.get("value")
+    if value is None:
+        value = page["value"] = []
+    if not isinstance(value, list):
+        raise wrong_shape(call, answer.status, f"'value' is {kind_of(value)}, not an array")
+    if not isinstance(page.get("nextLink"), str | None):
+        raise wrong_shape(call, answer.status, f"'nextLink' is {kind_of(page.get('nextLink'))}")
+    if name == "tokens":
+        page["value"] = [scrub_token_passwords(t) for t in value]
+    problem = items_problem(section, name, page["value"])
+    if problem is not None:
+        raise wrong_shape(call, answer.status, problem)
+    return page
 
 
 class ArmReader:
@@ -114,32 +134,17 @@ class ArmReader:
         for client in self._clients.values():
             client.close()
 
-    def _page(self, client: Any, url: str, params: dict[str, str] | None, name: str, section: str) -> Any:
+    def _page(self, client: Any, url: str, params: dict[str, str] | None, name: str, section: str) -> dict[str, Any]:
         """One page of a list, retried; its ``value`` checked against the snapshot schema."""
         from azure.core.rest import HttpRequest
 
         call = call_name("GET", url if "://" in url else self._cloud.resource_manager + url)
 
-        def attempt() -> Any:
+        def attempt() -> dict[str, Any]:
             with self._lock:
                 self.requests += 1
             answer = exchange(client.send_request, HttpRequest("GET", url, params=params), call)
-            page = json_answer(answer, call)
-            if not isinstance(page, dict):
-                raise wrong_shape(call, answer.status, f"{kind_of(page)} where an object with 'value' belongs")
-            value = page.get("value")
-            if value is None:
-                value = page["value"] = []
-            if not isinstance(value, list):
-                raise wrong_shape(call, answer.status, f"'value' is {kind_of(value)}, not an array")
-            if not isinstance(page.get("nextLink"), str | None):
-                raise wrong_shape(call, answer.status, f"'nextLink' is {kind_of(page.get('nextLink'))}")
-            if name == "tokens":
-                page["value"] = [scrub_token_passwords(t) for t in value]
-            problem = items_problem(section, name, page["value"])
-            if problem is not None:
-                raise wrong_shape(call, answer.status, problem)
-            return page
+            return list_page(call, answer, name, section)
 
         return self.retrier.run(call, attempt, kind=name)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from scanner.sources.live.bodies import kind_of, wrong_shape
 from scanner.sources.live.clouds import Cloud
-from scanner.sources.live.exchange import exchange, json_answer
+from scanner.sources.live.exchange import Answer, exchange, json_answer
 from scanner.sources.live.failures import CallFailed, call_name, from_status, one_line
 from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.retrying import Retrier
@@ -88,6 +88,25 @@ def _directory_object(body: Any) -> Any:
     return body
 
 
+def batch_answers(call: str, answer: Answer) -> dict[str, dict[str, Any]]:
+    """The answers of a ``$batch`` response by request id (each an object with a string id and an int status)."""
+    data = json_answer(answer, call)
+    responses = data.get("responses") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise wrong_shape(call, answer.status, f"{kind_of(data)} where an object with 'responses' belongs")
+    if not isinstance(responses, list):
+        raise wrong_shape(call, answer.status, f"'responses' is {kind_of(responses)}, not an array")
+    answered: dict[str, dict[str, Any]] = {}
+    for n, item in enumerate(responses):
+        if not (isinstance(item, dict) and isinstance(item.get("id"), str)):
+            raise wrong_shape(call, answer.status, f"responses[{n}] is not an object with a string id")
+        status = item.get("status")
+        if not isinstance(status, int) or isinstance(status, bool):
+            raise wrong_shape(call, answer.status, f"responses[{n}].status is {kind_of(status)}")
+        answered[item["id"]] = item
+    return answered
+
+
 class GraphReader:
     """Batched, read-only Microsoft Graph v1.0 lookups."""
 
@@ -147,25 +166,7 @@ class GraphReader:
             with self._lock:
                 self.requests += 1
             request = HttpRequest("POST", self._client.format_url("/v1.0/$batch"), json=body)
-            answer = exchange(self._client.send_request, request, self.call)
-            data = json_answer(answer, self.call)
-            responses = data.get("responses") if isinstance(data, dict) else None
-            if not isinstance(responses, list):
-                what = (
-                    f"{kind_of(data)} without a 'responses' array"
-                    if not isinstance(data, dict)
-                    else (f"'responses' is {kind_of(responses)}, not an array")
-                )
-                raise wrong_shape(self.call, answer.status, what)
-            answered: dict[str, dict[str, Any]] = {}
-            for n, item in enumerate(responses):
-                if not (isinstance(item, dict) and isinstance(item.get("id"), str)):
-                    raise wrong_shape(self.call, answer.status, f"responses[{n}] is not an object with a string id")
-                status = item.get("status")
-                if not isinstance(status, int) or isinstance(status, bool):
-                    raise wrong_shape(self.call, answer.status, f"responses[{n}].status is {kind_of(status)}")
-                answered[item["id"]] = item
-            return answered
+            return batch_answers(self.call, exchange(self._client.send_request, request, self.call))
 
         return self.retrier.run(self.call, attempt)
 

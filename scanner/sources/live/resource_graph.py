@@ -118,6 +118,22 @@ def _parse_resets_after(value: str | None) -> float | None:
         return None
 
 
+def result_page(call: str, answer: Answer, name: str | None) -> dict[str, Any]:
+    """One result page (``data`` rows, maybe a ``$skipToken``); the rows of list ``name`` fit the snapshot schema."""
+    page = json_answer(answer, call)
+    if not isinstance(page, dict):
+        raise wrong_shape(call, answer.status, f"{kind_of(page)} where a result page belongs")
+    rows = page.get("data")
+    if not isinstance(rows, list):
+        raise wrong_shape(call, answer.status, f"'data' is {kind_of(rows)}, not an array of rows")
+    if not isinstance(page.get("$skipToken"), str | None):
+        raise wrong_shape(call, answer.status, f"'$skipToken' is {kind_of(page.get('$skipToken'))}")
+    problem = items_problem("resourceGraph", name, rows) if name else None
+    if problem is not None:
+        raise wrong_shape(call, answer.status, f"rows that do not fit the snapshot schema: {problem}")
+    return page
+
+
 class ResourceGraphReader:
     """Runs the snapshot's Resource Graph queries through ``azure-mgmt-resourcegraph``."""
 
@@ -223,7 +239,7 @@ class ResourceGraphReader:
         self._note_quota(answer.headers, sent_at, throttled=throttled)
         if answer.status >= 400:
             raise self._refusal(answer)
-        return self._page_of(answer, name)
+        return result_page(self.call, answer, name)
 
     def _query(self, body: dict[str, Any]) -> Answer:
         """One POST of a raw JSON body (the SDK's model lacks ``authorizationScopeFilter``)."""
@@ -245,21 +261,6 @@ class ResourceGraphReader:
             self.throttled += 1
             failed.retry_after = self._retry_delay(answer.headers)
         return failed
-
-    def _page_of(self, answer: Answer, name: str | None) -> dict[str, Any]:
-        """The decoded page, or the reason it is not one."""
-        page = json_answer(answer, self.call)
-        if not isinstance(page, dict):
-            raise wrong_shape(self.call, answer.status, f"{kind_of(page)} where a result page belongs")
-        rows = page.get("data")
-        if not isinstance(rows, list):
-            raise wrong_shape(self.call, answer.status, f"'data' is {kind_of(rows)}, not an array of rows")
-        if not isinstance(page.get("$skipToken"), str | None):
-            raise wrong_shape(self.call, answer.status, f"'$skipToken' is {kind_of(page.get('$skipToken'))}")
-        problem = items_problem("resourceGraph", name, rows) if name else None
-        if problem is not None:
-            raise wrong_shape(self.call, answer.status, f"rows that do not fit the snapshot schema: {problem}")
-        return page
 
     def _retry_delay(self, headers: Any) -> float | None:
         """How long a 429 asks to wait: ``Retry-After``, else the quota reset (None: back off)."""

@@ -15,7 +15,8 @@ from typing import Any
 import orjson
 
 from scanner.resources import snapshot_schema_path
-from scanner.sources.snapshot import describe_error, json_path
+from scanner.sources.live.bodies import kind_of
+from scanner.sources.snapshot import json_path
 
 
 @cache
@@ -43,4 +44,19 @@ def items_problem(section: str, name: str, items: list[Any]) -> str | None:
         return None
     first = min(validator.iter_errors(items), key=lambda e: [str(p) for p in e.instance_path])
     where = json_path(list(first.instance_path)).replace("$[", "item [", 1)
-    return f"{name} {where}: {describe_error(first)}"
+    return f"{name} {where} {_what(first)}"
+
+
+def _what(error: Any) -> str:
+    """What is wrong, in words taken from the schema, never from the payload (it may hold secrets)."""
+    kind = error.kind
+    name = type(kind).__name__
+    if name == "Required":
+        return f"lacks '{kind.property}'"
+    if name == "Type":
+        return f"is {kind_of(error.instance)}, not {' or '.join(str(t) for t in kind.types)}"
+    if name == "Not":
+        return "carries secret material that is never stored"
+    if name == "MinLength":
+        return "is an empty string"
+    return f"does not fit the snapshot schema ({name})"
