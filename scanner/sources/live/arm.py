@@ -1,29 +1,30 @@
 """The ARM calls Resource Graph cannot answer: tokens, scope maps, usages, diagnostic settings.
 
-Through ``azure-mgmt-containerregistry`` (one client per subscription). Lists are fetched as
-raw JSON (the client's ``send_request`` with ``nextLink`` paging) so the snapshot holds the
-payloads exactly as Azure returned them. Registries are read with bounded concurrency; a 403
-or 404 on one registry becomes an ``errors`` entry and the others go on, and so does a list
-that still fails after its retries (a dropped connection, a 5xx storm, a body that is not the
-list it should be): its rules report ``unknown``. Only GETs: never ``listCredentials``,
-``generateCredentials`` or anything that writes.
+Through one read-only azure-core client (:mod:`scanner.sources.live.pipelines`). Lists are
+fetched as raw JSON (``nextLink`` paging) so the snapshot holds the payloads exactly as Azure
+returned them; the api-versions are those of ``azure-mgmt-containerregistry`` 15. Registries
+are read with bounded concurrency; a 403 or 404 on one registry becomes an ``errors`` entry and
+the others go on, and so does a list that still fails after its retries (a dropped connection,
+a 5xx storm, a body that is not the list it should be): its rules report ``unknown``. Only
+GETs: never ``listCredentials``, ``generateCredentials`` or anything that writes.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from threading import Event, Lock
 from typing import Any
 
-from scanner.inventory.ids import norm, subscription_of
+from scanner.inventory.ids import norm
 from scanner.sources.live.bodies import kind_of, wrong_shape
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import forbidden_hint
 from scanner.sources.live.exchange import Answer, exchange, json_answer
 from scanner.sources.live.failures import CallFailed, call_name
 from scanner.sources.live.limits import LiveLimits
+from scanner.sources.live.pipelines import read_only_client
 from scanner.sources.live.retrying import Retrier
 from scanner.sources.live.shapes import items_problem
 
@@ -99,42 +100,24 @@ class ArmReader:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         verbose: Callable[[str], None] | None = None,
-        **client_kwargs: Any,
+        per_call_policies: Iterable[Any] = (),
     ) -> None:
-        self._credential = credential
         self._cloud = cloud
         self._workers = workers
         self._log = log or (lambda _m: None)
         self._limits = limits or LiveLimits()
-        self._client_kwargs = client_kwargs
-        self._clients: dict[str, Any] = {}
+        self._client = read_only_client(
+            credential, cloud.resource_manager, cloud.arm_scope, self._limits, per_call_policies
+        )
         self._lock = Lock()
         self.retrier = Retrier("ARM", self._limits, sleep=sleep, clock=clock, log=verbose)
         self.requests = 0
 
-    def _client(self, subscription: str) -> Any:
-        from azure.mgmt.containerregistry import ContainerRegistryManagementClient
-
-        with self._lock:
-            client = self._clients.get(subscription)
-            if client is None:
-                client = self._clients[subscription] = ContainerRegistryManagementClient(
-                    self._credential,
-                    subscription,
-                    base_url=self._cloud.resource_manager,
-                    credential_scopes=[self._cloud.arm_scope],
-                    retry_total=0,  # retried by self.retrier, within --max-retries and --max-retry-wait
-                    **self._limits.transport_options(),
-                    **self._client_kwargs,
-                )
-            return client
-
     def close(self) -> None:
-        """Release every client's HTTP session."""
-        for client in self._clients.values():
-            client.close()
+        """Release the HTTP session."""
+        self._client.close()
 
-    def _page(self, client: Any, url: str, params: dict[str, str] | None, name: str, section: str) -> dict[str, Any]:
+    def _page(self, url: str, params: dict[str, str] | None, name: str, section: str) -> dict[str, Any]:
         """One page of a list, retried; its ``value`` checked against the snapshot schema."""
         from azure.core.rest import HttpRequest
 
@@ -143,20 +126,19 @@ class ArmReader:
         def attempt() -> dict[str, Any]:
             with self._lock:
                 self.requests += 1
-            answer = exchange(client.send_request, HttpRequest("GET", url, params=params), call)
+            request = HttpRequest("GET", self._client.format_url(url), params=params)
+            answer = exchange(self._client.send_request, request, call)
             return list_page(call, answer, name, section)
 
         return self.retrier.run(call, attempt, kind=name)
 
-    def _get_list(
-        self, client: Any, path: str, api_version: str | None, name: str, section: str = "arm"
-    ) -> list[dict[str, Any]]:
+    def _get_list(self, path: str, api_version: str | None, name: str, section: str = "arm") -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         url: str | None = path
         params = {"api-version": api_version} if api_version else None
         seen: set[str] = set()
         while url:
-            page = self._page(client, url, params, name, section)
+            page = self._page(url, params, name, section)
             items.extend(page["value"])
             url = page.get("nextLink") or None
             if url is not None and url in seen:
@@ -168,12 +150,11 @@ class ArmReader:
 
     def registry(self, registry_id: str) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
         """The four lists of one registry, and ``errors`` entries for what failed."""
-        client = self._client(subscription_of(registry_id) or "")
         lists: dict[str, list[dict[str, Any]]] = {}
         errors: list[dict[str, Any]] = []
         for key, (suffix, api_version) in REGISTRY_LISTS.items():
             try:
-                lists[key] = self._get_list(client, f"{registry_id}{suffix}", api_version, key)
+                lists[key] = self._get_list(f"{registry_id}{suffix}", api_version, key)
             except CallFailed as failed:
                 if failed.fatal:
                     raise
@@ -224,11 +205,8 @@ class ArmReader:
         rows: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
         for zone_id in zone_ids:
-            client = self._client(subscription_of(zone_id) or "")
             try:
-                rows.extend(
-                    self._get_list(client, f"{zone_id}/A", PRIVATE_DNS_API, "privateDnsRecordSets", "resourceGraph")
-                )
+                rows.extend(self._get_list(f"{zone_id}/A", PRIVATE_DNS_API, "privateDnsRecordSets", "resourceGraph"))
             except CallFailed as failed:
                 if failed.fatal:
                     raise

@@ -163,16 +163,16 @@ def collect(
     policies = [RequestLogPolicy(verbose)] if verbose else []
     started = time.monotonic()
     collected_at = format_datetime(datetime.now(UTC))
-    extra: dict[str, Any] = {"per_call_policies": policies} if policies else {}
     timing: dict[str, Any] = {
         "sleep": sleep or time.sleep,
         "clock": clock or time.monotonic,
         "limits": limits or LiveLimits(),
         "verbose": verbose,
+        "per_call_policies": policies,
     }
-    rg = ResourceGraphReader(credential, cloud, log=say, **timing, **extra)
-    arm = ArmReader(credential, cloud, log=say, **timing, **extra)
-    graph = GraphReader(credential, cloud, log=say, per_call_policies=policies, **timing)
+    rg = ResourceGraphReader(credential, cloud, log=say, **timing)
+    arm = ArmReader(credential, cloud, log=say, **timing)
+    graph = GraphReader(credential, cloud, log=say, **timing)
     cancel = threading.Event()
     resource_graph: dict[str, list[dict[str, Any]]] = {}
     rg_errors: dict[str, list[dict[str, Any]]] = {}

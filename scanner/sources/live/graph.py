@@ -24,6 +24,7 @@ from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.exchange import Answer, exchange, json_answer
 from scanner.sources.live.failures import CallFailed, call_name, from_status, one_line
 from scanner.sources.live.limits import LiveLimits
+from scanner.sources.live.pipelines import read_only_client
 from scanner.sources.live.retrying import Retrier
 from scanner.sources.live.shapes import items_problem
 
@@ -123,25 +124,9 @@ class GraphReader:
         workers: int = WORKERS,
         limits: LiveLimits | None = None,
     ) -> None:
-        from azure.core import PipelineClient
-        from azure.core.pipeline.policies import (
-            BearerTokenCredentialPolicy,
-            HeadersPolicy,
-            RetryPolicy,
-            UserAgentPolicy,
-        )
-
         self._limits = limits or LiveLimits()
-        self._client: Any = PipelineClient(
-            base_url=cloud.microsoft_graph,
-            policies=[
-                HeadersPolicy({"Accept": "application/json"}),
-                UserAgentPolicy("acr-policy-scanner"),
-                RetryPolicy(retry_total=0),  # retried by self.retrier, within the limits
-                BearerTokenCredentialPolicy(credential, cloud.graph_scope),
-                *per_call_policies,
-            ],
-            **self._limits.transport_options(),
+        self._client = read_only_client(
+            credential, cloud.microsoft_graph, cloud.graph_scope, self._limits, per_call_policies
         )
         self._base = cloud.microsoft_graph
         self.call = call_name("POST", cloud.microsoft_graph + "/v1.0/$batch")

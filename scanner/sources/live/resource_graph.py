@@ -1,8 +1,8 @@
 """Resource Graph: one query per snapshot list, paged, chunked and quota-aware.
 
 * ``azure-mgmt-resourcegraph`` 8.0.1 is pinned to api-version 2021-03-01 and its model lacks
-  ``authorizationScopeFilter``; the operation accepts a raw JSON body, so requests are sent as
-  bytes with api-version 2024-04-01 (AZURE-API.md §0).
+  ``authorizationScopeFilter``, so requests are raw JSON POSTs with api-version 2024-04-01
+  (AZURE-API.md §0) through a read-only azure-core client (:mod:`scanner.sources.live.pipelines`).
 * Pages: ``$top`` 1000 and ``$skipToken`` (the queries keep ``id``, which paging requires).
 * Subscriptions go in chunks of at most 1,000 per request.
 * Quota: every response carries ``x-ms-user-quota-remaining`` and
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -37,6 +37,7 @@ from scanner.sources.live.diagnostics import forbidden_hint
 from scanner.sources.live.exchange import Answer, exchange, json_answer
 from scanner.sources.live.failures import CallFailed, call_name, from_status, parse_retry_after
 from scanner.sources.live.limits import LiveLimits
+from scanner.sources.live.pipelines import read_only_client
 from scanner.sources.live.retrying import Retrier
 from scanner.sources.live.shapes import items_problem
 
@@ -149,19 +150,10 @@ class ResourceGraphReader:
         log: Callable[[str], None] | None = None,
         verbose: Callable[[str], None] | None = None,
         limits: LiveLimits | None = None,
-        **client_kwargs: Any,
+        per_call_policies: Iterable[Any] = (),
     ) -> None:
-        from azure.mgmt.resourcegraph import ResourceGraphClient
-
         bounds = limits or LiveLimits()
-        self._client = ResourceGraphClient(
-            credential,
-            base_url=cloud.resource_manager,
-            credential_scopes=[cloud.arm_scope],
-            retry_total=0,
-            **bounds.transport_options(),
-            **client_kwargs,
-        )
+        self._client = read_only_client(credential, cloud.resource_manager, cloud.arm_scope, bounds, per_call_policies)
         self.call = call_name("POST", cloud.resource_manager + ARG_PATH)
         self.page_size = page_size
         self.max_subscriptions = max_subscriptions
@@ -245,8 +237,8 @@ class ResourceGraphReader:
         """One POST of a raw JSON body (the SDK's model lacks ``authorizationScopeFilter``)."""
         from azure.core.rest import HttpRequest
 
-        request = HttpRequest("POST", ARG_PATH, params={"api-version": API_VERSION}, json=body)
-        return exchange(self._client._send_request, request, self.call)
+        request = HttpRequest("POST", self._client.format_url(ARG_PATH), params={"api-version": API_VERSION}, json=body)
+        return exchange(self._client.send_request, request, self.call)
 
     def _refusal(self, answer: Answer) -> Exception:
         """What an error status means here: split the request, narrow a 403, or retry."""
