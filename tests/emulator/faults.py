@@ -210,37 +210,45 @@ def _drop(handler: BaseHTTPRequestHandler, *, reset: bool) -> None:
         os.close(connection.detach())
 
 
-def write_fault(handler: BaseHTTPRequestHandler, fault: Fault, stopping: threading.Event) -> int:
-    """Answer (or refuse to answer) one request as ``fault`` says; the status to record (0: none)."""
+def fault_status(fault: Fault) -> int:
+    """The status a request answered by ``fault`` is recorded with (0: no answer at all)."""
+    if fault.kind in ("close", "reset", "stall"):
+        return 0
+    if fault.kind == "throttle":
+        return 429
+    return fault.status if fault.kind == "status" else 200
+
+
+def write_fault(handler: BaseHTTPRequestHandler, fault: Fault, stopping: threading.Event) -> None:
+    """Answer (or refuse to answer) one request as ``fault`` says."""
     if fault.kind in ("close", "reset"):
         _drop(handler, reset=fault.kind == "reset")
-        return 0
+        return
     if fault.kind == "stall":
         stopping.wait(fault.stall_seconds)
         _drop(handler, reset=False)
-        return 0
+        return
     if fault.kind in ("status", "throttle"):
         status = 429 if fault.kind == "throttle" else fault.status
         payload = json.dumps(error_body(fault.endpoint, status, "injected fault")).encode()
         _head(handler, status, "application/json; charset=utf-8", len(payload), fault.retry_after_header())
         handler.wfile.write(payload)
-        return status
+        return
     if fault.kind == "truncated":
         payload = json.dumps({"value": [{"id": "x" * 64}] * 32, "data": [], "responses": []}).encode()
         _head(handler, 200, "application/json; charset=utf-8", len(payload), {})
         handler.wfile.write(payload[: len(payload) // 2])
         handler.wfile.flush()
         _drop(handler, reset=False)
-        return 200
+        return
     if fault.kind == "bad_gzip":
         payload = b"this is not gzip data, whatever the header says"
         _head(handler, 200, "application/json; charset=utf-8", len(payload), {"Content-Encoding": "gzip"})
         handler.wfile.write(payload)
-        return 200
+        return
     content_type, payload = body_bytes(fault.kind)
     _head(handler, 200, content_type, len(payload), {})
     handler.wfile.write(payload)
-    return 200
 
 
 def _head(handler: BaseHTTPRequestHandler, status: int, content_type: str, length: int, extra: dict[str, str]) -> None:

@@ -53,7 +53,7 @@ from typing import Any, Literal, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.emulator.certs import CertificatePaths, make_certificates
-from tests.emulator.faults import ITEM_FAULTS, Fault, FaultInjector, item_answer, write_fault
+from tests.emulator.faults import ITEM_FAULTS, Fault, FaultInjector, fault_status, item_answer, write_fault
 
 JSON = Any
 EndpointKind = Literal["oidc", "token", "arg", "arm", "graph_batch", "graph"]
@@ -1192,11 +1192,10 @@ class _Handler(BaseHTTPRequestHandler):
             body=_parse_body(raw, self.headers.get("Content-Type") or ""),
         )
         fault = emulator.app.faults.take(_kind_of(call.lower_path), call.lower_path)
-        if fault is not None:
-            status = write_fault(self, fault, emulator.app.faults.stopping)
-            emulator.log.append(
-                RequestRecord(call.method, call.path, call.query, None, status, _kind_of(call.lower_path))
-            )
+        if fault is not None:  # recorded first: a stalled request must not land in a later test's log
+            kind = _kind_of(call.lower_path)
+            emulator.log.append(RequestRecord(call.method, call.path, call.query, None, fault_status(fault), kind))
+            write_fault(self, fault, emulator.app.faults.stopping)
             return
         try:
             kind, reply = emulator.app.dispatch(call)
