@@ -156,3 +156,14 @@ def test_a_partial_collection_scans_as_unknown(
     assert scanned.code == 3, scanned.describe()
     statuses = {f["subject"]["id"]: f["status"] for f in json.loads(results.read_text())["findings"]}
     assert statuses and set(statuses.values()) == {"unknown"}
+
+
+def test_an_unusable_credential_configuration_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--auth workload-identity`` without its variables: azure-identity's ValueError, said as exit 5."""
+    for name in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_FEDERATED_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    cloud = _cloud_file(tmp_path, f"https://127.0.0.1:{_closed_port()}")
+    outcome = run_in_process(
+        ["collect", "--tenant", "-o", str(tmp_path / "s.json"), "--auth", "workload-identity", "--cloud", str(cloud)]
+    )
+    assert_contract(outcome, allowed=frozenset({5}), needles=["--auth workload-identity", "not fully configured"])

@@ -17,6 +17,8 @@ from typing import Any
 
 from scanner.errors import InputError
 from scanner.sources.live.clouds import Cloud
+from scanner.sources.live.diagnostics import CollectionFailed
+from scanner.sources.live.failures import one_line
 from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.token_guard import GuardedCredential, TrafficNotes
 
@@ -48,4 +50,8 @@ def make_credential(mode: str, cloud: Cloud, limits: LiveLimits | None = None) -
     """A ``TokenCredential`` for ``mode`` that talks to ``cloud``'s authority within ``limits``."""
     bounds = limits or LiveLimits()
     notes = TrafficNotes()
-    return GuardedCredential(_inner_credential(mode, cloud, bounds, notes), cloud.authority_host, bounds, notes)
+    try:
+        inner = _inner_credential(mode, cloud, bounds, notes)
+    except (ValueError, TypeError) as exc:  # azure-identity refuses a configuration it cannot use
+        raise CollectionFailed(f"--auth {mode}: {one_line(str(exc))}") from None
+    return GuardedCredential(inner, cloud.authority_host, bounds, notes, chained=mode == "default")

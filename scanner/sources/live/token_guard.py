@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from scanner.sources.live.bodies import decode_json, kind_of
 from scanner.sources.live.diagnostics import CollectionFailed, explain_authentication
@@ -47,24 +48,35 @@ class _Exchange:
 
 
 class TrafficNotes(threading.local):
-    """The credential's last exchange, per thread (a token request runs in the calling thread)."""
+    """The credential's exchanges of one attempt, per thread (a token request runs in the calling thread)."""
 
     def __init__(self) -> None:
-        self.last = _Exchange()
+        self.exchanges: list[_Exchange] = []
+
+    @property
+    def last(self) -> _Exchange:
+        """The latest exchange (an empty one when nothing was sent)."""
+        return self.exchanges[-1] if self.exchanges else _Exchange()
+
+    def last_with(self, host: str) -> _Exchange:
+        """The latest exchange with ``host`` (an empty one when there was none)."""
+        return next((e for e in reversed(self.exchanges) if e.url and urlsplit(e.url).netloc == host), _Exchange())
 
     def clear(self) -> None:
         """Forget the previous attempt."""
-        self.last = _Exchange()
+        self.exchanges = []
 
     def on_request(self, pipeline_request: Any) -> None:
         """azure-core ``raw_request_hook``: a request is about to leave."""
         request = pipeline_request.http_request
-        self.last = _Exchange(url=str(request.url), method=str(request.method))
+        self.exchanges = [*self.exchanges[-7:], _Exchange(url=str(request.url), method=str(request.method))]
 
     def on_response(self, pipeline_response: Any) -> None:
         """azure-core ``raw_response_hook``: classify the answer without keeping it."""
         response = pipeline_response.http_response
-        note = self.last
+        if not self.exchanges:  # a response to a request the hook did not see
+            self.exchanges = [_Exchange()]
+        note = self.exchanges[-1]
         note.status = int(response.status_code)
         note.content_type = response.headers.get("Content-Type")
         note.retry_after = retry_after_of(response.headers.get("Retry-After"))
@@ -104,12 +116,14 @@ class GuardedCredential:
         limits: LiveLimits,
         notes: TrafficNotes,
         *,
+        chained: bool = False,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._inner = inner
         self._authority = authority
         self._notes = notes
+        self._chained = chained  # DefaultAzureCredential: only its exchanges with the authority count
         self._retrier = Retrier(TOKEN_SERVICE, limits, sleep=sleep, clock=clock)
 
     def get_token(self, *scopes: str, **kwargs: Any) -> Any:
@@ -120,15 +134,15 @@ class GuardedCredential:
             raise CollectionFailed(failed.message) from None
 
     def _attempt(self, scopes: tuple[str, ...], kwargs: dict[str, Any]) -> Any:
-        previous = self._notes.last
+        previous = self._notes.exchanges
         self._notes.clear()
         try:
             token = self._inner.get_token(*scopes, **kwargs)
         except CollectionFailed:
             raise
         except Exception as exc:
-            if self._notes.last.url is None and previous.status is not None:
-                self._notes.last = previous  # MSAL answered from its throttling cache: the same failure
+            if not self._notes.exchanges:
+                self._notes.exchanges = previous  # MSAL answered from its throttling cache: the same failure
             raise self._failure(exc) from None
         text = getattr(token, "token", None)
         expires = getattr(token, "expires_on", None)
@@ -145,7 +159,8 @@ class GuardedCredential:
 
     def _failure(self, exc: Exception) -> Exception:
         """What one failed attempt means: retry it, or stop with the cause."""
-        note = self._notes.last
+        # A chain's probes of other endpoints (the VM metadata service off Azure) are expected to fail.
+        note = self._notes.last_with(urlsplit(self._authority).netloc) if self._chained else self._notes.last
         call = self._call(note)
         if note.url is not None and note.status is None:  # the request left and no answer came back
             failed = from_exception(call, exc)
@@ -159,7 +174,7 @@ class GuardedCredential:
             if note.error_message:
                 cause += f": {note.error_message}"
             elif note.body_problem:
-                cause += f" with {note.body_problem}"
+                cause += f", whose body is {note.body_problem}"
             throttled = note.status == 429 or note.status >= 500
             wait = note.retry_after
             if throttled and wait is None:
