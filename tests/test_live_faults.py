@@ -74,6 +74,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "wrong_items": ("wrong shape", "without a usable access_token"),
     "deep": ("nested more than 32 levels",),
     "bad_gzip": ("gzip",),
+    "gzip_bomb": ("MiB (decompressed)",),
 }
 assert set(CAUSES) == FAULT_KINDS
 
@@ -101,6 +102,12 @@ def emulator(demo_data: dict[str, Any]) -> Iterator[AzureEmulator]:
     """One emulator for the whole matrix; each case sets its own fault."""
     with AzureEmulator(_small_tenant(demo_data)) as emu:
         yield emu
+
+
+@pytest.fixture(autouse=True)
+def small_body_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gzip bomb is refused at 1 MiB here, not 64 (the corpus in test_live_hostile uses the real cap)."""
+    monkeypatch.setattr("scanner.sources.live.exchange.MAX_BODY_BYTES", 2**20)
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,9 @@ one, so "N × 5xx then OK" is ``Fault("arm", "status", times=N)`` and a storm is
   ``Retry-After: retry_after``, an absurd 999999 s unless set);
 * a 200 whose body is wrong: ``html`` (an HTML error page), ``empty``, ``null``, ``list`` (a JSON
   array where an object belongs), ``wrong_shape`` (an object whose expected fields have the wrong
-  types), ``wrong_items`` (the lists hold non-objects), ``deep`` (100,000 nested arrays) and
-  ``bad_gzip`` (``Content-Encoding: gzip`` over bytes that are not gzip).
+  types), ``wrong_items`` (the lists hold non-objects), ``deep`` (100,000 nested arrays),
+  ``bad_gzip`` (``Content-Encoding: gzip`` over bytes that are not gzip) and ``gzip_bomb``
+  (80 KiB of gzip that inflates to 80 MiB).
 
 ``graph`` faults hit the GETs the collector makes *inside* a ``$batch`` (a direct
 ``GET /v1.0/...`` too): there a status, throttle or body fault becomes that item's answer, since
@@ -27,6 +28,8 @@ lower-cased path (or batch item URL) contains it, e.g. ``"/listusages"``.
 from __future__ import annotations
 
 import contextlib
+import functools
+import gzip
 import json
 import os
 import socket
@@ -52,6 +55,7 @@ FaultKind = Literal[
     "wrong_items",
     "deep",
     "bad_gzip",
+    "gzip_bomb",
 ]
 FAULT_KINDS: frozenset[str] = frozenset(get_args(FaultKind))
 FAULT_ENDPOINTS = frozenset({"token", "arg", "arm", "graph", "graph_batch"})
@@ -59,6 +63,7 @@ FAULT_ENDPOINTS = frozenset({"token", "arg", "arm", "graph", "graph_batch"})
 ITEM_FAULTS = frozenset({"status", "throttle", "html", "empty", "null", "list", "wrong_shape", "wrong_items"})
 DEEP_LEVELS = 100_000
 THROTTLE_RETRY_AFTER = 999_999
+BOMB_BYTES = 80 * 2**20
 HTML_PAGE = (
     "<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head>"
     "<body><h1>Service Unavailable</h1><p>The gateway could not reach the service.</p></body></html>"
@@ -128,6 +133,8 @@ class FaultInjector:
         """Inject ``faults`` from now on instead (their counts start afresh)."""
         if not all(isinstance(fault, Fault) for fault in faults):
             raise TypeError("faults must be tests.emulator.faults.Fault")
+        if any(fault.kind == "gzip_bomb" for fault in faults):
+            gzip_bomb()  # compressed now, not while a client's read timeout runs
         with self._lock:
             self._faults = list(faults)
             self._left = [f.times for f in self._faults]
@@ -148,6 +155,12 @@ class FaultInjector:
                 self.injected += 1
                 return fault
         return None
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """BOMB_BYTES of zeros, gzip-compressed once per test run (about 80 KiB)."""
+    return gzip.compress(b"\0" * BOMB_BYTES, compresslevel=9, mtime=0)
 
 
 def error_body(endpoint: str, status: int, message: str) -> Any:
@@ -241,8 +254,8 @@ def write_fault(handler: BaseHTTPRequestHandler, fault: Fault, stopping: threadi
         handler.wfile.flush()
         _drop(handler, reset=False)
         return
-    if fault.kind == "bad_gzip":
-        payload = b"this is not gzip data, whatever the header says"
+    if fault.kind in ("bad_gzip", "gzip_bomb"):
+        payload = b"this is not gzip data, whatever the header says" if fault.kind == "bad_gzip" else gzip_bomb()
         _head(handler, 200, "application/json; charset=utf-8", len(payload), {"Content-Encoding": "gzip"})
         handler.wfile.write(payload)
         return

@@ -16,6 +16,7 @@ import math
 from typing import Any
 
 from scanner.errors import InputError
+from scanner.sources.live.capped_session import capped_session
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import CollectionFailed
 from scanner.sources.live.failures import one_line
@@ -28,7 +29,7 @@ AUTH_MODES = ("default", "cli", "managed-identity", "environment", "workload-ide
 def _inner_credential(mode: str, cloud: Cloud, limits: LiveLimits, notes: TrafficNotes) -> Any:
     from azure import identity
 
-    transport: dict[str, Any] = {**limits.transport_options(), **notes.hooks()}
+    transport: dict[str, Any] = {**limits.transport_options(), **notes.hooks(), "session": capped_session()}
     process_timeout = math.ceil(limits.request_timeout)  # the Azure CLI's own timeout, whole seconds
     common: dict[str, Any] = {"authority": cloud.authority_host, "retry_total": 0, **transport}
     if not cloud.instance_discovery:

@@ -1,8 +1,7 @@
 """One HTTP exchange through an azure-core client, with every way it can fail turned into :class:`CallFailed`.
 
-Responses are streamed and read here (``stream=True``), so azure-core's ``ContentDecodePolicy``
-never parses a body (it lets ``RecursionError`` escape on deep JSON, and parses every healthy
-body a second time); :mod:`scanner.sources.live.bodies` decodes it once, defensively.
+Responses are streamed and read here (``stream=True``), at most :data:`MAX_BODY_BYTES` of them
+after decompression, and :mod:`scanner.sources.live.bodies` decodes each body once, defensively.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from typing import Any
 
 from scanner.sources.live.bodies import decode_json
 from scanner.sources.live.failures import CallFailed, from_exception, from_status, one_line
+from scanner.sources.live.limits import MAX_BODY_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ def exchange(send: Callable[..., Any], request: Any, call: str) -> Answer:
     try:
         response = send(request, stream=True)
         try:
-            raw = response.read()
+            raw = _read_capped(response, call)
         finally:
             response.close()
     except ClientAuthenticationError as exc:  # the pipeline's bearer policy could not authenticate
@@ -52,6 +52,18 @@ def exchange(send: Callable[..., Any], request: Any, call: str) -> Answer:
     except AzureError as exc:
         raise from_exception(call, exc) from None
     return Answer(int(response.status_code), response.headers, bytes(raw or b""))
+
+
+def _read_capped(response: Any, call: str) -> bytes:
+    """The (decompressed) body, refused once it passes MAX_BODY_BYTES: a gzip bomb costs 64 MiB, not all memory."""
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        if total > MAX_BODY_BYTES:
+            raise CallFailed(call, f"the body is larger than {MAX_BODY_BYTES // 2**20} MiB (decompressed)")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def json_answer(answer: Answer, call: str) -> Any:

@@ -145,6 +145,8 @@ def transport_cause(exc: BaseException) -> tuple[str, bool, bool]:
         ):
             return "the connection timed out (--request-timeout)", True, False
     for error in chain:
+        if _named(error, "BodyTooLarge"):
+            return one_line(str(error)), False, False
         if _named(error, "ContentDecodingError") or isinstance(error, zlib.error):
             return "the body is not valid gzip although Content-Encoding says so", False, False
         if isinstance(error, http.client.IncompleteRead) or _named(error, "IncompleteRead", "ChunkedEncodingError"):

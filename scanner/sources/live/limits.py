@@ -3,7 +3,8 @@
 A collector meets dropped connections, stalled endpoints, 5xx storms and throttling with absurd
 ``Retry-After`` values; none of them may make it hang. Every bound is here:
 
-* each HTTP request (the token endpoint's too) has a connect and a read timeout;
+* each HTTP request (the token endpoint's too) has a connect and a read timeout, and its body
+  is read up to :data:`MAX_BODY_BYTES` after decompression (a gzip bomb stops there);
 * a failed call is repeated a bounded number of times, with exponential backoff;
 * no single wait (backoff, ``Retry-After``, a Resource Graph quota reset) is longer than
   ``max_retry_wait``: a service that asks for more is not waited for, and the part it serves
@@ -38,6 +39,8 @@ BACKOFF_MAX = 30.0
 TIMEOUT_RETRIES = 1
 #: Consecutive calls that failed with their retries spent before a service counts as down.
 BREAKER_THRESHOLD = 3
+#: Largest response body read, after decompression (Resource Graph's own limit is 16 MiB).
+MAX_BODY_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True, slots=True)
