@@ -19,6 +19,7 @@ import pytest
 
 from tests.emulator import AzureEmulator, EmulatorConfig, Fault
 from tests.hostile import HOSTILE, Outcome, assert_contract, run_contained, run_in_process
+from tests.test_live_faults import _small_tenant
 
 CORPUS = sorted((HOSTILE / "live").glob("*.json"))
 
@@ -65,12 +66,7 @@ def _assert_lines(outcome: Outcome, code: int, needles: list[str]) -> list[str]:
 @pytest.fixture(scope="module")
 def small_tenant(demo_data: dict[str, Any]) -> dict[str, Any]:
     """The demo tenant with three registries: every reproducer still meets every endpoint."""
-    tenant = json.loads(json.dumps(demo_data))
-    kept = tenant["resourceGraph"]["registries"][:3]
-    tenant["resourceGraph"]["registries"] = kept
-    ids = {row["id"].lower() for row in kept}
-    tenant["arm"] = {key: value for key, value in tenant["arm"].items() if key in ids}
-    return tenant
+    return _small_tenant(demo_data)
 
 
 @pytest.fixture(scope="module")
