@@ -31,6 +31,7 @@ from scanner.outputs.terminal import safe_bytes, safe_multiline, safe_text
 from scanner.results import Severity
 from scanner.scan import ScanResult, prepare_rules, run_scan
 from scanner.sources.base import Source
+from scanner.sources.live.limits import add_limit_options, limits_of
 from scanner.sources.snapshot import SnapshotFileSource
 from scanner.timeutil import parse_datetime
 
@@ -76,6 +77,7 @@ def _add_live_options(parser: argparse.ArgumentParser) -> None:
         help="AzureCloud, AzureChinaCloud, AzureUSGovernment, or a YAML file of endpoints",
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="log every HTTP request (never tokens)")
+    add_limit_options(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -425,6 +427,7 @@ def _collect_to(args: argparse.Namespace, path: Path) -> int:
     from scanner.sources.live.cli_support import collect_snapshot
 
     return collect_snapshot(
+        limits=limits_of(args),
         subscriptions=args.subscription,
         management_groups=args.management_group,
         auth=args.auth,

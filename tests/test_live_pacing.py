@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import orjson
 import pytest
-from azure.core.exceptions import HttpResponseError
 
 from scanner.sources.live.clouds import Cloud
+from scanner.sources.live.exchange import Answer
 from scanner.sources.live.resource_graph import PACE_MARGIN, ResourceGraphReader
 
 
@@ -28,21 +29,6 @@ class _Clock:
         self.now += seconds
 
 
-class _Response:
-    """Just enough of an azure-core response for HttpResponseError."""
-
-    request = None
-
-    def __init__(self, status: int, headers: dict[str, str]) -> None:
-        self.status_code, self.headers, self.reason = status, headers, "Too Many Requests"
-
-    def json(self) -> Any:
-        return {"error": {"code": "RateLimiting", "message": "throttled"}}
-
-    def text(self, encoding: str | None = None) -> str:
-        return '{"error": {"code": "RateLimiting", "message": "throttled"}}'
-
-
 class _FixedWindowService:
     """ARG's per-user quota: ``limit`` requests per ``window`` seconds from the first one, on ``clock``."""
 
@@ -53,7 +39,7 @@ class _FixedWindowService:
         self.used = 0
         self.statuses: list[int] = []
 
-    def __call__(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    def __call__(self, body: dict[str, Any]) -> Answer:
         self.clock.now += self.latency / 2  # the request travels
         now = self.clock.now
         resets_early = 0.0
@@ -70,8 +56,8 @@ class _FixedWindowService:
         self.clock.now += self.latency / 2  # the response travels
         self.statuses.append(200 if allowed else 429)
         if not allowed:
-            raise HttpResponseError(response=_Response(429, headers))
-        return {"data": [{"id": "x"}]}, headers
+            return Answer(429, headers, orjson.dumps({"error": {"code": "RateLimiting", "message": "throttled"}}))
+        return Answer(200, headers, orjson.dumps({"data": [{"id": "x"}]}))
 
 
 def _reader(clock: _Clock) -> ResourceGraphReader:

@@ -6,6 +6,16 @@ without a tenant. See ``server.py`` for the endpoints and the failure modes it c
 """
 
 from tests.emulator.certs import CertificatePaths, make_certificates
+from tests.emulator.faults import FAULT_KINDS, ITEM_FAULTS, Fault
 from tests.emulator.server import AzureEmulator, EmulatorConfig, RequestRecord
 
-__all__ = ["AzureEmulator", "CertificatePaths", "EmulatorConfig", "RequestRecord", "make_certificates"]
+__all__ = [
+    "FAULT_KINDS",
+    "ITEM_FAULTS",
+    "AzureEmulator",
+    "CertificatePaths",
+    "EmulatorConfig",
+    "Fault",
+    "RequestRecord",
+    "make_certificates",
+]

@@ -20,6 +20,11 @@ Besides ``EmulatorConfig`` knobs, a snapshot's own ``errors`` entries are replay
 ``{"source": "arm", "scope": <registry or zone id>, "status": 403, ...}`` makes the matching ARM
 calls answer that status (likewise ``resourceGraph`` entries scoped to a subscription, and
 ``graph`` entries scoped to a principal id), so a snapshot round-trips through a collector.
+
+``EmulatorConfig(faults=(Fault(...), ...))`` makes an endpoint misbehave as a flaky network or a
+broken service would: closed or reset connections, stalls, 5xx storms, absurd ``Retry-After``,
+and 200s whose body is HTML, empty, the wrong shape, 100,000 levels deep, truncated or falsely
+gzipped (``tests/emulator/faults.py``).
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from typing import Any, Literal, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.emulator.certs import CertificatePaths, make_certificates
+from tests.emulator.faults import ITEM_FAULTS, Fault, FaultInjector, fault_status, item_answer, write_fault
 
 JSON = Any
 EndpointKind = Literal["oidc", "token", "arg", "arm", "graph_batch", "graph"]
@@ -162,6 +168,9 @@ class EmulatorConfig:
     """Items per ARM list page for tokens, scope maps (later pages through ``nextLink``)."""
     graph_odata_context: bool = True
     """Add ``@odata.context`` to Graph object bodies, as Graph does."""
+    faults: tuple[Fault, ...] = ()
+    """Transport, status and body faults per endpoint kind (``tests/emulator/faults.py``); the first
+    matching fault with uses left answers a request instead of the emulated service."""
 
     def __post_init__(self) -> None:
         """Refuse settings that cannot describe a tenant, so a typo fails at construction."""
@@ -173,6 +182,8 @@ class EmulatorConfig:
             raise ValueError("graph_throttle_first must be >= 0 and arm_page_size >= 1")
         if isinstance(self.forbidden_subscriptions, str) or isinstance(self.forbidden_registries, str):
             raise TypeError("forbidden_subscriptions and forbidden_registries must be sets of ids, not strings")
+        if not all(isinstance(fault, Fault) for fault in self.faults):
+            raise TypeError("faults must be a tuple of tests.emulator.faults.Fault")
 
 
 @dataclass(frozen=True, slots=True)
@@ -954,10 +965,11 @@ _DIRECTORY_TYPES = {"user": "user", "group": "group", "foreigngroup": "group", "
 class _Graph:
     """Microsoft Graph v1.0: service principals, applications, directory objects, ``$batch``."""
 
-    def __init__(self, index: _TenantIndex, config: EmulatorConfig, base_url: str) -> None:
+    def __init__(self, index: _TenantIndex, config: EmulatorConfig, base_url: str, faults: FaultInjector) -> None:
         self.index = index
         self.config = config
         self.base = base_url
+        self.faults = faults
         self._throttle_left = config.graph_throttle_first
         self._lock = threading.Lock()
 
@@ -992,6 +1004,9 @@ class _Graph:
         if throttled:
             body = _graph_error("TooManyRequests", "Too many requests.")
             return {"id": str(item["id"]), "status": 429, "headers": {**headers, "Retry-After": "1"}, "body": body}
+        fault = self.faults.take("graph", str(item.get("url") or ""), ITEM_FAULTS)
+        if fault is not None:
+            return item_answer(fault, str(item["id"]))
         if str(item.get("method") or "").upper() != "GET":
             status, body = (
                 405,
@@ -1083,10 +1098,11 @@ class _App:
 
     def __init__(self, snapshot: Mapping[str, JSON], config: EmulatorConfig, base_url: str, tenant_id: str) -> None:
         index = _TenantIndex(snapshot)
+        self.faults = FaultInjector(config.faults)
         self.identity = _Identity(base_url, tenant_id, config)
         self.resource_graph = _ResourceGraph(index, config, _QuotaMeter(config.arg_quota))
         self.arm = _Arm(index, config, base_url)
-        self.graph = _Graph(index, config, base_url)
+        self.graph = _Graph(index, config, base_url, self.faults)
 
     def dispatch(self, call: _Call) -> tuple[EndpointKind, _Reply]:
         """(endpoint kind, reply) for one request."""
@@ -1175,6 +1191,12 @@ class _Handler(BaseHTTPRequestHandler):
             raw_body=raw,
             body=_parse_body(raw, self.headers.get("Content-Type") or ""),
         )
+        fault = emulator.app.faults.take(_kind_of(call.lower_path), call.lower_path)
+        if fault is not None:  # recorded first: a stalled request must not land in a later test's log
+            kind = _kind_of(call.lower_path)
+            emulator.log.append(RequestRecord(call.method, call.path, call.query, None, fault_status(fault), kind))
+            write_fault(self, fault, emulator.app.faults.stopping)
+            return
         try:
             kind, reply = emulator.app.dispatch(call)
         except Exception as exc:  # an emulator bug: answer 500 and keep it for the test to see
@@ -1341,6 +1363,7 @@ class AzureEmulator:
         server, thread, certs = self._server, self._thread, self._certs
         self._server = self._thread = self._certs = None
         if server is not None:
+            server.app.faults.stopping.set()
             server.shutdown()
             server.server_close()
             server.close_connections()
@@ -1399,6 +1422,15 @@ class AzureEmulator:
     def clear_requests(self) -> None:
         """Forget the recorded requests (e.g. after warming up a credential)."""
         self._running().log.clear()
+
+    def set_faults(self, *faults: Fault) -> None:
+        """Replace the configured faults while running (a test matrix shares one emulator)."""
+        self._running().app.faults.replace(faults)
+
+    @property
+    def faults_injected(self) -> int:
+        """How many requests (or ``$batch`` items) a configured fault answered so far."""
+        return self._running().app.faults.injected
 
     @property
     def internal_errors(self) -> list[str]:

@@ -1,26 +1,89 @@
 """The ARM calls Resource Graph cannot answer: tokens, scope maps, usages, diagnostic settings.
 
-Through ``azure-mgmt-containerregistry`` (one client per subscription). Lists are fetched as
-raw JSON (the client's ``send_request`` with ``nextLink`` paging) so the snapshot holds the
-payloads exactly as Azure returned them. Registries are read with bounded concurrency; a 403
-or 404 on one registry becomes an ``errors`` entry and the others go on. Only GETs: never
-``listCredentials``, ``generateCredentials`` or anything that writes.
+Through one read-only azure-core client (:mod:`scanner.sources.live.pipelines`). Lists are
+fetched as raw JSON (``nextLink`` paging) so the snapshot holds the payloads exactly as Azure
+returned them; the api-versions are those of ``azure-mgmt-containerregistry`` 15. Registries
+are read with bounded concurrency; a 403 or 404 on one registry becomes an ``errors`` entry and
+the others go on, and so does a list that still fails after its retries (a dropped connection,
+a 5xx storm, a body that is not the list it should be): its rules report ``unknown``. Only
+GETs: never ``listCredentials``, ``generateCredentials`` or anything that writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from threading import Event, Lock
 from typing import Any
 
-from scanner.inventory.ids import norm, resource_group_of, subscription_of
+from scanner.inventory.ids import norm
+from scanner.sources.live.bodies import kind_of, wrong_shape
 from scanner.sources.live.clouds import Cloud
-from scanner.sources.live.diagnostics import error_code, forbidden_hint, short_message
+from scanner.sources.live.diagnostics import forbidden_hint
+from scanner.sources.live.exchange import Answer, exchange, json_answer
+from scanner.sources.live.failures import CallFailed, call_name
+from scanner.sources.live.limits import LiveLimits
+from scanner.sources.live.pipelines import read_only_client
+from scanner.sources.live.retrying import Retrier
+from scanner.sources.live.shapes import items_problem
 
 ACR_API_VERSION = "2025-11-01"  # azure-mgmt-containerregistry 15 default
 DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"
 PRIVATE_DNS_API = "2024-06-01"
+#: Snapshot list → the path under a registry id that lists it, and its api-version.
+REGISTRY_LISTS: dict[str, tuple[str, str]] = {
+    "tokens": ("/tokens", ACR_API_VERSION),
+    "scopeMaps": ("/scopeMaps", ACR_API_VERSION),
+    "usages": ("/listUsages", ACR_API_VERSION),
+    "diagnosticSettings": ("/providers/Microsoft.Insights/diagnosticSettings", DIAGNOSTIC_SETTINGS_API),
+}
+
+
+def scrub_token_passwords(token: Any) -> Any:
+    """Token passwords' ``value`` is secret material: never stored (SNAPSHOT.md)."""
+    properties = token.get("properties") if isinstance(token, dict) else None
+    creds = properties.get("credentials") if isinstance(properties, dict) else None
+    if isinstance(creds, dict) and isinstance(creds.get("passwords"), list):
+        creds["passwords"] = [
+            {k: v for k, v in p.items() if k != "value"} if isinstance(p, dict) else p for p in creds["passwords"]
+        ]
+    return token
+
+
+def error_entry(scope: str, failed: CallFailed, affects: str, hint: str | None = None) -> dict[str, Any]:
+    """The snapshot ``errors`` entry of one ARM list that could not be read."""
+    message = failed.entry_message()
+    if failed.status == 403 and hint:
+        message = f"{message} ({hint})"
+    return {
+        "source": "arm",
+        "scope": scope,
+        "status": failed.status,
+        "code": failed.code,
+        "message": message,
+        "affects": [affects],
+    }
+
+
+def list_page(call: str, answer: Answer, name: str, section: str = "arm") -> dict[str, Any]:
+    """One page of an ARM list (``value`` and ``nextLink``), its items checked against the snapshot schema."""
+    page = json_answer(answer, call)
+    if not isinstance(page, dict):
+        raise wrong_shape(call, answer.status, f"{kind_of(page)} where an object with 'value' belongs")
+    value = page.get("value")
+    if value is None:
+        value = page["value"] = []
+    if not isinstance(value, list):
+        raise wrong_shape(call, answer.status, f"'value' is {kind_of(value)}, not an array")
+    if not isinstance(page.get("nextLink"), str | None):
+        raise wrong_shape(call, answer.status, f"'nextLink' is {kind_of(page.get('nextLink'))}")
+    if name == "tokens":
+        page["value"] = [scrub_token_passwords(t) for t in value]
+    problem = items_problem(section, name, page["value"])
+    if problem is not None:
+        raise wrong_shape(call, answer.status, problem)
+    return page
 
 
 class ArmReader:
@@ -33,113 +96,70 @@ class ArmReader:
         *,
         workers: int = 8,
         log: Callable[[str], None] | None = None,
-        **client_kwargs: Any,
+        limits: LiveLimits | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        verbose: Callable[[str], None] | None = None,
+        per_call_policies: Iterable[Any] = (),
     ) -> None:
-        self._credential = credential
         self._cloud = cloud
         self._workers = workers
         self._log = log or (lambda _m: None)
-        self._client_kwargs = client_kwargs
-        self._clients: dict[str, Any] = {}
+        self._limits = limits or LiveLimits()
+        self._client = read_only_client(
+            credential, cloud.resource_manager, cloud.arm_scope, self._limits, per_call_policies
+        )
         self._lock = Lock()
+        self.retrier = Retrier("ARM", self._limits, sleep=sleep, clock=clock, log=verbose)
         self.requests = 0
 
-    def _client(self, subscription: str) -> Any:
-        from azure.mgmt.containerregistry import ContainerRegistryManagementClient
-
-        with self._lock:
-            client = self._clients.get(subscription)
-            if client is None:
-                client = self._clients[subscription] = ContainerRegistryManagementClient(
-                    self._credential,
-                    subscription,
-                    base_url=self._cloud.resource_manager,
-                    credential_scopes=[self._cloud.arm_scope],
-                    retry_total=4,
-                    retry_backoff_factor=0.5,
-                    retry_backoff_max=30,
-                    **self._client_kwargs,
-                )
-            return client
-
     def close(self) -> None:
-        """Release every client's HTTP session."""
-        for client in self._clients.values():
-            client.close()
+        """Release the HTTP session."""
+        self._client.close()
 
-    def _get_list(self, client: Any, path: str, api_version: str | None) -> list[dict[str, Any]]:
-        from azure.core.exceptions import HttpResponseError
+    def _page(self, url: str, params: dict[str, str] | None, name: str, section: str) -> dict[str, Any]:
+        """One page of a list, retried; its ``value`` checked against the snapshot schema."""
         from azure.core.rest import HttpRequest
 
+        call = call_name("GET", url if "://" in url else self._cloud.resource_manager + url)
+
+        def attempt() -> dict[str, Any]:
+            with self._lock:
+                self.requests += 1
+            request = HttpRequest("GET", self._client.format_url(url), params=params)
+            answer = exchange(self._client.send_request, request, call)
+            return list_page(call, answer, name, section)
+
+        return self.retrier.run(call, attempt, kind=name)
+
+    def _get_list(self, path: str, api_version: str | None, name: str, section: str = "arm") -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         url: str | None = path
         params = {"api-version": api_version} if api_version else None
+        seen: set[str] = set()
         while url:
-            with self._lock:
-                self.requests += 1
-            response = client.send_request(HttpRequest("GET", url, params=params))
-            if response.status_code >= 400:
-                raise HttpResponseError(response=response)
-            page = response.json()
-            items.extend(page.get("value") or [])
-            url = page.get("nextLink")
+            page = self._page(url, params, name, section)
+            items.extend(page["value"])
+            url = page.get("nextLink") or None
+            if url is not None and url in seen:
+                raise CallFailed(call_name("GET", url), "nextLink points back to a page already read (a paging loop)")
+            if url is not None:
+                seen.add(url)
             params = None  # nextLink carries its own query string
         return items
 
-    @staticmethod
-    def _scrub_token(token: dict[str, Any]) -> dict[str, Any]:
-        """Token passwords' ``value`` is secret material: never stored (SNAPSHOT.md)."""
-        creds = (token.get("properties") or {}).get("credentials")
-        if isinstance(creds, dict) and isinstance(creds.get("passwords"), list):
-            creds["passwords"] = [{k: v for k, v in p.items() if k != "value"} for p in creds["passwords"]]
-        return token
-
-    def _usages(self, client: Any, resource_group: str, name: str) -> list[dict[str, Any]]:
-        with self._lock:
-            self.requests += 1
-        page = client.registries.list_usages(
-            resource_group, name, cls=lambda pipeline_response, _d, _h: pipeline_response.http_response.json()
-        )
-        return list(page.get("value") or [])
-
     def registry(self, registry_id: str) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
         """The four lists of one registry, and ``errors`` entries for what failed."""
-        from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
-
-        subscription = subscription_of(registry_id) or ""
-        resource_group = resource_group_of(registry_id) or ""
-        name = registry_id.rstrip("/").rsplit("/", 1)[-1]
-        client = self._client(subscription)
         lists: dict[str, list[dict[str, Any]]] = {}
         errors: list[dict[str, Any]] = []
-        fetchers: dict[str, Callable[[], list[dict[str, Any]]]] = {
-            "tokens": lambda: [
-                self._scrub_token(t) for t in self._get_list(client, f"{registry_id}/tokens", ACR_API_VERSION)
-            ],
-            "scopeMaps": lambda: self._get_list(client, f"{registry_id}/scopeMaps", ACR_API_VERSION),
-            "usages": lambda: self._usages(client, resource_group, name),
-            "diagnosticSettings": lambda: self._get_list(
-                client, f"{registry_id}/providers/Microsoft.Insights/diagnosticSettings", DIAGNOSTIC_SETTINGS_API
-            ),
-        }
-        for key, fetch in fetchers.items():
+        for key, (suffix, api_version) in REGISTRY_LISTS.items():
             try:
-                lists[key] = fetch()
-            except ClientAuthenticationError:
-                raise
-            except HttpResponseError as exc:
-                message = short_message(exc)
-                if exc.status_code == 403:
-                    message = f"{message} ({forbidden_hint(registry_id, 'read access to ' + key)})"
+                lists[key] = self._get_list(f"{registry_id}{suffix}", api_version, key)
+            except CallFailed as failed:
+                if failed.fatal:
+                    raise
                 errors.append(
-                    {
-                        "source": "arm",
-                        "scope": registry_id,
-                        "status": exc.status_code,
-                        "code": error_code(exc),
-                        "message": message,
-                        "affects": [key],
-                    }
+                    error_entry(registry_id, failed, key, forbidden_hint(registry_id, "read access to " + key))
                 )
         return lists, errors
 
@@ -156,6 +176,7 @@ class ArmReader:
         being set by the caller (whatever was read so far is then returned).
         """
         stop = cancel if cancel is not None else Event()
+        self.retrier.restart()
 
         def one(registry_id: str) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]] | None:
             return None if stop.is_set() else self.registry(registry_id)
@@ -181,25 +202,13 @@ class ArmReader:
 
     def private_dns_records(self, zone_ids: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """A record sets of the zones through the Private DNS ARM API (fallback for dnsresources)."""
-        from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
-
         rows: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
         for zone_id in zone_ids:
-            client = self._client(subscription_of(zone_id) or "")
             try:
-                rows.extend(self._get_list(client, f"{zone_id}/A", PRIVATE_DNS_API))
-            except ClientAuthenticationError:
-                raise
-            except HttpResponseError as exc:
-                errors.append(
-                    {
-                        "source": "arm",
-                        "scope": zone_id,
-                        "status": exc.status_code,
-                        "code": error_code(exc),
-                        "message": short_message(exc),
-                        "affects": ["privateDnsRecordSets"],
-                    }
-                )
+                rows.extend(self._get_list(f"{zone_id}/A", PRIVATE_DNS_API, "privateDnsRecordSets", "resourceGraph"))
+            except CallFailed as failed:
+                if failed.fatal:
+                    raise
+                errors.append(error_entry(zone_id, failed, "privateDnsRecordSets"))
         return rows, errors

@@ -14,7 +14,9 @@ from scanner.outputs.terminal import safe_text
 from scanner.sources.live.clouds import load_cloud
 from scanner.sources.live.collector import CollectStats, collect
 from scanner.sources.live.credentials import make_credential
+from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.resource_graph import Scope
+from scanner.sources.live.sdk_logging import quiet_sdk_logs
 from scanner.sources.snapshot_writer import write_snapshot
 
 
@@ -52,28 +54,30 @@ def collect_snapshot(
     output: Path,
     quiet: bool,
     verbose: bool,
+    limits: LiveLimits | None = None,
 ) -> int:
     """Collect, write ``output``, report what is missing; return the number of gaps."""
     cloud = load_cloud(cloud_name)
-    credential = make_credential(auth, cloud)
+    bounds = limits or LiveLimits()
     progress = _Progress(enabled=sys.stderr.isatty() and not quiet)
     stats = CollectStats()
-    try:
-        snapshot = collect(
-            credential,
-            cloud,
-            Scope(tuple(s.lower() for s in subscriptions), tuple(management_groups)),
-            tenant_id=os.environ.get("AZURE_TENANT_ID"),
-            log=None if quiet else _stderr,
-            verbose=_stderr if verbose else None,
-            progress=progress,
-            stats=stats,
-        )
-    finally:
-        progress.done()
-        close = getattr(credential, "close", None)
-        if close is not None:
-            close()
+    with quiet_sdk_logs():
+        credential = make_credential(auth, cloud, bounds)
+        try:
+            snapshot = collect(
+                credential,
+                cloud,
+                Scope(tuple(s.lower() for s in subscriptions), tuple(management_groups)),
+                tenant_id=os.environ.get("AZURE_TENANT_ID"),
+                log=None if quiet else _stderr,
+                verbose=_stderr if verbose else None,
+                progress=progress,
+                stats=stats,
+                limits=bounds,
+            )
+        finally:
+            progress.done()
+            credential.close()
     write_snapshot(snapshot, output)
     gaps = snapshot["errors"]
     if not quiet:
@@ -83,7 +87,9 @@ def collect_snapshot(
             f"{stats.arm_requests} ARM and {stats.graph_requests} Microsoft Graph requests in {stats.seconds:.1f}s"
         )
         for gap in gaps:
-            status = f"HTTP {gap['status']} " if gap.get("status") else ""
+            status = (
+                f"HTTP {gap['status']} " if gap.get("status") and f"HTTP {gap['status']}" not in gap["message"] else ""
+            )
             _stderr(
                 f"not collected ({', '.join(gap.get('affects') or [])}) at {gap.get('scope')}: {status}{gap['message']}"
             )

@@ -14,6 +14,11 @@ the lists that decide who holds a role over a registry (registries, subscription
 management-group chain, role definitions, role assignments) are in, while Resource Graph goes
 on with the remaining lists. A collection then takes about as long as the quota makes
 unavoidable.
+
+Faults are bounded by :class:`~scanner.sources.live.limits.LiveLimits` (timeouts, retries,
+waits, a deadline per phase). A list, registry or principal that still cannot be read becomes
+an ``errors`` entry; the collection stops with :class:`CollectionFailed` (exit 5) only when
+nothing can be collected: no token, a network or TLS failure, or no registry list.
 """
 
 from __future__ import annotations
@@ -34,9 +39,11 @@ from scanner.inventory.subjects import principals_with_access
 from scanner.sources.live.arm import ArmReader
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import CollectionFailed, explain_authentication, explain_unreachable
+from scanner.sources.live.failures import CallFailed
 from scanner.sources.live.graph import GraphReader, GraphResult
+from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.logging_policy import RequestLogPolicy
-from scanner.sources.live.resource_graph import ResourceGraphReader, Scope
+from scanner.sources.live.resource_graph import QueryResult, ResourceGraphReader, Scope
 from scanner.timeutil import format_datetime
 
 Log = Callable[[str], None]
@@ -106,12 +113,26 @@ def _explained(work: Callable[[], T], cloud: Cloud, endpoint: str) -> Callable[[
     def run() -> T:
         try:
             return work()
+        except CallFailed as failed:  # a failure that is not scoped: the network, TLS, a refused token
+            raise CollectionFailed(failed.message) from None
         except ClientAuthenticationError as exc:
             raise explain_authentication(exc, cloud.authority_host) from None
         except ServiceRequestError as exc:
             raise explain_unreachable(exc, endpoint) from None
 
     return run
+
+
+def _require_registries(result: QueryResult) -> None:
+    """No registry list means nothing can be collected: stop with the reason (exit 5).
+
+    Subscriptions that refuse (403) are scoped gaps and the others are still read; a list that
+    failed everywhere for any other reason (the endpoint down, every answer malformed) is not.
+    """
+    if result.rows or not result.failures or all(f.status == 403 for f in result.failures):
+        return
+    first = next(f for f in result.failures if f.status != 403)
+    raise CollectionFailed(f"Resource Graph could not list the registries, so nothing was collected: {first.line}")
 
 
 def _raise_if_failed(*futures: Future[Any] | None) -> None:
@@ -132,6 +153,8 @@ def collect(
     progress: Log | None = None,
     stats: CollectStats | None = None,
     sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
+    limits: LiveLimits | None = None,
 ) -> dict[str, Any]:
     """Read the tenant and return a snapshot document."""
     say = log or (lambda _m: None)
@@ -140,10 +163,16 @@ def collect(
     policies = [RequestLogPolicy(verbose)] if verbose else []
     started = time.monotonic()
     collected_at = format_datetime(datetime.now(UTC))
-    extra: dict[str, Any] = {"per_call_policies": policies} if policies else {}
-    rg = ResourceGraphReader(credential, cloud, log=say, sleep=sleep or time.sleep, **extra)
-    arm = ArmReader(credential, cloud, log=say, **extra)
-    graph = GraphReader(credential, cloud, log=say, sleep=sleep or time.sleep, per_call_policies=policies)
+    timing: dict[str, Any] = {
+        "sleep": sleep or time.sleep,
+        "clock": clock or time.monotonic,
+        "limits": limits or LiveLimits(),
+        "verbose": verbose,
+        "per_call_policies": policies,
+    }
+    rg = ResourceGraphReader(credential, cloud, log=say, **timing)
+    arm = ArmReader(credential, cloud, log=say, **timing)
+    graph = GraphReader(credential, cloud, log=say, **timing)
     cancel = threading.Event()
     resource_graph: dict[str, list[dict[str, Any]]] = {}
     rg_errors: dict[str, list[dict[str, Any]]] = {}
@@ -182,6 +211,7 @@ def collect(
                 rg_errors[name] = [_rg_error(name, f) for f in result.failures]
             stats.per_list[name] = len(resource_graph[name])
             if name == "registries":
+                _require_registries(result)
                 ids = [row["id"] for row in result.rows]
                 futures["arm"] = phases.submit(_explained(partial(arm_phase, ids), cloud, cloud.resource_manager))
             if "graph" not in futures and all(n in resource_graph for n in ACCESS_LISTS):

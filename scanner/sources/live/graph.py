@@ -4,7 +4,9 @@ Through ``$batch`` (20 requests each) with ``$select`` of only the needed fields
 ``azure.core`` pipeline with the same credential. Service principals by object id, their
 applications by ``appId`` (only for apps owned by this tenant), and a bare existence check
 for users and groups. A 404 puts the id in ``missingPrincipals`` (a deleted principal); a
-429 item is retried after its ``Retry-After``. ``hint``, ``secretText`` and ``key`` are never
+429 or 5xx item, or one whose body is not the object asked for, is asked again after its
+``Retry-After`` (within ``--max-retry-wait``), and a lookup still unanswered after the retries
+becomes an ``errors`` entry for that principal. ``hint``, ``secretText`` and ``key`` are never
 selected, and are dropped again before anything is written.
 """
 
@@ -17,11 +19,16 @@ from dataclasses import dataclass, field
 from threading import Lock
 from typing import Any
 
+from scanner.sources.live.bodies import kind_of, wrong_shape
 from scanner.sources.live.clouds import Cloud
-from scanner.sources.live.diagnostics import short_message
+from scanner.sources.live.exchange import Answer, exchange, json_answer
+from scanner.sources.live.failures import CallFailed, call_name, from_status, one_line
+from scanner.sources.live.limits import LiveLimits
+from scanner.sources.live.pipelines import read_only_client
+from scanner.sources.live.retrying import Retrier
+from scanner.sources.live.shapes import items_problem
 
 BATCH_SIZE = 20
-MAX_ROUNDS = 6
 WORKERS = 4  # $batch requests in flight at once (each already carries 20 lookups)
 SP_FIELDS = "id,appId,displayName,servicePrincipalType,appOwnerOrganizationId,passwordCredentials,keyCredentials"
 APP_FIELDS = "id,appId,displayName,passwordCredentials,keyCredentials"
@@ -50,6 +57,57 @@ class GraphResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
+#: What one lookup ended with: (status, checked body), or why it could not be answered.
+Outcome = tuple[int, Any] | CallFailed
+#: Checks a 200 item's body and returns what to keep; ValueError says what is wrong with it.
+Check = Callable[[Any], Any]
+
+
+def _credential_object(entity: str) -> Check:
+    """The check of a service principal or application body: an object that fits the snapshot schema."""
+
+    def check(body: Any) -> Any:
+        if not isinstance(body, dict):
+            raise ValueError(f"{kind_of(body)} where a {entity} object belongs")
+        for name in ("passwordCredentials", "keyCredentials"):
+            creds = body.get(name)
+            if creds is not None and not (isinstance(creds, list) and all(isinstance(c, dict) for c in creds)):
+                raise ValueError(f"'{name}' is {kind_of(creds)}, not an array of objects")
+        kept = scrub_credentials(dict(body))
+        problem = items_problem("graph", entity, [kept])
+        if problem is not None:
+            raise ValueError(problem)
+        return kept
+
+    return check
+
+
+def _directory_object(body: Any) -> Any:
+    """An existence check only needs an object back."""
+    if not isinstance(body, dict):
+        raise ValueError(f"{kind_of(body)} where a directory object belongs")
+    return body
+
+
+def batch_answers(call: str, answer: Answer) -> dict[str, dict[str, Any]]:
+    """The answers of a ``$batch`` response by request id (each an object with a string id and an int status)."""
+    data = json_answer(answer, call)
+    responses = data.get("responses") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise wrong_shape(call, answer.status, f"{kind_of(data)} where an object with 'responses' belongs")
+    if not isinstance(responses, list):
+        raise wrong_shape(call, answer.status, f"'responses' is {kind_of(responses)}, not an array")
+    answered: dict[str, dict[str, Any]] = {}
+    for n, item in enumerate(responses):
+        if not (isinstance(item, dict) and isinstance(item.get("id"), str)):
+            raise wrong_shape(call, answer.status, f"responses[{n}] is not an object with a string id")
+        status = item.get("status")
+        if not isinstance(status, int) or isinstance(status, bool):
+            raise wrong_shape(call, answer.status, f"responses[{n}].status is {kind_of(status)}")
+        answered[item["id"]] = item
+    return answered
+
+
 class GraphReader:
     """Batched, read-only Microsoft Graph v1.0 lookups."""
 
@@ -59,32 +117,22 @@ class GraphReader:
         cloud: Cloud,
         *,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         log: Callable[[str], None] | None = None,
+        verbose: Callable[[str], None] | None = None,
         per_call_policies: Iterable[Any] = (),
         workers: int = WORKERS,
+        limits: LiveLimits | None = None,
     ) -> None:
-        from azure.core import PipelineClient
-        from azure.core.pipeline.policies import (
-            BearerTokenCredentialPolicy,
-            ContentDecodePolicy,
-            HeadersPolicy,
-            RetryPolicy,
-            UserAgentPolicy,
+        self._limits = limits or LiveLimits()
+        self._client = read_only_client(
+            credential, cloud.microsoft_graph, cloud.graph_scope, self._limits, per_call_policies
         )
-
-        self._client: Any = PipelineClient(
-            base_url=cloud.microsoft_graph,
-            policies=[
-                HeadersPolicy({"Accept": "application/json"}),
-                UserAgentPolicy("acr-policy-scanner"),
-                RetryPolicy(retry_total=4, retry_backoff_factor=0.5, retry_backoff_max=30),
-                BearerTokenCredentialPolicy(credential, cloud.graph_scope),
-                ContentDecodePolicy(),
-                *per_call_policies,
-            ],
-        )
-        self._sleep = sleep
+        self._base = cloud.microsoft_graph
+        self.call = call_name("POST", cloud.microsoft_graph + "/v1.0/$batch")
         self._log = log or (lambda _m: None)
+        self._verbose = verbose or (lambda _m: None)
+        self.retrier = Retrier("Microsoft Graph", self._limits, sleep=sleep, clock=clock, log=verbose)
         self._workers = max(1, workers)
         self._lock = Lock()
         self.requests = 0
@@ -93,54 +141,108 @@ class GraphReader:
         """Release the HTTP session."""
         self._client.close()
 
-    def _post_batch(self, chunk: dict[str, str]) -> list[Any]:
-        """One ``$batch`` POST (id → relative url); its ``responses``."""
-        from azure.core.exceptions import HttpResponseError
+    def _post_batch(self, chunk: dict[str, str]) -> dict[str, dict[str, Any]]:
+        """One ``$batch`` POST (id → relative url), retried; its answers by id."""
         from azure.core.rest import HttpRequest
 
         body = {"requests": [{"id": k, "method": "GET", "url": url} for k, url in chunk.items()]}
-        with self._lock:
-            self.requests += 1
-        response = self._client.send_request(HttpRequest("POST", self._client.format_url("/v1.0/$batch"), json=body))
-        if response.status_code >= 400:
-            raise HttpResponseError(response=response)
-        return list(response.json().get("responses") or [])
 
-    def _batch(self, urls: dict[str, str]) -> dict[str, tuple[int, Any]]:
-        """GET every url (id → relative url) through $batch, a few batches at once; 429 items are retried."""
-        results: dict[str, tuple[int, Any]] = {}
+        def attempt() -> dict[str, dict[str, Any]]:
+            with self._lock:
+                self.requests += 1
+            request = HttpRequest("POST", self._client.format_url("/v1.0/$batch"), json=body)
+            return batch_answers(self.call, exchange(self._client.send_request, request, self.call))
+
+        return self.retrier.run(self.call, attempt)
+
+    def _post_or_failure(self, chunk: dict[str, str]) -> dict[str, dict[str, Any]] | CallFailed:
+        """A batch's answers, or (scoped to its principals) why it failed after its retries."""
+        try:
+            return self._post_batch(chunk)
+        except CallFailed as failed:
+            if failed.fatal:
+                raise
+            return failed
+
+    def _item_call(self, url: str) -> str:
+        return f"{call_name('GET', self._base + '/v1.0' + url)} (in $batch)"
+
+    def _item(self, url: str, item: dict[str, Any] | None, check: Check) -> tuple[Outcome, bool]:
+        """(outcome, worth another round) of one lookup's answer."""
+        call = self._item_call(url)
+        if item is None:
+            return CallFailed(call, "the $batch response has no answer for it", retryable=True), True
+        status, body = int(item["status"]), item.get("body")
+        if status == 200 and "body" not in item:
+            return CallFailed(call, "HTTP 200 answered without a body", status=200), True
+        if status == 200:
+            try:
+                return (200, check(body)), False
+            except ValueError as exc:
+                return CallFailed(call, f"HTTP 200 answered JSON of the wrong shape: {exc}", status=200), True
+        headers = item.get("headers") if isinstance(item.get("headers"), dict) else {}
+        failed = from_status(call, status, headers, body)
+        if failed.retryable:
+            return failed, True
+        return (status, body), False
+
+    def _batch(self, urls: dict[str, str], check: Callable[[str], Check]) -> dict[str, Outcome]:
+        """GET every url (id → relative url) through $batch, a few batches at once.
+
+        Lookups answered 429, 5xx, not at all, or with a body of the wrong shape are asked again
+        in the next round, at most ``--max-retries`` rounds, after the longest ``Retry-After``
+        within ``--max-retry-wait`` (else backoff).
+        """
+        results: dict[str, Outcome] = {}
         pending = dict(urls)
+        last: dict[str, CallFailed] = {}
+        rounds = 0
         with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="graph") as pool:
-            for _round in range(MAX_ROUNDS):
-                if not pending:
+            while pending:
+                rounds += 1
+                if rounds > 1 + self._limits.max_retries:
                     break
-                throttled: dict[str, str] = {}
-                delay = 0.0
+                try:
+                    if rounds > 1:
+                        self._between_rounds(last, pending, rounds - 1)
+                    self.retrier.check(self.call)
+                except CallFailed as stopped:
+                    results.update({key: stopped for key in pending})
+                    return results
                 keys = list(pending)
                 chunks = [
                     {k: pending[k] for k in keys[start : start + BATCH_SIZE]}
                     for start in range(0, len(keys), BATCH_SIZE)
                 ]
-                for items in pool.map(self._post_batch, chunks):
-                    for item in items:
-                        key = str(item.get("id"))
-                        status = int(item.get("status") or 0)
-                        if status == 429 and key in pending:
-                            throttled[key] = pending[key]
-                            retry_after = (item.get("headers") or {}).get("Retry-After", "1")
-                            delay = max(delay, float(retry_after) if str(retry_after).isdigit() else 1.0)
+                again: dict[str, str] = {}
+                for chunk, outcome in zip(chunks, pool.map(self._post_or_failure, chunks), strict=True):
+                    for key, url in chunk.items():
+                        if isinstance(outcome, CallFailed):  # the POST itself failed after its own retries
+                            results[key] = outcome
+                            continue
+                        answer, retry = self._item(url, outcome.get(key), check(key))
+                        if retry and isinstance(answer, CallFailed):
+                            again[key], last[key] = url, answer
                         else:
-                            results[key] = (status, item.get("body"))
-                pending = throttled
-                if pending:
-                    self._log(f"microsoft graph throttled {len(pending)} request(s); retrying in {delay:.0f}s")
-                    self._sleep(delay)
+                            results[key] = answer
+                pending = again
         for key in pending:
-            results[key] = (429, {"error": {"code": "TooManyRequests", "message": "still throttled after retries"}})
+            results[key] = self.retrier.exhausted(last[key], rounds - 1)
         return results
+
+    def _between_rounds(self, last: dict[str, CallFailed], pending: dict[str, str], round_: int) -> None:
+        """Wait before asking the pending lookups again: the longest Retry-After within the cap."""
+        cap = self._limits.max_retry_wait
+        asked = [f.retry_after for key in pending if (f := last[key]).retry_after is not None]
+        delay = max((a for a in asked if a <= cap), default=0.0)
+        if not asked or any(a > cap for a in asked):
+            delay = max(delay, self._limits.backoff(round_))
+        self._verbose(f"microsoft graph: {len(pending)} lookup(s) to retry; waiting {delay:.1f}s")
+        self.retrier.wait(self.call, delay, "between $batch rounds")
 
     def collect(self, principals: dict[str, str], tenant_id: str | None) -> GraphResult:
         """Look up ``principals`` (object id → principalType from the role assignments)."""
+        self.retrier.restart()
         result = GraphResult()
         sp_urls = {
             pid: f"/servicePrincipals/{pid}?$select={SP_FIELDS}"
@@ -152,26 +254,47 @@ class GraphReader:
             for pid, kind in principals.items()
             if kind.lower() != "serviceprincipal"
         }
-        answers = self._batch({**sp_urls, **other_urls})
+        check_sp = _credential_object("servicePrincipals")
+        answers = self._batch({**sp_urls, **other_urls}, lambda pid: check_sp if pid in sp_urls else _directory_object)
         app_urls: dict[str, str] = {}
         for pid in sorted(answers):
-            status, body = answers[pid]
+            outcome = answers[pid]
+            if isinstance(outcome, CallFailed):
+                result.errors.append(self._failure(pid, outcome))
+                continue
+            status, body = outcome
             if status == 404:
                 result.missing.append(pid)
-            elif status == 200 and pid in sp_urls and isinstance(body, dict):
-                result.service_principals.append(scrub_credentials(dict(body)))
+            elif status == 200 and pid in sp_urls:
+                result.service_principals.append(body)
                 owner = str(body.get("appOwnerOrganizationId") or "").lower()
                 app_id = body.get("appId")
                 if app_id and (tenant_id is None or owner == str(tenant_id).lower()):
                     app_urls[str(app_id)] = f"/applications(appId='{app_id}')?$select={APP_FIELDS}"
             elif status != 200:
                 result.errors.append(self._error(pid, status, body))
-        for app_id, (status, body) in sorted(self._batch(app_urls).items()):
-            if status == 200 and isinstance(body, dict):
-                result.applications.append(scrub_credentials(dict(body)))
+        check_app = _credential_object("applications")
+        for app_id, outcome in sorted(self._batch(app_urls, lambda _key: check_app).items()):
+            if isinstance(outcome, CallFailed):
+                result.errors.append(self._failure(f"application {app_id}", outcome))
+                continue
+            status, body = outcome
+            if status == 200:
+                result.applications.append(body)
             elif status != 404:  # 404: an app registered in another tenant
                 result.errors.append(self._error(f"application {app_id}", status, body))
         return result
+
+    @staticmethod
+    def _failure(what: str, failed: CallFailed) -> dict[str, Any]:
+        return {
+            "source": "graph",
+            "scope": what,
+            "status": failed.status,
+            "code": failed.code,
+            "message": failed.entry_message(),
+            "affects": ["principal"],
+        }
 
     @staticmethod
     def _error(what: str, status: int, body: Any) -> dict[str, Any]:
@@ -182,7 +305,7 @@ class GraphReader:
             "source": "graph",
             "scope": what,
             "status": status,
-            "code": code,
-            "message": short_message(Exception(message or f"HTTP {status}")),
+            "code": code if isinstance(code, str) else None,
+            "message": one_line(message if isinstance(message, str) and message.strip() else f"HTTP {status}"),
             "affects": ["principal"],
         }

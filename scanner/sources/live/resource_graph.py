@@ -1,8 +1,8 @@
 """Resource Graph: one query per snapshot list, paged, chunked and quota-aware.
 
 * ``azure-mgmt-resourcegraph`` 8.0.1 is pinned to api-version 2021-03-01 and its model lacks
-  ``authorizationScopeFilter``; the operation accepts a raw JSON body, so requests are sent as
-  bytes with api-version 2024-04-01 (AZURE-API.md §0).
+  ``authorizationScopeFilter``, so requests are raw JSON POSTs with api-version 2024-04-01
+  (AZURE-API.md §0) through a read-only azure-core client (:mod:`scanner.sources.live.pipelines`).
 * Pages: ``$top`` 1000 and ``$skipToken`` (the queries keep ``id``, which paging requires).
 * Subscriptions go in chunks of at most 1,000 per request.
 * Quota: every response carries ``x-ms-user-quota-remaining`` and
@@ -13,8 +13,10 @@
   keeps the earliest (the first response of a window bounds it to within one round trip of
   the true reset, where a single rounded header over-waits by half a second on average). If a
   request sent on that estimate is refused anyway (a service that keeps time differently), the
-  reader stops tightening and trusts each header alone. A 429 or 5xx that happens anyway is
-  retried with bounded backoff (the SDK's own retry is off so the two do not stack).
+  reader stops tightening and trusts each header alone. A 429 or 5xx that happens anyway, a
+  dropped connection or a body that is not a result page is retried with bounded backoff
+  (:mod:`scanner.sources.live.retrying`; the SDK's own retry is off so the two do not stack),
+  and no wait, for the quota or a ``Retry-After``, exceeds ``--max-retry-wait``.
 * ``ResponsePayloadTooLarge`` splits the subscription chunk (or halves ``$top`` for a single
   subscription); a 403 on a chunk is narrowed down to the subscriptions that refuse, which
   become ``errors`` entries while the rest of the scan goes on.
@@ -22,22 +24,27 @@
 
 from __future__ import annotations
 
-import io
-import json
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from scanner.sources.live.bodies import kind_of, wrong_shape
 from scanner.sources.live.clouds import Cloud
-from scanner.sources.live.diagnostics import error_code, forbidden_hint, short_message
+from scanner.sources.live.diagnostics import forbidden_hint
+from scanner.sources.live.exchange import Answer, exchange, json_answer
+from scanner.sources.live.failures import CallFailed, call_name, from_status, parse_retry_after
+from scanner.sources.live.limits import LiveLimits
+from scanner.sources.live.pipelines import read_only_client
+from scanner.sources.live.retrying import Retrier
+from scanner.sources.live.shapes import items_problem
 
 API_VERSION = "2024-04-01"
+ARG_PATH = "/providers/Microsoft.ResourceGraph/resources"
 PAGE_SIZE = 1000
 MAX_SUBSCRIPTIONS = 1000
-MAX_RETRIES = 6
 PACE_MARGIN = 0.05  # seconds added to a quota wait
 
 TABLE_OF_LIST = {
@@ -76,6 +83,11 @@ class QueryFailure:
     status: int | None
     code: str | None
     message: str
+    line: str = ""  # the call and the cause, for a one-line error when nothing could be read
+
+    def __post_init__(self) -> None:
+        """A refusal's message already says everything."""
+        self.line = self.line or self.message
 
 
 @dataclass(slots=True)
@@ -96,12 +108,6 @@ class _Forbidden(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-class _GiveUp(Exception):
-    def __init__(self, status: int | None, code: str | None, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 def _parse_resets_after(value: str | None) -> float | None:
     """``hh:mm:ss`` (possibly with fractions) → seconds."""
     if not value:
@@ -111,6 +117,22 @@ def _parse_resets_after(value: str | None) -> float | None:
         return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
     except ValueError:
         return None
+
+
+def result_page(call: str, answer: Answer, name: str | None) -> dict[str, Any]:
+    """One result page (``data`` rows, maybe a ``$skipToken``); the rows of list ``name`` fit the snapshot schema."""
+    page = json_answer(answer, call)
+    if not isinstance(page, dict):
+        raise wrong_shape(call, answer.status, f"{kind_of(page)} where a result page belongs")
+    rows = page.get("data")
+    if not isinstance(rows, list):
+        raise wrong_shape(call, answer.status, f"'data' is {kind_of(rows)}, not an array of rows")
+    if not isinstance(page.get("$skipToken"), str | None):
+        raise wrong_shape(call, answer.status, f"'$skipToken' is {kind_of(page.get('$skipToken'))}")
+    problem = items_problem("resourceGraph", name, rows) if name else None
+    if problem is not None:
+        raise wrong_shape(call, answer.status, f"rows that do not fit the snapshot schema: {problem}")
+    return page
 
 
 class ResourceGraphReader:
@@ -126,25 +148,21 @@ class ResourceGraphReader:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         log: Callable[[str], None] | None = None,
-        **client_kwargs: Any,
+        verbose: Callable[[str], None] | None = None,
+        limits: LiveLimits | None = None,
+        per_call_policies: Iterable[Any] = (),
     ) -> None:
-        from azure.mgmt.resourcegraph import ResourceGraphClient
-
-        self._client = ResourceGraphClient(
-            credential,
-            base_url=cloud.resource_manager,
-            credential_scopes=[cloud.arm_scope],
-            retry_total=0,
-            **client_kwargs,
-        )
+        bounds = limits or LiveLimits()
+        self._client = read_only_client(credential, cloud.resource_manager, cloud.arm_scope, bounds, per_call_policies)
+        self.call = call_name("POST", cloud.resource_manager + ARG_PATH)
         self.page_size = page_size
         self.max_subscriptions = max_subscriptions
-        self._sleep = sleep
         self._clock = clock
         self._log = log or (lambda _m: None)
+        self._verbose = verbose or (lambda _m: None)
+        self.retrier = Retrier("Resource Graph", bounds, sleep=sleep, clock=clock, log=verbose)
         self.requests = 0
         self.throttled = 0
-        self.waited = 0.0
         self._remaining: int | None = None
         self._reset_at: float | None = None
         self._tighten = True  # take the earliest bound of a window (off after a surprise 429)
@@ -154,20 +172,21 @@ class ResourceGraphReader:
         """Release the HTTP session."""
         self._client.close()
 
+    @property
+    def waited(self) -> float:
+        """Seconds spent waiting for the quota and between retries."""
+        return self.retrier.waited
+
     # -- pacing ---------------------------------------------------------------------------
     def _pace(self) -> None:
         """Wait for the quota window to reset when the last response said none is left."""
         if self._remaining is not None and self._remaining <= 0 and self._reset_at is not None:
             delay = self._reset_at - self._clock()
             if delay > 0:
-                self._log(f"resource graph quota used up; waiting {delay:.2f}s for the window to reset")
-                self._wait(delay + PACE_MARGIN)
+                self._verbose(f"resource graph quota used up; waiting {delay:.2f}s for the window to reset")
+                self.retrier.wait(self.call, delay + PACE_MARGIN, "the quota window to reset")
             self._remaining = None
             self._paced = True
-
-    def _wait(self, seconds: float) -> None:
-        self.waited += seconds
-        self._sleep(seconds)
 
     def _note_quota(self, headers: Any, sent_at: float, throttled: bool = False) -> None:
         """Track the window from the quota headers of one response to a request sent at ``sent_at``.
@@ -195,73 +214,60 @@ class ResourceGraphReader:
         self._remaining = count
 
     # -- one request ----------------------------------------------------------------------
-    def _send(self, body: dict[str, Any]) -> dict[str, Any]:
-        from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+    def _send(self, body: dict[str, Any], name: str | None = None) -> dict[str, Any]:
+        """One page, retried within the limits; the rows of list ``name`` checked against the snapshot schema."""
+        return self.retrier.run(self.call, lambda: self._attempt(body, name))
 
-        attempt = 0
-        while True:
-            self._pace()
-            after_wait, self._paced = self._paced, False
-            self.requests += 1
-            sent_at = self._clock()
-            try:
-                data, headers = self._query(body)
-            except ClientAuthenticationError:
-                raise  # the credential or token is bad: nothing else will work either
-            except HttpResponseError as exc:
-                status = exc.status_code
-                code = error_code(exc)
-                response: Any = exc.response
-                headers = response.headers if response is not None else {}
-                if status == 429 and after_wait and self._tighten:
-                    self._log("resource graph refused a request sent at the estimated reset; trusting headers alone")
-                    self._tighten = False
-                self._note_quota(headers, sent_at, throttled=status == 429)
-                if code == "ResponsePayloadTooLarge" or (status == 400 and "ResponsePayloadTooLarge" in str(exc)):
-                    raise _PayloadTooLarge() from None
-                if status == 403:
-                    raise _Forbidden(status, code, short_message(exc)) from None
-                retryable = status == 429 or (status is not None and status >= 500)
-                if not retryable or attempt >= MAX_RETRIES:
-                    raise _GiveUp(status, code, short_message(exc)) from None
-                attempt += 1
-                if status == 429:
-                    self.throttled += 1
-                    delay = self._retry_delay(headers, attempt)
-                else:
-                    delay = min(30.0, 0.5 * 2 ** (attempt - 1))
-                self._log(f"resource graph HTTP {status}; retry {attempt} in {delay:.1f}s")
-                self._wait(delay)
-                continue
-            self._note_quota(headers, sent_at)
-            return data
+    def _attempt(self, body: dict[str, Any], name: str | None) -> dict[str, Any]:
+        self._pace()
+        after_wait, self._paced = self._paced, False
+        self.requests += 1
+        sent_at = self._clock()
+        answer = self._query(body)
+        throttled = answer.status == 429
+        if throttled and after_wait and self._tighten:
+            self._verbose("resource graph refused a request sent at the estimated reset; trusting headers alone")
+            self._tighten = False
+        self._note_quota(answer.headers, sent_at, throttled=throttled)
+        if answer.status >= 400:
+            raise self._refusal(answer)
+        return result_page(self.call, answer, name)
 
-    def _query(self, body: dict[str, Any]) -> tuple[dict[str, Any], Any]:
-        """One POST of a raw JSON body; returns the raw response JSON and its headers."""
-        raw: Any = self._client.resources(
-            io.BytesIO(json.dumps(body).encode()),
-            api_version=API_VERSION,
-            content_type="application/json",
-            cls=lambda pipeline_response, _d, _h: (
-                pipeline_response.http_response.json(),
-                pipeline_response.http_response.headers,
-            ),
-        )
-        data, headers = raw
-        return data, headers
+    def _query(self, body: dict[str, Any]) -> Answer:
+        """One POST of a raw JSON body (the SDK's model lacks ``authorizationScopeFilter``)."""
+        from azure.core.rest import HttpRequest
 
-    def _retry_delay(self, headers: Any, attempt: int) -> float:
-        retry_after = headers.get("Retry-After")
-        if retry_after and str(retry_after).replace(".", "", 1).isdigit():
-            return float(str(retry_after))
+        request = HttpRequest("POST", self._client.format_url(ARG_PATH), params={"api-version": API_VERSION}, json=body)
+        return exchange(self._client.send_request, request, self.call)
+
+    def _refusal(self, answer: Answer) -> Exception:
+        """What an error status means here: split the request, narrow a 403, or retry."""
+        failed = from_status(self.call, answer.status, answer.headers, answer.error_body())
+        if failed.code == "ResponsePayloadTooLarge" or (
+            answer.status == 400 and b"ResponsePayloadTooLarge" in answer.raw
+        ):
+            return _PayloadTooLarge()
+        if answer.status == 403:
+            return _Forbidden(answer.status, failed.code, failed.detail or failed.cause)
+        if answer.status == 429:
+            self.throttled += 1
+            failed.retry_after = self._retry_delay(answer.headers)
+        return failed
+
+    def _retry_delay(self, headers: Any) -> float | None:
+        """How long a 429 asks to wait: ``Retry-After``, else the quota reset (None: back off)."""
+        retry_after = parse_retry_after(headers.get("Retry-After"))
+        if retry_after is not None:
+            return retry_after
         resets = _parse_resets_after(headers.get("x-ms-user-quota-resets-after"))
         if resets is not None:
             return resets + random.uniform(0.05, 0.25)
-        return float(min(30.0, 2.0 ** (attempt - 1)))
+        return None
 
     # -- paging, chunking, splitting ------------------------------------------------------
     def _pages(self, name: str, subscriptions: Sequence[str], scope: Scope, top: int) -> list[dict[str, Any]]:
         body: dict[str, Any] = {"query": query_text(name)}
+        seen: set[str] = set()
         if subscriptions:
             body["subscriptions"] = list(subscriptions)
         elif scope.management_groups:
@@ -272,11 +278,14 @@ class ResourceGraphReader:
         rows: list[dict[str, Any]] = []
         while True:
             body["options"] = options
-            page = self._send(body)
-            rows.extend(page.get("data") or [])
+            page = self._send(body, name)
+            rows.extend(page["data"])
             token = page.get("$skipToken")
             if not token:
                 return rows
+            if token in seen:
+                raise CallFailed(self.call, f"{name}: $skipToken points back to a page already read (a paging loop)")
+            seen.add(token)
             options = {**options, "$skipToken": token}
 
     def _chunk(self, name: str, subscriptions: Sequence[str], scope: Scope, result: QueryResult) -> None:
@@ -293,7 +302,15 @@ class ResourceGraphReader:
                     self._chunk(name, subscriptions[half:], scope, result)
                     return
                 if top <= 1:
-                    raise _GiveUp(400, "ResponsePayloadTooLarge", "a single row exceeds the response limit") from None
+                    result.failures.append(
+                        QueryFailure(
+                            subscriptions[0] if len(subscriptions) == 1 else None,
+                            400,
+                            "ResponsePayloadTooLarge",
+                            "a single row exceeds the response limit",
+                        )
+                    )
+                    return
                 top = max(1, top // 2)
                 self._log(f"{name}: response too large; retrying with $top {top}")
             except _Forbidden as denied:
@@ -313,9 +330,13 @@ class ResourceGraphReader:
                     )
                 )
                 return
-            except _GiveUp as failed:
+            except CallFailed as failed:
+                if failed.fatal:
+                    raise
                 scope_label = subscriptions[0] if len(subscriptions) == 1 else None
-                result.failures.append(QueryFailure(scope_label, failed.status, failed.code, failed.message))
+                result.failures.append(
+                    QueryFailure(scope_label, failed.status, failed.code, failed.entry_message(), failed.message)
+                )
                 return
 
     def query(self, name: str, scope: Scope) -> QueryResult:

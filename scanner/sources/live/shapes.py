@@ -1,0 +1,62 @@
+"""Check collected items against the snapshot schema as they arrive, not when the snapshot is written.
+
+The writer validates the whole snapshot, so a single odd row from a misbehaving endpoint used to
+fail the whole collection at the very end, as an input error. Checked per page instead, the call
+that brought the row fails (and is retried, then recorded as not collected) while the rest of the
+collection goes on. The schemas are the snapshot schema's own item schemas, so what passes here
+is exactly what the writer accepts.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import orjson
+
+from scanner.resources import snapshot_schema_path
+from scanner.sources.live.bodies import kind_of
+from scanner.sources.snapshot import json_path
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = orjson.loads(snapshot_schema_path().read_bytes())
+    return loaded
+
+
+@cache
+def _array_validator(section: str, name: str) -> Any:
+    """A validator of a list of ``name`` items of snapshot ``section`` (resourceGraph, arm, graph)."""
+    import jsonschema_rs
+
+    properties = _schema()["properties"][section]
+    if section == "arm":
+        properties = properties["additionalProperties"]
+    items = properties["properties"][name]["items"]
+    return jsonschema_rs.validator_for({"type": "array", "items": items})
+
+
+def items_problem(section: str, name: str, items: list[Any]) -> str | None:
+    """The first way ``items`` break the schema of ``section``.``name`` items, or None."""
+    validator = _array_validator(section, name)
+    if validator.is_valid(items):
+        return None
+    first = min(validator.iter_errors(items), key=lambda e: [str(p) for p in e.instance_path])
+    where = json_path(list(first.instance_path)).replace("$[", "item [", 1)
+    return f"{name} {where} {_what(first)}"
+
+
+def _what(error: Any) -> str:
+    """What is wrong, in words taken from the schema, never from the payload (it may hold secrets)."""
+    kind = error.kind
+    name = type(kind).__name__
+    if name == "Required":
+        return f"lacks '{kind.property}'"
+    if name == "Type":
+        return f"is {kind_of(error.instance)}, not {' or '.join(str(t) for t in kind.types)}"
+    if name == "Not":
+        return "carries secret material that is never stored"
+    if name == "MinLength":
+        return "is an empty string"
+    return f"does not fit the snapshot schema ({name})"
