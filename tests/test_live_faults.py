@@ -243,3 +243,22 @@ def test_the_token_endpoint_is_not_asked_again_sooner_than_it_allows(emulator: A
     (line,) = _lines(outcome)
     assert "HTTP 429" in line and "asked to retry in 999999 s, more than --max-retry-wait 0.05 s (1 attempt)" in line
     assert sent == 1
+
+
+def test_an_unregistered_provider_is_a_gap_never_a_registration(emulator: AzureEmulator, tmp_path: Path) -> None:
+    """A 409 MissingSubscriptionRegistration on an ARM list is recorded as a gap. The management SDK's
+    default pipeline answers it (on a read body) by registering the resource provider: a write the
+    scanner must never make, which is why its clients run the read-only pipeline."""
+    emulator.clear_requests()
+    emulator.set_faults(Fault("arm", "status", status=409, path_contains="/tokens"))
+    try:
+        with _live_env(emulator, tmp_path) as cloud:
+            outcome = _collect(cloud, tmp_path / "snapshot.json")
+    finally:
+        emulator.set_faults()
+    assert outcome.code == 3, outcome.describe()
+    arm_methods = {r.method for r in emulator.requests if r.endpoint_kind == "arm"}
+    assert arm_methods == {"GET"}, arm_methods
+    assert not [r.path for r in emulator.requests if "/register" in r.path.lower()]
+    errors = json.loads((tmp_path / "snapshot.json").read_bytes())["errors"]
+    assert {e["code"] for e in errors if "tokens" in e["affects"]} == {"MissingSubscriptionRegistration"}

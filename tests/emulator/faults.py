@@ -167,8 +167,8 @@ def error_body(endpoint: str, status: int, message: str) -> Any:
     """The error envelope of ``endpoint`` (OAuth for the token endpoint, ARM/Graph otherwise)."""
     if endpoint == "token":
         return {"error": "temporarily_unavailable", "error_description": f"AADSTS50196: {message}"}
-    code = "TooManyRequests" if status == 429 else "ServiceUnavailable"
-    return {"error": {"code": code, "message": message}}
+    codes = {429: "TooManyRequests", 409: "MissingSubscriptionRegistration"}
+    return {"error": {"code": codes.get(status, "ServiceUnavailable"), "message": message}}
 
 
 def body_bytes(kind: str) -> tuple[str, bytes]:

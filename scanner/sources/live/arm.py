@@ -17,14 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Event, Lock
 from typing import Any
 
-from scanner.inventory.ids import norm
+from scanner.inventory.ids import norm, subscription_of
 from scanner.sources.live.bodies import kind_of, wrong_shape
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import forbidden_hint
 from scanner.sources.live.exchange import Answer, exchange, json_answer
 from scanner.sources.live.failures import CallFailed, call_name
 from scanner.sources.live.limits import LiveLimits
-from scanner.sources.live.pipelines import read_only_client
+from scanner.sources.live.pipelines import registry_client
 from scanner.sources.live.retrying import Retrier
 from scanner.sources.live.shapes import items_problem
 
@@ -106,16 +106,34 @@ class ArmReader:
         self._workers = workers
         self._log = log or (lambda _m: None)
         self._limits = limits or LiveLimits()
-        self._client = read_only_client(
-            credential, cloud.resource_manager, cloud.arm_scope, self._limits, per_call_policies
-        )
+        self._credential = credential
+        self._per_call_policies = tuple(per_call_policies)
+        self._clients: dict[str, Any] = {}  # subscription id -> azure-mgmt-containerregistry client
         self._lock = Lock()
         self.retrier = Retrier("ARM", self._limits, sleep=sleep, clock=clock, log=verbose)
         self.requests = 0
 
+    def _client(self, url: str) -> Any:
+        """The SDK client of the subscription ``url`` is under (one per subscription, as Azure's SDK wants)."""
+        subscription = subscription_of(url) or ""
+        with self._lock:
+            client = self._clients.get(subscription)
+            if client is None:
+                cloud = self._cloud
+                client = self._clients[subscription] = registry_client(
+                    self._credential,
+                    subscription,
+                    cloud.resource_manager,
+                    cloud.arm_scope,
+                    self._limits,
+                    self._per_call_policies,
+                )
+            return client
+
     def close(self) -> None:
-        """Release the HTTP session."""
-        self._client.close()
+        """Release every client's HTTP session."""
+        for client in self._clients.values():
+            client.close()
 
     def _page(self, url: str, params: dict[str, str] | None, name: str, section: str) -> dict[str, Any]:
         """One page of a list, retried; its ``value`` checked against the snapshot schema."""
@@ -126,8 +144,9 @@ class ArmReader:
         def attempt() -> dict[str, Any]:
             with self._lock:
                 self.requests += 1
-            request = HttpRequest("GET", self._client.format_url(url), params=params)
-            answer = exchange(self._client.send_request, request, call)
+            client = self._client(url)
+            request = HttpRequest("GET", url, params=params)
+            answer = exchange(client.send_request, request, call)
             return list_page(call, answer, name, section)
 
         return self.retrier.run(call, attempt, kind=name)

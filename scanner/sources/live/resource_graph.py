@@ -1,8 +1,9 @@
 """Resource Graph: one query per snapshot list, paged, chunked and quota-aware.
 
-* ``azure-mgmt-resourcegraph`` 8.0.1 is pinned to api-version 2021-03-01 and its model lacks
-  ``authorizationScopeFilter``, so requests are raw JSON POSTs with api-version 2024-04-01
-  (AZURE-API.md §0) through a read-only azure-core client (:mod:`scanner.sources.live.pipelines`).
+* ``azure-mgmt-resourcegraph`` 8.0.1 is pinned to api-version 2021-03-01, its model lacks
+  ``authorizationScopeFilter`` and its ``resources`` operation cannot stream (so cannot cap) a
+  body: requests are raw JSON POSTs with api-version 2024-04-01 through a read-only azure-core
+  client (:mod:`scanner.sources.live.pipelines`), the same wire request the SDK sends.
 * Pages: ``$top`` 1000 and ``$skipToken`` (the queries keep ``id``, which paging requires).
 * Subscriptions go in chunks of at most 1,000 per request.
 * Quota: every response carries ``x-ms-user-quota-remaining`` and
@@ -136,7 +137,7 @@ def result_page(call: str, answer: Answer, name: str | None) -> dict[str, Any]:
 
 
 class ResourceGraphReader:
-    """Runs the snapshot's Resource Graph queries through ``azure-mgmt-resourcegraph``."""
+    """Runs the snapshot's Resource Graph queries (``POST /providers/Microsoft.ResourceGraph/resources``)."""
 
     def __init__(
         self,
