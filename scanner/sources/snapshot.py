@@ -173,6 +173,13 @@ def _parse(path: Path, text: bytes | bytearray | mmap.mmap) -> Any:
         raise InputError(f"{path}:{_line_col(raw, pos)}: invalid JSON: {reason if found else reason.lower()}") from None
 
 
+_CREDENTIAL_LISTS = frozenset({"passwordcredentials", "keycredentials", "credentials", "passwords"})
+
+
+def _in_credentials(path: Any) -> bool:
+    return any(isinstance(part, str) and part.lower() in _CREDENTIAL_LISTS for part in path)
+
+
 _FIELD_NAMED = re.compile(r'is not allowed for "([^"]{1,40})"$')
 
 
@@ -188,6 +195,8 @@ def describe_error(error: Any) -> str:
         )
     instance = error.instance
     message = str(error.message)
+    if isinstance(instance, str) and _in_credentials(error.instance_path):
+        return message.replace(orjson.dumps(instance).decode(), "a string")  # (it may be the secret itself)
     if isinstance(instance, dict | list):
         shown = orjson.dumps(instance).decode()
         label = "an object" if isinstance(instance, dict) else "an array"

@@ -17,6 +17,7 @@ from typing import Any
 from scanner.inventory.ids import norm, resource_group_of, subscription_of
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import error_code, forbidden_hint, short_message
+from scanner.sources.secret_fields import scrub_lists
 
 ACR_API_VERSION = "2025-11-01"  # azure-mgmt-containerregistry 15 default
 DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"
@@ -89,9 +90,10 @@ class ArmReader:
     @staticmethod
     def _scrub_token(token: dict[str, Any]) -> dict[str, Any]:
         """Token passwords' ``value`` is secret material: never stored (SNAPSHOT.md)."""
-        creds = (token.get("properties") or {}).get("credentials")
-        if isinstance(creds, dict) and isinstance(creds.get("passwords"), list):
-            creds["passwords"] = [{k: v for k, v in p.items() if k != "value"} for p in creds["passwords"]]
+        props = token.get("properties")
+        creds = props.get("credentials") if isinstance(props, dict) else None
+        if isinstance(creds, dict):
+            scrub_lists(creds, frozenset({"passwords"}))  # (any letter case, as secret_fields explains)
         return token
 
     def _usages(self, client: Any, resource_group: str, name: str) -> list[dict[str, Any]]:
