@@ -3,8 +3,8 @@
 Two outcomes, kept apart on purpose:
 
 * the file is not a bundle that can be checked at all (unreadable, not a zip, more members
-  than a bundle holds, no ``manifest.json``, or members adding up to more than
-  ``--max-decompressed-size``): :class:`InputError`, exit 2;
+  than a bundle holds, no ``manifest.json``, or, with nothing found wrong so far, members
+  adding up to more than ``--max-decompressed-size``): :class:`InputError`, exit 2;
 * it is a bundle, and something in it is wrong (a damaged, changed, missing, extra or
   duplicated member, a malformed manifest, a bad signature): a :class:`Verification` with
   problems, printed as ``MISMATCH`` lines and ``FAILED``, exit 1.
@@ -152,10 +152,13 @@ def verify_bundle(
             return Verification(tuple(problems), 0, "not checked")
         total = sum(e.size for e in entries) + len(manifest)
         if total > max_decompressed:
-            raise InputError(
-                f"{path}: its members add up to {total:,} bytes, more than --max-decompressed-size "
+            too_big = (
+                f"its members add up to {total:,} bytes, more than --max-decompressed-size "
                 f"({format_size(max_decompressed)}) allows; raise it to verify a bundle this large"
             )
+            if problems:  # (already shown to be damaged or tampered with: that is the verdict)
+                return Verification((*problems, f"{MANIFEST_NAME}: {too_big}"), 0, "not checked")
+            raise InputError(f"{path}: {too_big}")
         _check_members(archive, entries, names, problems)
         listed = {e.path for e in entries}
         for name in sorted(names - listed - {MANIFEST_NAME, SIGNATURE_NAME, CHECKSUM_NAME}):

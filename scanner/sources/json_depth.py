@@ -65,7 +65,7 @@ def shown_path(parts: list[str | int]) -> str:
     """``$.a.b[0]...`` : a JSON path cut short, since a too-deep one is hundreds of parts long."""
     out = "$"
     for part in parts[:_SHOWN_PARTS]:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        out += f"[{part}]" if isinstance(part, int) else f".{part if part.isprintable() else repr(part)}"
     if len(parts) > _SHOWN_PARTS:
         out += f"...({len(parts) - _SHOWN_PARTS} more levels)"
     return out

@@ -42,8 +42,13 @@ def json_path(parts: list[str | int]) -> str:
     """Render a JSON path the way people read it: ``$.resourceGraph.registries[3].sku``."""
     out = "$"
     for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        out += f"[{part}]" if isinstance(part, int) else f".{_key(part)}"
     return out
+
+
+def _key(part: str) -> str:
+    """A key as it reads in a path: as is, or quoted and escaped when it has control characters."""
+    return part if part.isprintable() else orjson.dumps(part).decode()
 
 
 def _no_limit(limit: int | None) -> int:
@@ -198,9 +203,13 @@ def describe_error(error: Any) -> str:
     if isinstance(instance, str) and _in_credentials(error.instance_path):
         return message.replace(orjson.dumps(instance).decode(), "a string")  # (it may be the secret itself)
     if isinstance(instance, dict | list):
-        shown = orjson.dumps(instance).decode()
         label = "an object" if isinstance(instance, dict) else "an array"
-        message = message.replace(shown, label)
+        try:
+            message = message.replace(orjson.dumps(instance).decode(), label)
+        except TypeError:  # (orjson writes no integer beyond 64 bits: say what it is instead)
+            message = (
+                f"{label} is {message.rsplit(' is ', 1)[-1]}" if " is " in message else f"{label} is not valid here"
+            )
     elif isinstance(instance, str) and len(instance) > 80:
         message = message.replace(orjson.dumps(instance).decode(), "a long string")
     return message
