@@ -17,7 +17,6 @@ records, so the comparison is one function.
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from scanner.errors import InputError
+from scanner.input_limits import DEFAULT_MAX_DECOMPRESSED, gunzip_bounded
 from scanner.outputs.markdown_format import LIMIT, md_code, md_text
 from scanner.outputs.terminal import safe_text
 from scanner.results import SEVERITY_RANK, Finding, Severity, Status
@@ -213,8 +213,10 @@ def _observation(item: Any, path: Path, i: int) -> Observation:
     )
 
 
-def load_results(path: Path) -> ResultsFile:
-    """Read and check a results JSON file (``.json`` or gzip); every problem is one :class:`InputError`."""
+def load_results(path: Path, max_decompressed: int = DEFAULT_MAX_DECOMPRESSED) -> ResultsFile:
+    """Read and check a results JSON file (``.json`` or gzip, which may decompress to at most
+    ``max_decompressed`` bytes); every problem is one :class:`InputError`."""
+    raw: bytes | bytearray
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -224,14 +226,13 @@ def load_results(path: Path) -> ResultsFile:
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{path}: corrupt gzip ({exc})") from None
+        raw = gunzip_bounded(raw, max_decompressed, str(path))
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from None
+    except MemoryError:
+        raise InputError(f"{path}: too large to decode in the memory available ({len(raw):,} bytes of JSON)") from None
     if not isinstance(doc, dict) or "findings" not in doc or "schema_version" not in doc:
         raise InputError(f"{path}: not an acr-scan results file (write one with: acr-scan scan --format json)")
     version = doc["schema_version"]

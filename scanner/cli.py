@@ -26,6 +26,7 @@ from scanner.engine.loader import load_rule_file, load_rules, rule_files, rule_s
 from scanner.engine.rule import compile_rule
 from scanner.errors import ExitCode, InputError, ScannerError
 from scanner.gate import gate
+from scanner.input_limits import DEFAULT_MAX_DECOMPRESSED, format_size, parse_size
 from scanner.outputs import FORMATS, OutputFormat, RenderOptions, TableFormat, make_format
 from scanner.outputs.terminal import safe_bytes, safe_multiline, safe_text
 from scanner.results import Severity
@@ -52,6 +53,24 @@ def _formats(value: str) -> list[str]:
             f"unknown format {', '.join(unknown) or repr(value)} (choose from {', '.join(sorted(FORMATS))})"
         )
     return list(dict.fromkeys(names))
+
+
+def _size(value: str) -> int:
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_size_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-decompressed-size",
+        type=_size,
+        default=DEFAULT_MAX_DECOMPRESSED,
+        metavar="SIZE",
+        help="refuse a compressed input (.gz snapshot or results, evidence members) that decompresses to "
+        f"more than SIZE (default: {format_size(DEFAULT_MAX_DECOMPRESSED)})",
+    )
 
 
 def _parse_now(value: str | None) -> datetime | None:
@@ -191,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="RESULTS.json",
         help="fail the gate only on findings that are new since this earlier --format json results file",
     )
+    _add_size_option(scan)
     scan.add_argument("--color", action=argparse.BooleanOptionalAction, default=None, help="colour the table")
     scan.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
 
@@ -210,12 +230,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev_verify.add_argument("bundle", type=Path, metavar="FILE.zip")
     ev_verify.add_argument("--public-key", type=Path, metavar="KEY.pem", help="also verify the Ed25519 signature")
+    _add_size_option(ev_verify)
 
     diff = sub.add_parser("diff", help="compare two JSON results files: new, fixed and changed findings", epilog=EPILOG)
     diff.add_argument("old", type=Path, metavar="OLD.json", help="the earlier results (acr-scan scan --format json)")
     diff.add_argument("new", type=Path, metavar="NEW.json", help="the later results")
     diff.add_argument("--format", choices=["table", "json", "markdown", "html"], default="table")
     diff.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
+    _add_size_option(diff)
 
     pol = sub.add_parser("policies", help="list, show, validate and test rules")
     pol_sub = pol.add_subparsers(dest="policies_command", required=True)
@@ -244,7 +266,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.baseline is not None:  # (imported only when used: a plain scan need not load it)
         from scanner.baseline import load_results
 
-        baseline = load_results(args.baseline)  # bad input fails before work
+        baseline = load_results(args.baseline, args.max_decompressed_size)  # bad input fails before work
     config = _config(args.config)
     now = _parse_now(args.now)
     rules, pack_hash = prepare_rules(config, args.policies, args.rules, args.exclude)
@@ -303,7 +325,8 @@ def _source(args: argparse.Namespace) -> tuple[Source, Path | None]:
             else Path("acr-snapshot.json.gz")
         )
         _collect_to(args, snapshot)
-    return SnapshotFileSource(snapshot), snapshot
+        return SnapshotFileSource(snapshot, max_decompressed=None), snapshot  # (written just now, by us)
+    return SnapshotFileSource(snapshot, args.max_decompressed_size), snapshot
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
@@ -377,7 +400,7 @@ def _write_evidence(args: argparse.Namespace, result: ScanResult, snapshot: Path
 def cmd_evidence(args: argparse.Namespace) -> int:
     from scanner.evidence.verify import verify_bundle
 
-    report = verify_bundle(args.bundle, args.public_key)
+    report = verify_bundle(args.bundle, args.public_key, args.max_decompressed_size)
     for problem in report.problems:
         sys.stdout.write(safe_text(f"MISMATCH {problem}") + "\n")
     verdict = "OK" if report.ok else "FAILED"
@@ -400,7 +423,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     """``acr-scan diff OLD NEW``: exit 1 when anything needs attention that did not before."""
     from scanner.baseline import compare, drift_document, drift_markdown, drift_table, load_results
 
-    old, new = load_results(args.old), load_results(args.new)
+    old, new = load_results(args.old, args.max_decompressed_size), load_results(args.new, args.max_decompressed_size)
     drift = compare(old.observations, new.observations)
     if args.format == "json":
         data = orjson.dumps(drift_document(drift, old, new), option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"

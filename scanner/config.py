@@ -20,6 +20,8 @@ import jsonschema_rs
 import orjson
 
 from scanner.errors import ConfigError
+from scanner.input_limits import MAX_DEPTH, not_utf8
+from scanner.plain_data import DataProblem, json_data
 from scanner.resources import snapshot_schema_path
 from scanner.safeyaml import load_yaml
 
@@ -61,11 +63,11 @@ def _read(path: Path) -> tuple[Any, str]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        at, what = not_utf8(path)
+        raise ConfigError(f"{path}:{at}: {what}") from None
     if path.name == "pyproject.toml":
-        try:
-            return tomllib.loads(text).get("tool", {}).get("acr-scan"), text
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        return _tool_section(path, text), text
     import yaml  # (only for a YAML config: a scan without one never loads PyYAML)
 
     try:
@@ -73,7 +75,24 @@ def _read(path: Path) -> tuple[Any, str]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{line}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}{line}: invalid YAML: {problem}") from None
+
+
+def _tool_section(path: Path, text: str) -> Any:
+    """``[tool.acr-scan]`` of a ``pyproject.toml`` as JSON data (TOML dates become ISO strings)."""
+    try:
+        document = tomllib.loads(text)
+    except ValueError as exc:  # (TOMLDecodeError, and an integer of more digits than Python converts)
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested deeper than {MAX_DEPTH} levels (the input limit)") from None
+    tool = document.get("tool")
+    section = tool.get("acr-scan") if isinstance(tool, dict) else None
+    try:
+        return json_data(section, "[tool.acr-scan]")
+    except DataProblem as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def find_config(explicit: Path | None, cwd: Path) -> Path | None:
@@ -104,7 +123,8 @@ def load_config(path: Path | None) -> Config:
     if errors:
         first = errors[0]
         where = ".".join(str(p) for p in first.instance_path) or "(top level)"
-        raise ConfigError(f"{path}: {where}: {first.message}")
+        message = first.message if len(first.message) <= 200 else first.message[:197] + "..."
+        raise ConfigError(f"{path}: {where}: {message}")
     base = path.parent
     suppressions = []
     for i, entry in enumerate(data.get("suppressions") or ()):

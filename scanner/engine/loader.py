@@ -19,6 +19,7 @@ import orjson
 from scanner.engine import rule_cache
 from scanner.engine.yamlpos import line_of
 from scanner.errors import RuleError
+from scanner.input_limits import not_utf8
 from scanner.resources import builtin_policies_dir, rule_schema_path
 from scanner.safeyaml import load_yaml
 
@@ -53,7 +54,10 @@ def _schema_error(path: Path, text: str, data: Any) -> RuleError:
     """Explain the most relevant schema violation; the slow validator runs only on failure."""
     import jsonschema  # imported lazily: only needed to explain an error
 
-    best = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(rule_schema()).iter_errors(data))
+    try:
+        best = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(rule_schema()).iter_errors(data))
+    except RecursionError:  # (the pure-Python validator recurses a dozen frames per level)
+        best = None
     pointer = list(best.absolute_path) if best is not None else []
     message = best.message if best is not None else "does not match the rule schema"
     if len(message) > 200:
@@ -68,8 +72,11 @@ def load_rule_file(path: Path) -> RuleSpec:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RuleError(f"{path}:1: cannot read rule file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        line, what = not_utf8(path)
+        raise RuleError(f"{path}:{line}: {what}") from None
     data = rule_cache.cached(text)
-    if isinstance(data, dict) and _validator().is_valid(data):
+    if isinstance(data, dict) and _valid_cached(data):
         return RuleSpec(id=data["id"], data=data, path=path, text=text)
     data = _parse(path, text)  # (not cached yet, or an entry that is not a valid rule: parse the file)
     if not isinstance(data, dict):
@@ -78,6 +85,14 @@ def load_rule_file(path: Path) -> RuleSpec:
         raise _schema_error(path, text, data)
     rule_cache.remember(text, data)
     return RuleSpec(id=data["id"], data=data, path=path, text=text)
+
+
+def _valid_cached(data: dict[str, Any]) -> bool:
+    """A cache entry is used only if it is a valid rule (anything else: parse the file again)."""
+    try:
+        return bool(_validator().is_valid(data))
+    except ValueError:  # (an entry nested deeper than the validator goes)
+        return False
 
 
 def _parse(path: Path, text: str) -> Any:

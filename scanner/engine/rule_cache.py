@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from scanner import __version__, safeyaml
+from scanner import __version__, input_limits, plain_data, safeyaml
 from scanner.atomic import write_atomic
 from scanner.resources import rule_schema_path
 
@@ -44,9 +44,9 @@ def cache_dir() -> Path | None:
 @cache
 def _salt() -> bytes:
     """What else a parse depends on: this scanner's version, its rule schema, and the code
-    that turns YAML into data (``scanner/safeyaml.py``, which an edit in a checkout would
-    change without a new version)."""
-    parser = Path(safeyaml.__file__).read_bytes()
+    that turns YAML into data (``scanner/safeyaml.py``, ``plain_data.py`` and the limits in
+    ``input_limits.py``, which an edit in a checkout would change without a new version)."""
+    parser = b"".join(Path(module.__file__ or "").read_bytes() for module in (safeyaml, plain_data, input_limits))
     return b"\0".join((_FORMAT, __version__.encode(), rule_schema_path().read_bytes(), parser, b""))
 
 

@@ -27,6 +27,7 @@ from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.pipelines import registry_client
 from scanner.sources.live.retrying import Retrier
 from scanner.sources.live.shapes import items_problem
+from scanner.sources.secret_fields import scrub_lists
 
 ACR_API_VERSION = "2025-11-01"  # azure-mgmt-containerregistry 15 default
 DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"
@@ -41,13 +42,11 @@ REGISTRY_LISTS: dict[str, tuple[str, str]] = {
 
 
 def scrub_token_passwords(token: Any) -> Any:
-    """Token passwords' ``value`` is secret material: never stored (SNAPSHOT.md)."""
+    """Token passwords' ``value`` is secret material: never stored (any letter case: :mod:`secret_fields`)."""
     properties = token.get("properties") if isinstance(token, dict) else None
     creds = properties.get("credentials") if isinstance(properties, dict) else None
-    if isinstance(creds, dict) and isinstance(creds.get("passwords"), list):
-        creds["passwords"] = [
-            {k: v for k, v in p.items() if k != "value"} if isinstance(p, dict) else p for p in creds["passwords"]
-        ]
+    if isinstance(creds, dict):
+        scrub_lists(creds, frozenset({"passwords"}))
     return token
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError
+from scanner.input_limits import not_utf8
 from scanner.safeyaml import load_yaml
 
 
@@ -70,8 +71,26 @@ BUILTIN_CLOUDS: dict[str, Cloud] = {
 def _url(data: dict[str, Any], key: str, path: Path) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.startswith("https://"):
-        raise InputError(f"{path}: {key}: expected an https:// URL, got {value!r}")
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+        raise InputError(f"{path}: {key}: expected an https:// URL, got {shown}")
     return value.rstrip("/")
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml
+
+    try:
+        return load_yaml(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read cloud file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        line, what = not_utf8(path)
+        raise InputError(f"{path}:{line}: invalid cloud file: {what}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line_part = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{path}{line_part}: invalid cloud file: {problem}") from None
 
 
 def load_cloud(name_or_file: str) -> Cloud:
@@ -82,10 +101,7 @@ def load_cloud(name_or_file: str) -> Cloud:
     if not path.is_file():
         known = ", ".join(BUILTIN_CLOUDS)
         raise InputError(f"--cloud {name_or_file!r}: not a known cloud ({known}) nor a file")
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except Exception as exc:  # yaml errors and decoding errors alike
-        raise InputError(f"{path}: invalid cloud file: {exc}") from None
+    data = _read_yaml(path)
     if not isinstance(data, dict):
         raise InputError(f"{path}: a cloud file must be a YAML mapping")
     arm = _url(data, "resource_manager", path)

@@ -27,23 +27,26 @@ from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.pipelines import read_only_client
 from scanner.sources.live.retrying import Retrier
 from scanner.sources.live.shapes import items_problem
+from scanner.sources.secret_fields import scrub_lists
 
 BATCH_SIZE = 20
 WORKERS = 4  # $batch requests in flight at once (each already carries 20 lookups)
 SP_FIELDS = "id,appId,displayName,servicePrincipalType,appOwnerOrganizationId,passwordCredentials,keyCredentials"
 APP_FIELDS = "id,appId,displayName,passwordCredentials,keyCredentials"
-SECRET_FIELDS = ("hint", "secretText", "key")
+CREDENTIAL_LISTS = frozenset({"passwordcredentials", "keycredentials"})
 
 
 def scrub_credentials(obj: dict[str, Any]) -> dict[str, Any]:
     """Drop secret material from a Graph object's credential lists (never stored), and the
-    ``@odata.*`` annotations, which describe the response rather than the object."""
-    for key in [k for k in obj if k.startswith("@odata.")]:
+    ``@odata.*`` annotations, which describe the response rather than the object.
+
+    Secret fields (``secretText``, ``hint``, ``key``, ``value``) go in any letter case, from
+    ``passwordCredentials`` and ``keyCredentials`` in any letter case; items that are not
+    objects are left for the snapshot schema to refuse.
+    """
+    for key in [k for k in obj if isinstance(k, str) and k.startswith("@odata.")]:
         del obj[key]
-    for list_name in ("passwordCredentials", "keyCredentials"):
-        creds = obj.get(list_name)
-        if isinstance(creds, list):
-            obj[list_name] = [{k: v for k, v in c.items() if k not in SECRET_FIELDS} for c in creds]
+    scrub_lists(obj, CREDENTIAL_LISTS)
     return obj
 
 
