@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from scanner.errors import InputError
-from scanner.sources.live.arm import ArmReader
+from scanner.sources.live.arm import scrub_token_passwords
 from scanner.sources.live.graph import scrub_credentials
 from scanner.sources.secret_fields import is_secret_field, without_secrets
 from scanner.sources.snapshot_writer import write_snapshot
@@ -54,8 +54,8 @@ def test_graph_scrub_drops_secrets_in_any_case_and_keeps_odd_items() -> None:
 
 def test_token_scrub_drops_password_values_in_any_case() -> None:
     token = {"properties": {"credentials": {"Passwords": [{"name": "password1", "VALUE": "v"}, 7]}}}
-    assert ArmReader._scrub_token(token) == {"properties": {"credentials": {"Passwords": [{"name": "password1"}, 7]}}}
-    assert ArmReader._scrub_token({"properties": None}) == {"properties": None}
+    assert scrub_token_passwords(token) == {"properties": {"credentials": {"Passwords": [{"name": "password1"}, 7]}}}
+    assert scrub_token_passwords({"properties": None}) == {"properties": None}
 
 
 def test_without_secrets_leaves_what_is_not_a_list() -> None:

@@ -9,6 +9,7 @@ schema itself is plain JSON Schema shipped in ``scanner/schemas``.
 
 from __future__ import annotations
 
+import inspect
 import mmap
 import os
 import re

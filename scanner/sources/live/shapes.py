@@ -34,7 +34,8 @@ def _array_validator(section: str, name: str) -> Any:
     if section == "arm":
         properties = properties["additionalProperties"]
     items = properties["properties"][name]["items"]
-    return jsonschema_rs.validator_for({"type": "array", "items": items})
+    # (the item schemas refer to the snapshot schema's shared definitions by "#/$defs/...")
+    return jsonschema_rs.validator_for({"type": "array", "items": items, "$defs": _schema().get("$defs", {})})
 
 
 def items_problem(section: str, name: str, items: list[Any]) -> str | None:
