@@ -253,5 +253,24 @@ def test_no_control_character_survives_the_drift_table(name: str, message: str, 
 
 
 def test_every_corpus_file_is_exercised() -> None:
-    used = {SNAPSHOT, OLD, NEW, *POLICIES.iterdir()}
+    used = {SNAPSHOT, OLD, NEW, *POLICIES.iterdir(), *WIDE_INTEGER_RULES.iterdir()}
     assert {p for p in CORPUS.rglob("*") if p.is_file()} == used
+
+
+WIDE_INTEGER_RULES = HOSTILE / "output" / "wide-integer-rule"
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "html", "junit"])
+def test_an_integer_beyond_64_bits_in_evidence_is_written_as_text(fmt: str, tmp_path: Path) -> None:
+    """orjson refuses integers outside 64 bits; a rule that reads one still gets its report."""
+    data = json.loads((ROOT / "fixtures" / "demo-tenant.snapshot.json").read_text())
+    data["resourceGraph"]["registries"][0]["properties"]["policies"]["retentionPolicy"]["days"] = 2**70
+    snapshot = tmp_path / "wide.json"
+    snapshot.write_text(json.dumps(data))
+    report = tmp_path / f"report.{fmt}"
+    rules = WIDE_INTEGER_RULES
+    outcome = run_contained(
+        ["scan", "--snapshot", str(snapshot), "--policies", str(rules), "--format", fmt, "-o", str(report), "--quiet"]
+    )
+    assert_contract(outcome, allowed=frozenset({1}))
+    assert str(2**70) in report.read_text()

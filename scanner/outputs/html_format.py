@@ -26,6 +26,7 @@ import orjson
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup
 
+from scanner.outputs import jsonsafe
 from scanner.outputs.summary import tally
 from scanner.resources import data_dir
 from scanner.results import SEVERITY_ORDER, SEVERITY_RANK, STATUS_ORDER, Finding, RegistryFacts, Status
@@ -129,7 +130,7 @@ def evidence_value(value: Any) -> str:
         return value
     if isinstance(value, Unknown):
         return f"unknown: {value.reason}"
-    return orjson.dumps(value, default=_default, option=orjson.OPT_SORT_KEYS).decode()
+    return jsonsafe.dumps(value, default=_default, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def sort_key(index: int, finding: Finding) -> tuple[Any, ...]:

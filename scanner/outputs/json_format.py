@@ -12,6 +12,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from scanner.outputs import jsonsafe
 from scanner.outputs.summary import tally
 from scanner.scan import ScanResult
 from scanner.timeutil import format_datetime
@@ -101,7 +102,7 @@ CHUNK = 2000
 
 def dumps(document: Any) -> bytes:
     """Deterministic compact JSON bytes (sorted keys) with a trailing newline."""
-    return orjson.dumps(document, default=_default, option=_OPTIONS) + b"\n"
+    return jsonsafe.dumps(document, default=_default, option=_OPTIONS) + b"\n"
 
 
 def write_document(document: dict[str, Any], stream: BinaryIO) -> None:
@@ -119,13 +120,13 @@ def write_document(document: dict[str, Any], stream: BinaryIO) -> None:
             items = value if isinstance(value, list | tuple) else list(value)
             stream.write(b"[")
             for start in range(0, len(items), CHUNK):
-                chunk = orjson.dumps(items[start : start + CHUNK], default=_default, option=_OPTIONS)
+                chunk = jsonsafe.dumps(items[start : start + CHUNK], default=_default, option=_OPTIONS)
                 if start:
                     stream.write(b",")
                 stream.write(memoryview(chunk)[1:-1])  # a view: the chunk's bytes are not copied again
             stream.write(b"]")
         else:
-            stream.write(orjson.dumps(value, default=_default, option=_OPTIONS))
+            stream.write(jsonsafe.dumps(value, default=_default, option=_OPTIONS))
     stream.write(b"}\n")
 
 

@@ -53,6 +53,7 @@ from urllib.parse import quote
 import orjson
 
 from scanner.engine.rule import Rule
+from scanner.outputs import jsonsafe
 from scanner.results import SEVERITY_RANK, Finding, Severity, Status
 from scanner.scan import ScanResult
 from scanner.timeutil import format_datetime
@@ -478,7 +479,7 @@ class SarifFormat:
 
     @staticmethod
     def _dumps(document: Mapping[str, Any]) -> bytes:
-        return orjson.dumps(document, default=_json_default, option=_OPTIONS) + b"\n"
+        return jsonsafe.dumps(document, default=_json_default, option=_OPTIONS) + b"\n"
 
 
 def _git_top_level(start: Path) -> Path:
