@@ -10,9 +10,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from scanner.inventory import azure_facts as facts
-from scanner.inventory.coverage import Coverage
-from scanner.inventory.ids import (
+from scanner.azure import facts
+from scanner.azure.ids import (
     last_segment,
     norm,
     parent_vnet,
@@ -20,6 +19,7 @@ from scanner.inventory.ids import (
     scope_level,
     subscription_of,
 )
+from scanner.inventory.coverage import Coverage
 from scanner.inventory.model import (
     ARecord,
     ArmData,

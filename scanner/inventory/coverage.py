@@ -12,23 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.inventory.ids import norm
+from scanner.azure.ids import norm
 from scanner.unknown import Unknown
-
-RESOURCE_GRAPH_LISTS = (
-    "registries",
-    "replications",
-    "webhooks",
-    "privateEndpoints",
-    "networkInterfaces",
-    "privateDnsZones",
-    "virtualNetworkLinks",
-    "privateDnsRecordSets",
-    "roleAssignments",
-    "roleDefinitions",
-)
-ARM_LISTS = ("tokens", "scopeMaps", "usages", "diagnosticSettings")
-GRAPH_LISTS = ("servicePrincipals", "applications", "missingPrincipals")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from scanner.inventory import azure_facts as facts
-from scanner.inventory.ids import last_segment, norm
+from scanner.azure import facts
+from scanner.azure.ids import last_segment, norm
 from scanner.inventory.model import (
     Credential,
     Inventory,

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scanner.azure.sections import wanted
 from scanner.errors import InputError
 from scanner.sources.iac import budget
 from scanner.sources.iac.arm_functions import (
@@ -53,7 +54,6 @@ from scanner.sources.iac.arm_json import JsonDoc, decode, load_json
 from scanner.sources.iac.budget import BudgetExceeded, Meter
 from scanner.sources.iac.ids import DEFAULT_RESOURCE_GROUP
 from scanner.sources.iac.model import IacResource, InlineSuppression
-from scanner.sources.iac.sections import wanted
 from scanner.unknown import Unknown
 
 SUPPRESS_KEY = "acr-scan:ignore"

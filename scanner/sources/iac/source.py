@@ -35,10 +35,10 @@ from types import ModuleType
 from typing import Any
 
 from scanner import __version__
+from scanner.azure import facts
+from scanner.azure.ids import last_segment, norm
+from scanner.azure.sections import ARM_PARENT_MARKERS, REGISTRY, RESOURCE_GRAPH_LISTS, SECTIONS
 from scanner.errors import InputError
-from scanner.inventory import azure_facts as facts
-from scanner.inventory.coverage import RESOURCE_GRAPH_LISTS
-from scanner.inventory.ids import last_segment, norm
 from scanner.sources.base import RawSnapshot
 from scanner.sources.iac.arm_template import read_template
 from scanner.sources.iac.budget import Meter
@@ -55,7 +55,6 @@ from scanner.sources.iac.detect import (
     repo_relative,
 )
 from scanner.sources.iac.model import IacResource
-from scanner.sources.iac.sections import ARM_PARENT_MARKERS, REGISTRY, SECTIONS
 from scanner.unknown import Unknown
 
 LIVE_ONLY: dict[str, str] = {

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.inventory import azure_facts as facts
+from scanner.azure import facts
 from scanner.sources.iac.ids import (
     DEFAULT_RESOURCE_GROUP,
     PLACEHOLDER_SUBSCRIPTION,

@@ -33,8 +33,8 @@ from functools import partial
 from typing import Any, TypeVar
 
 from scanner import __version__
+from scanner.azure.sections import RESOURCE_GRAPH_LISTS
 from scanner.inventory.build import build_inventory
-from scanner.inventory.coverage import RESOURCE_GRAPH_LISTS
 from scanner.inventory.subjects import principals_with_access
 from scanner.sources.live.arm import ArmReader
 from scanner.sources.live.clouds import Cloud

@@ -1,6 +1,29 @@
-"""Which declared resource types the scanner reads, and where each goes in a snapshot document."""
+"""The snapshot's lists: their names, and which Azure resource type each declared resource feeds.
+
+The names are the keys of the snapshot's ``resourceGraph``, ``arm`` and ``graph`` sections
+(docs/snapshot-format.md); every layer that reads or writes a snapshot takes them from here.
+"""
 
 from __future__ import annotations
+
+#: The Resource Graph lists of a snapshot, in the order a collection queries and writes them
+#: (``subscriptions``, the management-group chains, is written after them).
+RESOURCE_GRAPH_LISTS = (
+    "registries",
+    "replications",
+    "webhooks",
+    "privateEndpoints",
+    "networkInterfaces",
+    "privateDnsZones",
+    "virtualNetworkLinks",
+    "privateDnsRecordSets",
+    "roleAssignments",
+    "roleDefinitions",
+)
+#: The per-registry lists read from ARM.
+ARM_LISTS = ("tokens", "scopeMaps", "usages", "diagnosticSettings")
+#: The Microsoft Graph section.
+GRAPH_LISTS = ("servicePrincipals", "applications", "missingPrincipals")
 
 REGISTRY = "microsoft.containerregistry/registries"
 
