@@ -22,6 +22,7 @@ from scanner.engine.rule import Rule, compile_rule
 from scanner.inventory.build import build_inventory
 from scanner.inventory.coverage import CollectionError
 from scanner.inventory.model import Inventory
+from scanner.placement import place_findings
 from scanner.results import Finding, RegistryFacts
 from scanner.sources.base import Source
 from scanner.suppress import SuppressionReport, apply_suppressions
@@ -134,9 +135,12 @@ def _run_scan(
     collected_at = parse_datetime(raw.data["collectedAt"])
     scan_time = now or collected_at
     origin, tenant_id, scope = raw.origin, raw.data.get("tenantId"), raw.data.get("scope") or {}
-    inventory = build_inventory(raw.data, scan_time)
+    declarations = raw.declarations
+    inventory = build_inventory(raw.data, scan_time, declarations.live_only if declarations else None)
     del raw  # the inventory keeps what rules need; the raw rows' memory is reused for the findings
     findings = evaluate(rules, inventory, scan_time)
+    if declarations is not None:
+        findings = place_findings(findings, declarations.resources)
     findings, report = apply_suppressions(findings, config.suppressions, scan_time.date())
     return ScanResult(
         findings=tuple(findings),

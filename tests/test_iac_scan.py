@@ -11,10 +11,10 @@ import pytest
 
 from scanner.config import Config
 from scanner.engine.conditions import Context, compile_condition
-from scanner.inventory.build import build_inventory
 from scanner.results import Finding, Status
 from scanner.scan import prepare_rules, run_scan
 from scanner.sources.iac.source import IacSource
+from scanner.sources.snapshot import SnapshotFileSource
 from scanner.timeutil import parse_datetime
 from scanner.unknown import Unknown
 from tests.conftest import DEMO, ROOT, run_cli
@@ -182,8 +182,11 @@ def test_undeclared_principal_type_and_declared_tokens(tmp_path: Path) -> None:
     assert next(f for f in findings if f.rule_id == "ACR-024").status is Status.PASS
 
 
-def test_snapshot_scans_carry_no_iac_locations(demo_data: dict[str, object]) -> None:
-    assert build_inventory(demo_data).locations is None
+def test_snapshot_scans_carry_no_declarations() -> None:
+    assert SnapshotFileSource(DEMO).load().declarations is None
+    loaded = IacSource([ARM], repo_root=ROOT).load()
+    assert loaded.declarations is not None and "iac" not in loaded.data
+    assert set(loaded.declarations.live_only) >= {"usages", "servicePrincipals"}
 
 
 # --------------------------------------------------------------------------- command line

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from scanner.errors import ExitCode, InputError
-from scanner.sources.iac.model import IacResource, InlineSuppression
+from scanner.sources.declarations import IacResource, InlineSuppression
 from scanner.sources.iac.terraform_hcl import read_tf
 from scanner.unknown import Unknown
 

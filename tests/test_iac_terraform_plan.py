@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from scanner.errors import ExitCode, InputError
-from scanner.sources.iac.model import IacResource
+from scanner.sources.declarations import IacResource
 from scanner.sources.iac.terraform_hcl import read_tf
 from scanner.sources.iac.terraform_plan import fast_key_lines, key_lines, looks_like_plan, read_plan
 from scanner.unknown import Unknown

@@ -2,12 +2,9 @@
 
 Subjects of each kind are enumerated once and shared by every rule of that kind.
 
-An IaC scan's inventory carries where each resource is declared (``Inventory.locations``):
-its findings then point at the file and line of the resource, or of the offending property
-when the rule's evidence names one the reader located, and a resource's inline suppressions
-(``# acr-scan:ignore ACR-001 reason``, an ARM ``metadata`` entry) apply to its findings.
-A verdict resting on data that only exists once deployed (``Unknown.live_only``) is
-``not_applicable`` with that reason rather than ``unknown``.
+A verdict resting on data that only exists once deployed (``Unknown.live_only``, an IaC
+scan) is ``not_applicable`` with that reason rather than ``unknown``. Pointing an IaC
+finding at its file and line is a later pass (:mod:`scanner.placement`).
 """
 
 from __future__ import annotations
@@ -28,12 +25,10 @@ from scanner.results import (
     Severity,
     Status,
     SubjectRef,
-    SuppressionRef,
     new_finding,
     new_location,
     new_remediation,
 )
-from scanner.sources.iac.model import IacResource
 from scanner.unknown import Unknown
 
 
@@ -152,104 +147,6 @@ def _unknown(rule: Rule, ref: Any, location: Location, reason: Unknown, ctx: Con
     return new_finding(rule.id, rule.title, Status.UNKNOWN, rule.severity, message, ref, doc_evidence, None, location)
 
 
-# --------------------------------------------------------------------------- IaC placement
-
-_NOT_PATHS = frozenset({"missing", "liveOnly"})
-_PLACED = frozenset({Status.FAIL, Status.UNKNOWN})  # the statuses a reader fixes at a property
-_CANDIDATES: dict[tuple[str, ...], tuple[str, ...]] = {}  # evidence keys → paths to try, last first
-
-
-def declaration(subject: Subject, locations: Mapping[str, IacResource]) -> IacResource | None:
-    """The declared resource a subject comes from: itself, else its token or registry."""
-    ref = subject.ref
-    if ref.kind == "scope":
-        return None
-    key = ref.id.lower()
-    entry = locations.get(key)
-    if entry is None and "/passwords/" in key:
-        entry = locations.get(key[: key.rfind("/passwords/")])
-    if entry is None and ref.registry_id:
-        entry = locations.get(ref.registry_id.lower())
-    return entry
-
-
-def iac_location(subject: Subject, locations: Mapping[str, IacResource]) -> tuple[Location, IacResource | None]:
-    """Where an IaC finding points before its evidence is known: the resource's declaration."""
-    entry = declaration(subject, locations)
-    base = subject_location(subject)
-    if entry is None:
-        return base, None
-    return Location(resource_id=base.resource_id, file=entry.file, line=entry.line), entry
-
-
-def property_line(lines: Mapping[str, int], evidence: Mapping[str, Any]) -> int | None:
-    """The line of the property a verdict rests on: the last evidence path the reader located.
-
-    Evidence is recorded in evaluation order and ``any`` stops at the branch that decided, so
-    the last located path is the deciding one (applicability checks such as the SKU come
-    first). A property the file leaves out points at its nearest declared parent block.
-    """
-    keys = tuple(evidence)
-    paths = _CANDIDATES.get(keys)
-    if paths is None:  # a rule records the same evidence paths for most subjects: derive them once
-        paths = _CANDIDATES[keys] = tuple(p[2:] if p[:2] == "$." else p for p in reversed(keys) if p not in _NOT_PATHS)
-    nearest = getattr(lines, "nearest", None)
-    if nearest is not None:  # one walk per path (the ARM reader's lazily looked-up lines)
-        fallback: int | None = None
-        for path in paths:
-            line, exact = nearest(path)
-            if exact:
-                return line  # type: ignore[no-any-return]
-            if fallback is None:
-                fallback = line
-        return fallback
-    for path in paths:
-        line = lines.get(path)
-        if line is not None:
-            return line
-    for path in paths:
-        parts = path.split(".")
-        for cut in range(len(parts) - 1, 1, -1):
-            line = lines.get(".".join(parts[:cut]))
-            if line is not None:
-                return line
-    return None
-
-
-def place(finding: Finding, entry: IacResource | None) -> Finding:
-    """Point an IaC finding at its offending property and apply the resource's inline suppressions."""
-    if entry is None:
-        return finding
-    status = finding.status
-    if status is not Status.FAIL and status is not Status.UNKNOWN:
-        return finding
-    location = finding.location
-    line = property_line(entry.property_lines, finding.evidence)
-    if line is not None and line != location.line:
-        location = new_location(location.resource_id, location.file, line)
-    suppression = finding.suppression
-    rule_id = finding.rule_id.upper()
-    for inline in entry.suppressions:
-        if inline.rule_id.upper() == rule_id:
-            status = Status.SUPPRESSED
-            suppression = SuppressionRef(justification=inline.reason, in_source=True)
-            break
-    if location is finding.location and status is finding.status:
-        return finding
-    return new_finding(  # positional: a quarter of the cost of dataclasses.replace, on every failing finding
-        finding.rule_id,
-        finding.title,
-        status,
-        finding.severity,
-        finding.message,
-        finding.subject,
-        finding.evidence,
-        finding.remediation,
-        location,
-        suppression,
-    )
-
-
 def _subject_order(subject: Subject) -> str:
     return subject.ref.id.lower()
 
@@ -268,7 +165,6 @@ def evaluate_kinds(rules: Sequence[Rule], inventory: Inventory, now: datetime) -
     by_kind: dict[str, list[Rule]] = {}
     for rule in rules:
         by_kind.setdefault(rule.subject, []).append(rule)
-    locations = inventory.locations
     for kind in sorted(by_kind):
         kind_rules = by_kind[kind]
         runs = [rule_runner(rule, now) for rule in kind_rules]
@@ -277,15 +173,9 @@ def evaluate_kinds(rules: Sequence[Rule], inventory: Inventory, now: datetime) -
         pending.reverse()  # (popped from the end: first in order first, ties in enumeration order)
         while pending:
             subject = pending.pop()
-            if locations is None:
-                location = subject_location(subject)
-                for run, out in zip(runs, outputs, strict=True):
-                    out.append(run(subject, location))
-            else:
-                location, entry = iac_location(subject, locations)
-                for run, out in zip(runs, outputs, strict=True):
-                    found = run(subject, location)
-                    out.append(place(found, entry) if found.status in _PLACED else found)
+            location = subject_location(subject)
+            for run, out in zip(runs, outputs, strict=True):
+                out.append(run(subject, location))
             del subject
         for rule, out in zip(kind_rules, outputs, strict=True):
             findings[rule.id] = out

@@ -414,17 +414,19 @@ def _subscription_chains(inv: Inventory, rg: Mapping[str, Any] | None) -> None:
         )
 
 
-def build_inventory(data: Mapping[str, Any], now: datetime | None = None) -> Inventory:
-    """Build the inventory from a validated snapshot document."""
-    coverage = Coverage(data)
+def build_inventory(
+    data: Mapping[str, Any], now: datetime | None = None, live_only: Mapping[str, str] | None = None
+) -> Inventory:
+    """Build the inventory from a validated snapshot document.
+
+    ``live_only`` names the lists an IaC scan cannot have (they only exist once deployed).
+    """
+    coverage = Coverage(data, live_only)
     inv = Inventory(
         collected_at=now or parse_datetime(data["collectedAt"]),
         tenant_id=data.get("tenantId"),
         coverage=coverage,
     )
-    iac = data.get("iac")
-    if isinstance(iac, Mapping):
-        inv.locations = iac.get("locations") or {}
     rg = data.get("resourceGraph")
     _registries(inv, rg, data.get("arm"))
     inv.registries = dict(sorted(inv.registries.items()))  # stable order for every relation built from it

@@ -1,8 +1,8 @@
 """What was and was not collected, so that missing inputs become :class:`Unknown`, never a pass.
 
-SNAPSHOT.md: a missing section means "not collected"; an empty list is real data; an entry in
-``errors`` names a source, a scope and the lists it ``affects``. An IaC scan adds
-``iac.liveOnly`` (list name → reason): lists that cannot exist before deployment, whose
+A missing section means "not collected"; an empty list is real data; an entry in ``errors``
+names a source, a scope and the lists it ``affects`` (docs/snapshot-format.md). An IaC scan
+adds ``live_only`` (list name → reason): lists that cannot exist before deployment, whose
 :class:`Unknown` is marked ``live_only`` so rules resting on them are ``not_applicable``.
 """
 
@@ -48,7 +48,7 @@ class CollectionError:
 class Coverage:
     """Answers "was input X collected for resource Y?" with ``None`` or an :class:`Unknown`."""
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: Mapping[str, Any], live_only: Mapping[str, str] | None = None) -> None:
         # Only the names of the lists present: holding the sections themselves would keep
         # every raw row alive after the inventory has taken what it needs (half the parsed
         # snapshot, which the findings would otherwise reuse).
@@ -57,9 +57,7 @@ class Coverage:
             for section in ("resourceGraph", "arm", "graph")
             for block in (data.get(section),)
         }
-        iac = data.get("iac")
-        live_only: Mapping[str, str] = (iac.get("liveOnly") or {}) if isinstance(iac, Mapping) else {}
-        self._live_only = {name: Unknown(reason, live_only=True) for name, reason in live_only.items()}
+        self._live_only = {name: Unknown(reason, live_only=True) for name, reason in (live_only or {}).items()}
         self.errors: tuple[CollectionError, ...] = tuple(
             CollectionError(
                 source=e["source"],

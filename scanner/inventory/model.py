@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from scanner.inventory.coverage import Coverage
-from scanner.sources.iac.model import IacResource
 from scanner.unknown import Unknown
 
 Raw = Mapping[str, Any]
@@ -194,5 +193,3 @@ class Inventory:
     derived: dict[str, Any] = field(default_factory=dict)  # memoized joins shared by enumerators
     # IaC only: privatelink zone key → why one of its VNet links points at an unresolved VNet
     unknown_links: dict[str, Unknown] = field(default_factory=dict)
-    # IaC only: lower-cased resource id → where it is declared (None for live and snapshot scans)
-    locations: Mapping[str, IacResource] | None = None

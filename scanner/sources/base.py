@@ -6,13 +6,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from scanner.sources.declarations import Declarations
+
 
 @dataclass(frozen=True, slots=True)
 class RawSnapshot:
-    """Raw payloads in the snapshot format of SNAPSHOT.md, plus where they came from."""
+    """Raw payloads in the snapshot format (docs/snapshot-format.md), plus where they came from.
+
+    An IaC source also says where each resource is declared (``declarations``); a snapshot
+    file or a live collection has none.
+    """
 
     origin: str
     data: Mapping[str, Any]
+    declarations: Declarations | None = None
 
 
 class Source(Protocol):

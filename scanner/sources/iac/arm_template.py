@@ -38,6 +38,7 @@ from typing import Any
 
 from scanner.azure.sections import wanted
 from scanner.errors import InputError
+from scanner.sources.declarations import IacResource, InlineSuppression
 from scanner.sources.iac import budget
 from scanner.sources.iac.arm_functions import (
     Env,
@@ -53,7 +54,6 @@ from scanner.sources.iac.arm_functions import (
 from scanner.sources.iac.arm_json import JsonDoc, decode, load_json
 from scanner.sources.iac.budget import BudgetExceeded, Meter
 from scanner.sources.iac.ids import DEFAULT_RESOURCE_GROUP
-from scanner.sources.iac.model import IacResource, InlineSuppression
 from scanner.unknown import Unknown
 
 SUPPRESS_KEY = "acr-scan:ignore"

@@ -15,10 +15,11 @@ every rule run exactly as on a live scan:
 * a registry whose replica list a reader could not resolve gets an ``errors`` entry scoped
   to it (``affects: ["replications"]``), so rules on its replicas report ``unknown``;
 * what only exists once deployed (credentials in Microsoft Entra ID, storage usage, endpoint
-  IP addresses) is listed under ``iac.liveOnly``, so rules resting on it report
-  ``not_applicable`` with that reason instead of ``unknown``;
+  IP addresses) is listed in the :class:`Declarations` (``live_only``), so rules resting on it
+  report ``not_applicable`` with that reason instead of ``unknown``;
 * where each resource is declared (file relative to the repository root, line, property
-  lines, inline suppressions) is kept under ``iac.locations`` for the evaluator.
+  lines, inline suppressions) is the rest of the :class:`Declarations`, which the scan uses
+  to point findings at files and lines.
 
 The document is only ever handed to the inventory (it holds :class:`Unknown` values and the
 readers' resources), never written as a snapshot file.
@@ -40,6 +41,7 @@ from scanner.azure.ids import last_segment, norm
 from scanner.azure.sections import ARM_PARENT_MARKERS, REGISTRY, RESOURCE_GRAPH_LISTS, SECTIONS
 from scanner.errors import InputError
 from scanner.sources.base import RawSnapshot
+from scanner.sources.declarations import Declarations, IacResource
 from scanner.sources.iac.arm_template import read_template
 from scanner.sources.iac.budget import Meter
 from scanner.sources.iac.changed import changed_files, select_changed
@@ -54,7 +56,6 @@ from scanner.sources.iac.detect import (
     find_repo_root,
     repo_relative,
 )
-from scanner.sources.iac.model import IacResource
 from scanner.unknown import Unknown
 
 LIVE_ONLY: dict[str, str] = {
@@ -117,8 +118,8 @@ class IacSource:
         resources = read_resources(found, root, trees=trees)
         now = self.collected_at or datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         files = [repo_relative(f.path, root) for f in found]
-        data = assemble(resources, collected_at=now, files=files)
-        return RawSnapshot(origin="iac: " + ", ".join(str(p) for p in self.paths), data=data)
+        data, declarations = assemble(resources, collected_at=now, files=files)
+        return RawSnapshot("iac: " + ", ".join(str(p) for p in self.paths), data, declarations)
 
 
 # --------------------------------------------------------------------------- reading
@@ -427,8 +428,10 @@ def _connections_of(endpoint: Mapping[str, Any]) -> list[tuple[str, str, Mapping
     return out
 
 
-def assemble(resources: Sequence[IacResource], *, collected_at: str, files: Sequence[str] = ()) -> dict[str, Any]:
-    """The snapshot document of a set of declared resources (see the module docstring)."""
+def assemble(
+    resources: Sequence[IacResource], *, collected_at: str, files: Sequence[str] = ()
+) -> tuple[dict[str, Any], Declarations]:
+    """The snapshot document of a set of declared resources, and where each is declared (see the module docstring)."""
     locations: dict[str, IacResource] = {}
     lists: dict[str, list[Mapping[str, Any]]] = {
         name: [] for name in RESOURCE_GRAPH_LISTS if name != "networkInterfaces"
@@ -530,7 +533,7 @@ def assemble(resources: Sequence[IacResource], *, collected_at: str, files: Sequ
     for principal, resource in _principal_locations(lists["roleAssignments"], locations).items():
         locations.setdefault(principal, resource)
     graph = {name: sorted(rows, key=lambda r: norm(str(r["id"]))) for name, rows in lists.items()}
-    return {
+    document = {
         "kind": "acr-snapshot",
         "version": 1,
         "collectedAt": collected_at,
@@ -539,8 +542,8 @@ def assemble(resources: Sequence[IacResource], *, collected_at: str, files: Sequ
         "resourceGraph": graph,
         "arm": arm,
         "errors": errors,
-        "iac": {"files": list(files), "locations": locations, "liveOnly": dict(LIVE_ONLY)},
     }
+    return document, Declarations(locations, dict(LIVE_ONLY), tuple(files))
 
 
 def _unresolved_list(registry_id: str, name: str, reason: Unknown) -> dict[str, Any]:

@@ -40,10 +40,10 @@ from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from scanner.errors import InputError
+from scanner.sources.declarations import IacResource, InlineSuppression
 from scanner.sources.iac import budget
 from scanner.sources.iac import terraform_limits as limits
 from scanner.sources.iac.budget import BudgetExceeded, Meter
-from scanner.sources.iac.model import IacResource, InlineSuppression
 from scanner.sources.iac.terraform_translate import (
     AttrPath,
     TfInstance,

@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError
+from scanner.sources.declarations import IacResource
 from scanner.sources.iac import budget
 from scanner.sources.iac.budget import BudgetExceeded, Meter
-from scanner.sources.iac.model import IacResource
 from scanner.sources.iac.terraform_translate import (
     AttrPath,
     TfInstance,

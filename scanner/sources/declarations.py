@@ -1,4 +1,4 @@
-"""What every IaC reader (ARM/Bicep JSON, Terraform plan JSON, Terraform .tf) produces.
+"""Where each resource of an IaC scan is declared: what every IaC reader produces beside the rows.
 
 Each reader translates its resources into the *live* payload shape (an ARM / Resource Graph
 row: ``id``, ``name``, ``type``, ``location``, ``sku``, ``properties`` …, original casing), so
@@ -38,3 +38,19 @@ class IacResource:
     property_lines: Mapping[str, int] = field(default_factory=dict)
     suppressions: tuple[InlineSuppression, ...] = ()
     address: str | None = None  # Terraform address or ARM symbolic name, for messages
+
+
+@dataclass(frozen=True, slots=True)
+class Declarations:
+    """What an IaC source knows beyond the snapshot document: where each resource is declared,
+    and which lists only exist once deployed.
+
+    ``resources`` maps a lower-cased resource id to its declaration (findings about it point
+    there); ``live_only`` maps a list name to why it cannot exist before deployment (rules
+    resting on it are ``not_applicable`` instead of ``unknown``); ``files`` are the files read,
+    relative to the repository root.
+    """
+
+    resources: Mapping[str, IacResource]
+    live_only: Mapping[str, str]
+    files: tuple[str, ...] = ()
