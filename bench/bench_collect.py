@@ -37,6 +37,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "fixtures")]
 import tenantgen  # noqa: E402
 from make_synthetic import MG, SyntheticTenant  # noqa: E402
 
+from scanner.inventory.principals import principals_holding_registry_roles  # noqa: E402
 from scanner.sources.live.clouds import Cloud  # noqa: E402
 from scanner.sources.live.collector import CollectStats, collect  # noqa: E402
 from scanner.sources.live.resource_graph import PAGE_SIZE, Scope  # noqa: E402
@@ -171,7 +172,14 @@ def run_once(server: LocalEmulator | ChildEmulator) -> tuple[CollectStats, float
         )
         stats = CollectStats()
         started = time.perf_counter()
-        collected = collect(credential, cloud, Scope(), tenant_id=endpoint.tenant_id, stats=stats)
+        collected = collect(
+            credential,
+            cloud,
+            Scope(),
+            principals_of=principals_holding_registry_roles,
+            tenant_id=endpoint.tenant_id,
+            stats=stats,
+        )
         wall = time.perf_counter() - started
         credential.close()
     finally:

@@ -7,12 +7,10 @@ and future callers (a live collection, an IaC gate) drive the same function.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from scanner import __version__
 from scanner.config import Config, check_rule_ids
@@ -20,48 +18,11 @@ from scanner.engine.evaluate import evaluate
 from scanner.engine.loader import RuleSpec, load_rules, policy_pack_hash
 from scanner.engine.rule import Rule, compile_rule
 from scanner.inventory.build import build_inventory
-from scanner.inventory.coverage import CollectionError
-from scanner.inventory.model import Inventory
 from scanner.placement import place_findings
-from scanner.results import Finding, RegistryFacts
+from scanner.scan_result import ScanMetadata, ScanResult
 from scanner.sources.base import Source
-from scanner.suppress import SuppressionReport, apply_suppressions
+from scanner.suppress import apply_suppressions
 from scanner.timeutil import parse_datetime
-from scanner.unknown import Unknown
-
-
-@dataclass(frozen=True, slots=True)
-class ScanMetadata:
-    """What a report needs to say about the scan itself."""
-
-    tool_version: str
-    policy_pack_hash: str
-    now: datetime
-    collected_at: datetime
-    source: str
-    tenant_id: str | None
-    scope: Mapping[str, Any]
-    config_source: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ScanResult:
-    """Findings plus everything needed to render and gate them."""
-
-    findings: tuple[Finding, ...]
-    rules: tuple[Rule, ...]
-    metadata: ScanMetadata
-    coverage_errors: tuple[CollectionError, ...]
-    suppressions: SuppressionReport
-    inventory: Inventory | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def registries(self) -> tuple[RegistryFacts, ...]:
-        """SKU, location and tags of every scanned registry, sorted by id.
-
-        Computed when asked (only the HTML report shows them) rather than for every scan.
-        """
-        return registry_facts(self.inventory) if self.inventory is not None else ()
 
 
 def select_specs(
@@ -110,22 +71,6 @@ def run_scan(source: Source, rules: Sequence[Rule], pack_hash: str, config: Conf
     """Load the source, build the inventory, evaluate, apply suppressions."""
     with _no_cyclic_gc():
         return _run_scan(source, rules, pack_hash, config, now)
-
-
-def _text(value: Any) -> str:
-    return "unknown" if isinstance(value, Unknown) else str(value)
-
-
-def registry_facts(inventory: Inventory) -> tuple[RegistryFacts, ...]:
-    """SKU, location and tags of every registry, for reports (sorted by lower-cased id)."""
-    out = []
-    for key in sorted(inventory.registries):
-        reg = inventory.registries[key]
-        tags = reg.raw.get("tags")
-        pairs = tuple(sorted((str(k), _text(v)) for k, v in tags.items())) if isinstance(tags, Mapping) else ()
-        facts = RegistryFacts(reg.id, _text(reg.name), _text(reg.sku), _text(reg.location), pairs)
-        out.append(facts)
-    return tuple(out)
 
 
 def _run_scan(

@@ -27,7 +27,8 @@ from scanner.baseline import Observation, ResultsFile, compare, drift_table
 from scanner.config import Config
 from scanner.outputs.table import _COLORS, _RESET, TableFormat
 from scanner.outputs.terminal import UNSAFE, safe_bytes, safe_multiline, safe_text
-from scanner.scan import ScanResult, prepare_rules, run_scan
+from scanner.scan import prepare_rules, run_scan
+from scanner.scan_result import ScanResult
 from scanner.sources.snapshot import SnapshotFileSource
 from tests.hostile import HOSTILE, ROOT, assert_contract, run_contained
 

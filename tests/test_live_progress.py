@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from scanner.sources.live import cli_support
+from scanner.cli import collect as cli_support
 
 
 class _Terminal(io.StringIO):

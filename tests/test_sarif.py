@@ -23,7 +23,8 @@ from scanner.config import Config
 from scanner.outputs import FORMATS, RenderOptions, make_format
 from scanner.outputs.sarif_format import SarifFormat
 from scanner.results import Finding, Location, Severity, Status
-from scanner.scan import ScanResult, prepare_rules, run_scan
+from scanner.scan import prepare_rules, run_scan
+from scanner.scan_result import ScanResult
 from scanner.sources.snapshot import SnapshotFileSource
 from scanner.timeutil import parse_datetime
 from tests import sarif_tools

@@ -20,7 +20,7 @@ from scanner.errors import InputError
 from scanner.evidence.manifest import CHECKSUM_NAME, MANIFEST_NAME, SIGNATURE_NAME, Member, manifest_bytes
 from scanner.evidence.signing import load_private_key, sign
 from scanner.outputs import RenderOptions, make_format
-from scanner.scan import ScanResult
+from scanner.scan_result import ScanResult
 from scanner.timeutil import format_datetime
 
 # The reports every bundle carries; SARIF in the audit profile so suppressed findings show.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from scanner.scan import ScanResult
+from scanner.scan_result import ScanResult
 
 
 @dataclass(frozen=True, slots=True)

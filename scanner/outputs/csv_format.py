@@ -14,7 +14,7 @@ import io
 from typing import BinaryIO
 
 from scanner.results import Finding
-from scanner.scan import ScanResult
+from scanner.scan_result import ScanResult
 
 COLUMNS: tuple[str, ...] = (
     "rule_id",

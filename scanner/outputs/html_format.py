@@ -30,7 +30,7 @@ from scanner.outputs import jsonsafe
 from scanner.outputs.summary import tally
 from scanner.resources import data_dir
 from scanner.results import SEVERITY_ORDER, SEVERITY_RANK, STATUS_ORDER, Finding, RegistryFacts, Status
-from scanner.scan import ScanResult
+from scanner.scan_result import ScanResult
 from scanner.timeutil import format_datetime
 from scanner.unknown import Unknown
 

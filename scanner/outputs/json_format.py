@@ -14,7 +14,7 @@ import orjson
 
 from scanner.outputs import jsonsafe
 from scanner.outputs.summary import tally
-from scanner.scan import ScanResult
+from scanner.scan_result import ScanResult
 from scanner.timeutil import format_datetime
 from scanner.unknown import Unknown
 

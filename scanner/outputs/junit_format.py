@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from scanner.results import Finding, Status
-from scanner.scan import ScanResult
+from scanner.scan_result import ScanResult
 from scanner.timeutil import format_datetime
 from scanner.unknown import Unknown
 

@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from scanner.outputs.summary import tally
 from scanner.results import SEVERITY_RANK, Finding, Status
-from scanner.scan import ScanResult
+from scanner.scan_result import ScanResult
 from scanner.timeutil import format_datetime
 
 LIMIT = 65_000

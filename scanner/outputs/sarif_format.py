@@ -55,7 +55,7 @@ import orjson
 from scanner.engine.rule import Rule
 from scanner.outputs import jsonsafe
 from scanner.results import SEVERITY_RANK, Finding, Severity, Status
-from scanner.scan import ScanResult
+from scanner.scan_result import ScanResult
 from scanner.timeutil import format_datetime
 from scanner.unknown import Unknown
 

@@ -14,7 +14,7 @@ from typing import BinaryIO
 from scanner.outputs.summary import Tally, tally
 from scanner.outputs.terminal import safe_text
 from scanner.results import SEVERITY_RANK, Finding, Status
-from scanner.scan import ScanResult
+from scanner.scan_result import ScanResult
 from scanner.timeutil import format_datetime
 
 _COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m", "info": "\033[2m"}

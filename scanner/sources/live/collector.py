@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,8 +34,6 @@ from typing import Any, TypeVar
 
 from scanner import __version__
 from scanner.azure.sections import RESOURCE_GRAPH_LISTS
-from scanner.inventory.build import build_inventory
-from scanner.inventory.subjects import principals_with_access
 from scanner.sources.live.arm import ArmReader
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import CollectionFailed, explain_authentication, explain_unreachable
@@ -147,6 +145,7 @@ def collect(
     cloud: Cloud,
     scope: Scope,
     *,
+    principals_of: Callable[[Mapping[str, Any]], Mapping[str, str]],
     tenant_id: str | None = None,
     log: Log | None = None,
     verbose: Log | None = None,
@@ -156,7 +155,12 @@ def collect(
     clock: Callable[[], float] | None = None,
     limits: LiveLimits | None = None,
 ) -> dict[str, Any]:
-    """Read the tenant and return a snapshot document."""
+    """Read the tenant and return a snapshot document.
+
+    ``principals_of`` maps the lists that decide who holds a role over a registry (a partial
+    snapshot) to the principals Microsoft Graph is then asked about (object id → principalType):
+    the inventory's business, handed in by the caller.
+    """
     say = log or (lambda _m: None)
     status = _Status(progress or (lambda _m: None))
     stats = stats if stats is not None else CollectStats()
@@ -187,7 +191,7 @@ def collect(
         return section, errors
 
     def graph_phase(access: dict[str, Any]) -> GraphResult:
-        principals = principals_with_access(build_inventory(access))
+        principals = dict(principals_of(access))
         status("microsoft graph", f"{len(principals)} principals")
         result = graph.collect(principals, tenant_id)
         stats.graph_seconds = time.monotonic() - started

@@ -1,20 +1,25 @@
-"""The command-line side of live collection: credential, cloud, progress on stderr, writing.
+"""``acr-scan collect``: read a live tenant and write a snapshot (also the first step of a live ``scan``).
 
-Kept out of ``scanner.cli`` so that scanning a snapshot never imports the Azure SDKs.
+Credential, cloud, progress on stderr, writing, and the one-line report of what could not be
+collected. The Azure SDKs are imported only here and below, so scanning a snapshot never loads them.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from scanner.cli.options import EPILOG, add_live_options
+from scanner.errors import ExitCode
+from scanner.inventory.principals import principals_holding_registry_roles
 from scanner.outputs.terminal import safe_text
 from scanner.sources.live.clouds import load_cloud
 from scanner.sources.live.collector import CollectStats, collect
 from scanner.sources.live.credentials import make_credential
-from scanner.sources.live.limits import LiveLimits
+from scanner.sources.live.limits import LiveLimits, limits_of
 from scanner.sources.live.resource_graph import Scope
 from scanner.sources.live.sdk_logging import quiet_sdk_logs
 from scanner.sources.snapshot_writer import write_snapshot
@@ -68,6 +73,7 @@ def collect_snapshot(
                 credential,
                 cloud,
                 Scope(tuple(s.lower() for s in subscriptions), tuple(management_groups)),
+                principals_of=principals_holding_registry_roles,
                 tenant_id=os.environ.get("AZURE_TENANT_ID"),
                 log=None if quiet else _stderr,
                 verbose=_stderr if verbose else None,
@@ -94,3 +100,35 @@ def collect_snapshot(
                 f"not collected ({', '.join(gap.get('affects') or [])}) at {gap.get('scope')}: {status}{gap['message']}"
             )
     return len(gaps)
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``collect`` and its options."""
+    collect = commands.add_parser("collect", help="read a live tenant and write a snapshot", epilog=EPILOG)
+    where = collect.add_mutually_exclusive_group(required=True)
+    where.add_argument("--subscription", action="append", default=[], metavar="ID", help="repeatable")
+    where.add_argument("--management-group", action="append", default=[], metavar="ID", help="repeatable")
+    where.add_argument("--tenant", action="store_true", help="every subscription the identity can read")
+    collect.add_argument("--output", "-o", type=Path, required=True, help="snapshot file (.json or .json.gz)")
+    add_live_options(collect)
+    collect.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+
+
+def collect_to(args: argparse.Namespace, path: Path) -> int:
+    """Collect live, as ``args`` say, into ``path``; returns how many parts could not be read."""
+    return collect_snapshot(
+        limits=limits_of(args),
+        subscriptions=args.subscription,
+        management_groups=args.management_group,
+        auth=args.auth,
+        cloud_name=args.cloud,
+        output=path,
+        quiet=args.quiet,
+        verbose=args.verbose,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Exit 3 when some part could not be collected (the snapshot records which)."""
+    gaps = collect_to(args, args.output)
+    return int(ExitCode.INCOMPLETE) if gaps else 0
