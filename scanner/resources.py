@@ -34,5 +34,5 @@ def rule_schema_path() -> Path:
 
 
 def snapshot_schema_path() -> Path:
-    """The JSON Schema of the snapshot format (SNAPSHOT.md)."""
+    """The JSON Schema of the snapshot format (docs/snapshot-format.md)."""
     return _PACKAGE_DIR / "schemas" / "snapshot.schema.json"

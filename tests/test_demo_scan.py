@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import DEMO, ROOT, run_cli, scan_json
 from tests.test_rule_pack import EXPECTED_SEVERITY
 
-# Rules whose RULES.md row names an N/A case that the demo tenant must show.
+# Rules with a not_applicable case (a SKU or setting they do not concern) that the demo tenant must show.
 NOT_APPLICABLE_IN_DEMO = {
     "ACR-002", "ACR-004", "ACR-005", "ACR-010", "ACR-011", "ACR-012", "ACR-014", "ACR-022", "ACR-025",
     "ACR-026", "ACR-028", "ACR-029", "ACR-030", "ACR-040", "ACR-042",

@@ -1,4 +1,4 @@
-"""Facts about Azure that the inventory needs to resolve relations (AZURE-API.md §2.7, §6).
+"""Facts about Azure that the inventory needs to resolve relations (built-in roles, SKU limits).
 
 Kept in one place so a change in Azure (a new SKU limit, a new built-in role) is one edit.
 """
@@ -98,7 +98,8 @@ SYSTEM_SCOPE_MAPS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 
-# Limits per SKU (AZURE-API.md §6). Classic is retired; treat it like Basic.
+# Limits per SKU, from learn.microsoft.com/azure/container-registry/container-registry-skus.
+# Classic is retired; treat it like Basic.
 SKU_LIMITS: dict[str, dict[str, int]] = {
     "basic": {"webhooks": 2, "tokens": 100, "scopeMaps": 100},
     "classic": {"webhooks": 2, "tokens": 100, "scopeMaps": 100},

@@ -1,6 +1,6 @@
 """Collect a snapshot from a live tenant: Resource Graph, ARM and Microsoft Graph, overlapped.
 
-The result is a snapshot document exactly as SNAPSHOT.md specifies: raw rows sorted by
+The result is a snapshot document exactly as docs/snapshot-format.md specifies: raw rows sorted by
 lower-cased id, ARM lists keyed by lower-cased registry id, Graph objects without secret
 material, and an ``errors`` entry for every part that could not be read (the affected rules
 then report ``unknown``). Authentication and network failures stop the collection with one
