@@ -59,13 +59,11 @@ def test_wheel_ships_policies_and_reports(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
     )
-    if proc.returncode != 0 and "hatchling" in proc.stderr:
-        pytest.skip("hatchling not installed in this environment")
     assert proc.returncode == 0, proc.stderr
     wheel = next(tmp_path.glob("acr_policy_scanner-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     assert wheel.name.endswith("-py3-none-any.whl")
-    assert not [n for n in names if n.endswith(".so") or n.endswith("native.json")]  # a local mypyc build stays local
+    assert not [n for n in names if n.endswith((".so", ".c", ".pyd"))]  # pure Python, one build
     assert "scanner/policies/ACR-001.yaml" in names
     assert "scanner/policies/rule.schema.json" in names
     assert "scanner/schemas/snapshot.schema.json" in names
