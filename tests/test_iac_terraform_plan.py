@@ -11,8 +11,9 @@ import pytest
 
 from scanner.errors import ExitCode, InputError
 from scanner.sources.declarations import IacResource
-from scanner.sources.iac.terraform_hcl import read_tf
-from scanner.sources.iac.terraform_plan import fast_key_lines, key_lines, looks_like_plan, read_plan
+from scanner.sources.iac.terraform.json_lines import fast_key_lines, key_lines
+from scanner.sources.iac.terraform.module import read_tf
+from scanner.sources.iac.terraform.plan import looks_like_plan, read_plan
 from scanner.unknown import Unknown
 
 ROOT = Path(__file__).resolve().parent.parent
