@@ -1,7 +1,7 @@
 """``acr-scan scan --iac PATH ...``: IaC files in, one snapshot document out.
 
 :class:`IacSource` finds the files (:mod:`scanner.sources.iac.detect`), has each read by its
-reader (ARM/Bicep JSON here, Terraform plan and source in ``terraform_*``), and assembles the
+reader (ARM/Bicep JSON here, Terraform plan and source in ``terraform/``), and assembles the
 declared rows into the snapshot format of SNAPSHOT.md, so the inventory, its relations and
 every rule run exactly as on a live scan:
 

@@ -44,10 +44,10 @@ class Scope:
     count_index: Any = NO_VALUE
     each: tuple[Any, Any] | None = None
     names: Mapping[str, Any] = field(default_factory=dict)  # for-expression and dynamic iterators
-    address: str = ""
 
     def bind(self, names: Mapping[str, Any]) -> Scope:
-        return Scope(self.file, self.count_index, self.each, {**self.names, **names}, self.address)
+        """This scope with ``names`` bound as well (a ``for`` or ``dynamic`` iteration)."""
+        return Scope(self.file, self.count_index, self.each, {**self.names, **names})
 
 
 class Names(Protocol):
@@ -79,6 +79,7 @@ class Evaluator:
                 self.meter.charge_value(value, "the expression")
 
     def eval(self, node: Any, scope: Scope) -> Any:
+        """The value of the expression ``node`` in ``scope`` (an :class:`Unknown` saying why not)."""
         if isinstance(node, Token):
             return Unknown(f"unexpected token {node.value!r}")
         meter = self.meter

@@ -39,7 +39,7 @@ class Instance:
 def expand(evaluator: Evaluator, kind: str, key: tuple[str, str], block: Block) -> list[Instance]:
     """The instances of the ``kind`` (``resource`` or ``data``) block ``key`` = (type, name)."""
     base = f"{key[0]}.{key[1]}" if kind == "resource" else f"data.{key[0]}.{key[1]}"
-    scope = Scope(block.file, address=base)
+    scope = Scope(block.file)
     count_expr = for_each_expr = None
     for akind, node in body_items(block.body):
         if akind == "attribute":
@@ -61,11 +61,8 @@ def expand(evaluator: Evaluator, kind: str, key: tuple[str, str], block: Block) 
         if isinstance(count, Unknown) or not isinstance(count, int) or count < 0:
             reason = count if isinstance(count, Unknown) else Unknown(f"count = {count!r} is not a whole number")
             unknown_index = Unknown(f"{base}: count is not known ({reason.reason})")
-            return [_instance(evaluator, block, base, key[0], Scope(block.file, unknown_index, address=base))]
-        return [
-            _instance(evaluator, block, f"{base}[{i}]", key[0], Scope(block.file, i, address=f"{base}[{i}]"))
-            for i in range(count)
-        ]
+            return [_instance(evaluator, block, base, key[0], Scope(block.file, unknown_index))]
+        return [_instance(evaluator, block, f"{base}[{i}]", key[0], Scope(block.file, i)) for i in range(count)]
     if for_each_expr is not None:
         items = evaluator.eval(for_each_expr, scope)
         if isinstance(items, Mapping | list) and len(items) > budget.TERRAFORM_INSTANCES:
@@ -84,15 +81,9 @@ def expand(evaluator: Evaluator, kind: str, key: tuple[str, str], block: Block) 
             found = find_unknown(items)
             reason = found if found is not None else Unknown("for_each is not a map or a set of strings")
             each = Unknown(f"{base}: for_each is not known ({reason.reason})")
-            return [_instance(evaluator, block, base, key[0], Scope(block.file, each=(each, each), address=base))]
+            return [_instance(evaluator, block, base, key[0], Scope(block.file, each=(each, each)))]
         return [
-            _instance(
-                evaluator,
-                block,
-                f"{base}[{json.dumps(k)}]",
-                key[0],
-                Scope(block.file, each=(k, v), address=f"{base}[{json.dumps(k)}]"),
-            )
+            _instance(evaluator, block, f"{base}[{json.dumps(k)}]", key[0], Scope(block.file, each=(k, v)))
             for k, v in pairs
         ]
     return [_instance(evaluator, block, base, key[0], scope)]

@@ -29,10 +29,12 @@ class _HclWriter:
         self.line_map: list[int] = []
 
     def emit(self, text: str, line: int) -> None:
+        """Append one HCL line that stands for JSON line ``line``."""
         self.out.append(text)
         self.line_map.append(line)
 
     def value(self, value: Any, literal: bool = False) -> str:
+        """A JSON value as an HCL expression (``literal``: strings are not templates)."""
         if isinstance(value, str):
             text = json.dumps(value)
             return text.replace("${", "$${").replace("%{", "%%{") if literal else text
@@ -44,6 +46,7 @@ class _HclWriter:
         return json.dumps(value)
 
     def body(self, body: Any, path: tuple[str | int, ...], line: int) -> None:
+        """The attributes of one JSON object as HCL lines (``"//"`` keys become comments)."""
         if not isinstance(body, dict):
             return
         for key, value in body.items():

@@ -89,15 +89,6 @@ def parse_plan(text: str, file: str) -> Mapping[str, Any]:
     return doc
 
 
-def looks_like_plan(doc: Any) -> bool:
-    """Whether a parsed JSON document is a Terraform plan (for the core's type detection)."""
-    return (
-        isinstance(doc, Mapping)
-        and "format_version" in doc
-        and ("resource_changes" in doc or "planned_values" in doc or "terraform_version" in doc)
-    )
-
-
 def _load(
     doc: Mapping[str, Any], file: str, lines: Mapping[JsonPath, int], meter: Meter, config: PlanConfiguration
 ) -> tuple[dict[str, TfInstance], dict[str, int]]:

@@ -53,6 +53,7 @@ class PlanReferences:
         return self.config.expression(address, path, inst.mode if inst else "managed")
 
     def id_of(self, address: str) -> str | None:
+        """The id of the instance (or known resource) at ``address``: final, natural, or as the plan knows it."""
         if self.ids is not None and address in self.ids:
             return self.ids[address]
         inst = self.instances.get(address)
@@ -63,6 +64,7 @@ class PlanReferences:
         return self.natural_id_of(inst)
 
     def natural_id_of(self, inst: TfInstance) -> str | None:
+        """The synthetic id of an instance (its known id when the plan has one), references followed."""
         if inst.address in self._natural:
             return self._natural[inst.address]
         known = inst.attrs.get("id")
@@ -81,6 +83,7 @@ class PlanReferences:
         return rid
 
     def natural_ids(self) -> dict[str, str]:
+        """Address → synthetic id of every managed instance that has one."""
         out: dict[str, str] = {}
         for address, inst in self.instances.items():
             if inst.mode != "managed":
@@ -91,6 +94,7 @@ class PlanReferences:
         return out
 
     def attr(self, inst: TfInstance, name: str) -> Any:
+        """A top-level attribute of an instance, references followed."""
         return self.value(inst, (name,))
 
     def value(self, inst: TfInstance, path: AttrPath) -> Any:

@@ -19,6 +19,7 @@ INT_RANGE = 2.0**63  # a whole float at least this large stays a float (an int w
 
 
 def first_unknown(*values: Any) -> Unknown | None:
+    """The first unknown inside any of ``values``, in order."""
     for value in values:
         found = find_unknown(value)
         if found is not None:
@@ -41,6 +42,7 @@ def find_unknown(value: Any) -> Unknown | None:
 
 
 def to_string(value: Any) -> str | Unknown:
+    """Terraform's conversion to string (numbers and bools as written; null is not a string)."""
     if isinstance(value, Unknown):
         return value
     if isinstance(value, bool):
@@ -57,6 +59,7 @@ def to_string(value: Any) -> str | Unknown:
 
 
 def to_number(value: Any) -> int | float | Unknown:
+    """Terraform's conversion to number (a whole number is an ``int`` while it fits 64 bits)."""
     if isinstance(value, Unknown):
         return value
     if isinstance(value, bool):
@@ -73,6 +76,7 @@ def to_number(value: Any) -> int | float | Unknown:
 
 
 def to_bool(value: Any) -> bool | Unknown:
+    """Terraform's conversion to bool (``"true"`` and ``"false"`` convert)."""
     if isinstance(value, Unknown | bool):
         return value
     if isinstance(value, str) and value in ("true", "false"):
@@ -85,6 +89,8 @@ _SIMPLE = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 
 
 def unescape(text: str) -> str:
+    """The text of a quoted HCL string literal with its escapes (``\\n``, ``\\u00e9`` …) applied."""
+
     def repl(match: re.Match[str]) -> str:
         code = match.group(1)
         if code[0] in "uU" and len(code) > 1:
@@ -98,6 +104,7 @@ _HEREDOC = re.compile(r"<<(-?)([A-Za-z][A-Za-z0-9._-]*)\r?\n(.*?)^[ \t]*\2[ \t]*
 
 
 def heredoc(token: str) -> str | Unknown:
+    """The text of a heredoc (``<<EOT`` / ``<<-EOT``); with interpolation it is not evaluated."""
     match = _HEREDOC.match(token)
     if match is None:
         return Unknown("heredoc could not be read")

@@ -10,26 +10,19 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from scanner.sources.iac.terraform.translate.rows import (
-    REGISTRY_TYPE,
-    AttrPath,
-    TfInstance,
-    TranslatedRow,
-    identity_of,
-    normalize_location,
-    tags_of,
-)
+from scanner.sources.iac.terraform.translate import rows
+from scanner.sources.iac.terraform.translate.rows import AttrPath, TfInstance, TranslatedRow
 from scanner.unknown import Unknown
 
 # azapi_resource types translated into rows (the body is already the ARM shape).
 AZAPI_TYPES = frozenset(
     t.lower()
     for t in (
-        REGISTRY_TYPE,
-        REGISTRY_TYPE + "/replications",
-        REGISTRY_TYPE + "/webhooks",
-        REGISTRY_TYPE + "/tokens",
-        REGISTRY_TYPE + "/scopeMaps",
+        rows.REGISTRY_TYPE,
+        rows.REGISTRY_TYPE + "/replications",
+        rows.REGISTRY_TYPE + "/webhooks",
+        rows.REGISTRY_TYPE + "/tokens",
+        rows.REGISTRY_TYPE + "/scopeMaps",
         "Microsoft.Network/privateEndpoints",
         "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
         "Microsoft.Network/privateDnsZones",
@@ -42,6 +35,7 @@ AZAPI_TYPES = frozenset(
 
 
 def translate_azapi_resource(inst: TfInstance, rid: str) -> list[TranslatedRow]:
+    """The row of an ``azapi_resource`` whose type is read (none for other types)."""
     a = inst.attrs
     arm_type_raw = a.get("type")
     if not isinstance(arm_type_raw, str):
@@ -74,15 +68,15 @@ def translate_azapi_resource(inst: TfInstance, rid: str) -> list[TranslatedRow]:
             location = body.get("location")
     else:
         row["properties"] = body
-    if location is not None or arm_type.lower() == REGISTRY_TYPE.lower():
-        row["location"] = normalize_location(location)
+    if location is not None or arm_type.lower() == rows.REGISTRY_TYPE.lower():
+        row["location"] = rows.normalize_location(location)
         src["location"] = ("location",)
     if "tags" in a and a.get("tags") is not None:
-        row["tags"] = tags_of(a.get("tags"))
-    identity = identity_of(a.get("identity"))
+        row["tags"] = rows.tags_of(a.get("tags"))
+    identity = rows.identity_of(a.get("identity"))
     if identity is not None:
         row["identity"] = identity
-    if arm_type.lower() == REGISTRY_TYPE.lower():
+    if arm_type.lower() == rows.REGISTRY_TYPE.lower():
         row.setdefault("tags", {})
         row.setdefault("properties", {})
         name = a.get("name")

@@ -8,18 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.sources.iac.terraform.translate.rows import (
-    AttrPath,
-    TfInstance,
-    TranslatedRow,
-    as_bool,
-    block_list,
-    put,
-)
+from scanner.sources.iac.terraform.translate import rows
+from scanner.sources.iac.terraform.translate.rows import AttrPath, TfInstance, TranslatedRow
 from scanner.unknown import Unknown
 
 
 def translate_diagnostic_setting(inst: TfInstance, rid: str) -> list[TranslatedRow]:
+    """The diagnostic setting row (logs default to enabled)."""
     a = inst.attrs
     row: dict[str, Any] = {
         "id": rid,
@@ -29,14 +24,14 @@ def translate_diagnostic_setting(inst: TfInstance, rid: str) -> list[TranslatedR
     logs: list[dict[str, Any]] | Unknown = []
     src: dict[str, AttrPath] = {"properties.workspaceId": ("log_analytics_workspace_id",)}
     for attr in ("enabled_log", "log"):
-        blocks = block_list(a.get(attr))
+        blocks = rows.block_list(a.get(attr))
         if isinstance(blocks, Unknown):
             logs = blocks
             src["properties.logs"] = (attr,)
             break
         assert not isinstance(logs, Unknown)
         for block in blocks:
-            enabled = as_bool(block.get("enabled"), True, f"{inst.address}.{attr}.enabled")
+            enabled = rows.as_bool(block.get("enabled"), True, f"{inst.address}.{attr}.enabled")
             logs.append(
                 {
                     "category": block.get("category"),
@@ -48,13 +43,13 @@ def translate_diagnostic_setting(inst: TfInstance, rid: str) -> list[TranslatedR
             src["properties.logs"] = (attr,)
     metrics: list[dict[str, Any]] | Unknown = []
     for attr in ("enabled_metric", "metric"):
-        blocks = block_list(a.get(attr))
+        blocks = rows.block_list(a.get(attr))
         if isinstance(blocks, Unknown):
             metrics = blocks
             break
         assert not isinstance(metrics, Unknown)
         for block in blocks:
-            enabled = as_bool(block.get("enabled"), True, f"{inst.address}.{attr}.enabled")
+            enabled = rows.as_bool(block.get("enabled"), True, f"{inst.address}.{attr}.enabled")
             metrics.append({"category": block.get("category"), "enabled": enabled})
     props: dict[str, Any] = {"logs": logs, "metrics": metrics}
     for attr, key in (
@@ -65,6 +60,6 @@ def translate_diagnostic_setting(inst: TfInstance, rid: str) -> list[TranslatedR
         ("log_analytics_destination_type", "logAnalyticsDestinationType"),
         ("partner_solution_id", "marketplacePartnerId"),
     ):
-        put(props, key, a.get(attr))
+        rows.put(props, key, a.get(attr))
     row["properties"] = props
     return [TranslatedRow(row, inst, src)]

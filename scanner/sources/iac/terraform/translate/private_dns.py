@@ -6,20 +6,14 @@ configuration governs it (docs/iac-terraform.md, "Resources and their rows").
 
 from __future__ import annotations
 
-from scanner.sources.iac.terraform.translate.rows import (
-    AttrPath,
-    TfInstance,
-    TranslatedRow,
-    as_bool,
-    base_row,
-    put,
-    str_list,
-)
+from scanner.sources.iac.terraform.translate import rows
+from scanner.sources.iac.terraform.translate.rows import AttrPath, TfInstance, TranslatedRow
 from scanner.unknown import Unknown
 
 
 def translate_dns_zone(inst: TfInstance, rid: str) -> list[TranslatedRow]:
-    row = base_row(inst, rid, "Microsoft.Network/privateDnsZones", location=False)
+    """The private DNS zone row (location ``global``)."""
+    row = rows.base_row(inst, rid, "Microsoft.Network/privateDnsZones", location=False)
     row["location"] = "global"
     row.setdefault("tags", {})
     row["properties"] = {}
@@ -27,17 +21,20 @@ def translate_dns_zone(inst: TfInstance, rid: str) -> list[TranslatedRow]:
 
 
 def translate_vnet_link(inst: TfInstance, rid: str) -> list[TranslatedRow]:
+    """The virtual network link row, in the state a deployed link reaches."""
     a = inst.attrs
-    row = base_row(inst, rid, "Microsoft.Network/privateDnsZones/virtualNetworkLinks", location=False)
+    row = rows.base_row(inst, rid, "Microsoft.Network/privateDnsZones/virtualNetworkLinks", location=False)
     row["location"] = "global"
     row.setdefault("tags", {})
     row["properties"] = {
         "virtualNetwork": {"id": a.get("virtual_network_id")},
-        "registrationEnabled": as_bool(a.get("registration_enabled"), False, f"{inst.address}.registration_enabled"),
+        "registrationEnabled": rows.as_bool(
+            a.get("registration_enabled"), False, f"{inst.address}.registration_enabled"
+        ),
         "virtualNetworkLinkState": "Completed",
         "provisioningState": "Succeeded",
     }
-    put(row["properties"], "resolutionPolicy", a.get("resolution_policy"))
+    rows.put(row["properties"], "resolutionPolicy", a.get("resolution_policy"))
     src: dict[str, AttrPath] = {
         "properties.virtualNetwork.id": ("virtual_network_id",),
         "properties.registrationEnabled": ("registration_enabled",),
@@ -46,10 +43,11 @@ def translate_vnet_link(inst: TfInstance, rid: str) -> list[TranslatedRow]:
 
 
 def translate_a_record(inst: TfInstance, rid: str) -> list[TranslatedRow]:
+    """The A record set row."""
     a = inst.attrs
-    row = base_row(inst, rid, "Microsoft.Network/privateDnsZones/A", location=False)
+    row = rows.base_row(inst, rid, "Microsoft.Network/privateDnsZones/A", location=False)
     name, zone = a.get("name"), a.get("zone_name")
-    records = str_list(a.get("records"))
+    records = rows.str_list(a.get("records"))
     row["properties"] = {
         "ttl": a.get("ttl"),
         "fqdn": f"{name}.{zone}."

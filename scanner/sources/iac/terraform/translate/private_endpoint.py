@@ -9,44 +9,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.sources.iac.terraform.translate.rows import (
-    AttrPath,
-    TfInstance,
-    TranslatedRow,
-    as_bool,
-    base_row,
-    block_list,
-    name_segment,
-    put,
-    str_list,
-)
+from scanner.sources.iac.terraform.translate import rows
+from scanner.sources.iac.terraform.translate.rows import AttrPath, TfInstance, TranslatedRow
 from scanner.unknown import Unknown
 
 
 def translate_private_endpoint(inst: TfInstance, rid: str) -> list[TranslatedRow]:
+    """The private endpoint row, then one row per ``private_dns_zone_group``."""
     a = inst.attrs
-    row = base_row(inst, rid, "Microsoft.Network/privateEndpoints")
+    row = rows.base_row(inst, rid, "Microsoft.Network/privateEndpoints")
     row.setdefault("tags", {})
     src: dict[str, AttrPath] = {"properties.subnet.id": ("subnet_id",)}
     auto: list[dict[str, Any]] = []
     manual: list[dict[str, Any]] = []
-    connections = block_list(a.get("private_service_connection"))
+    connections = rows.block_list(a.get("private_service_connection"))
     if isinstance(connections, Unknown):
         auto_or_unknown: Any = connections
     else:
         for index, conn in enumerate(connections):
-            is_manual = as_bool(conn.get("is_manual_connection"), False, f"{inst.address}.is_manual_connection")
+            is_manual = rows.as_bool(conn.get("is_manual_connection"), False, f"{inst.address}.is_manual_connection")
             cname = conn.get("name")
             status: Any = is_manual if isinstance(is_manual, Unknown) else ("Pending" if is_manual else "Approved")
             target = conn.get("private_connection_resource_id")
             if target is None and conn.get("private_connection_resource_alias") is not None:
                 target = Unknown(f"{inst.address} connects by alias {conn.get('private_connection_resource_alias')}")
             entry: dict[str, Any] = {
-                "id": f"{rid}/privateLinkServiceConnections/{name_segment(cname, str(index))}",
+                "id": f"{rid}/privateLinkServiceConnections/{rows.name_segment(cname, str(index))}",
                 "name": cname,
                 "properties": {
                     "privateLinkServiceId": target,
-                    "groupIds": str_list(conn.get("subresource_names")),
+                    "groupIds": rows.str_list(conn.get("subresource_names")),
                     "privateLinkServiceConnectionState": {
                         "status": status,
                         "description": "Auto-Approved" if status == "Approved" else "",
@@ -54,7 +46,7 @@ def translate_private_endpoint(inst: TfInstance, rid: str) -> list[TranslatedRow
                     },
                 },
             }
-            put(entry["properties"], "requestMessage", conn.get("request_message"))
+            rows.put(entry["properties"], "requestMessage", conn.get("request_message"))
             (manual if is_manual is True else auto).append(entry)
             kind = "manualPrivateLinkServiceConnections" if is_manual is True else "privateLinkServiceConnections"
             src[f"properties.{kind}"] = ("private_service_connection", index)
@@ -66,8 +58,8 @@ def translate_private_endpoint(inst: TfInstance, rid: str) -> list[TranslatedRow
         "networkInterfaces": [],
         "customDnsConfigs": [],
     }
-    put(props, "customNetworkInterfaceName", a.get("custom_network_interface_name"))
-    ip_configs = block_list(a.get("ip_configuration"))
+    rows.put(props, "customNetworkInterfaceName", a.get("custom_network_interface_name"))
+    ip_configs = rows.block_list(a.get("ip_configuration"))
     if isinstance(ip_configs, Unknown) or ip_configs:
         props["ipConfigurations"] = (
             ip_configs
@@ -86,11 +78,11 @@ def translate_private_endpoint(inst: TfInstance, rid: str) -> list[TranslatedRow
         )
     row["properties"] = props
     out = [TranslatedRow(row, inst, src)]
-    groups = block_list(a.get("private_dns_zone_group"))
+    groups = rows.block_list(a.get("private_dns_zone_group"))
     if not isinstance(groups, Unknown):
         for index, group in enumerate(groups):
-            gname = name_segment(group.get("name"), f"{inst.address}.private_dns_zone_group")
-            zone_ids = str_list(group.get("private_dns_zone_ids"))
+            gname = rows.name_segment(group.get("name"), f"{inst.address}.private_dns_zone_group")
+            zone_ids = rows.str_list(group.get("private_dns_zone_ids"))
             configs: Any = (
                 zone_ids
                 if isinstance(zone_ids, Unknown)

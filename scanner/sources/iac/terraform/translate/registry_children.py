@@ -10,26 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from scanner.sources.iac.terraform.translate.rows import (
-    REGISTRY_TYPE,
-    AttrPath,
-    TfInstance,
-    TranslatedRow,
-    as_bool,
-    base_row,
-    enabled_status,
-    first_block,
-    put,
-    str_list,
-)
+from scanner.sources.iac.terraform.translate import rows
+from scanner.sources.iac.terraform.translate.rows import AttrPath, TfInstance, TranslatedRow
 from scanner.unknown import Unknown
 
 
 def translate_token(inst: TfInstance, rid: str) -> list[TranslatedRow]:
+    """The token row (``enabled`` defaults to true)."""
     a = inst.attrs
-    row = base_row(inst, rid, REGISTRY_TYPE + "/tokens", location=False)
-    enabled = as_bool(a.get("enabled"), True, f"{inst.address}.enabled")
-    row["properties"] = {"scopeMapId": a.get("scope_map_id"), "status": enabled_status(enabled)}
+    row = rows.base_row(inst, rid, rows.REGISTRY_TYPE + "/tokens", location=False)
+    enabled = rows.as_bool(a.get("enabled"), True, f"{inst.address}.enabled")
+    row["properties"] = {"scopeMapId": a.get("scope_map_id"), "status": rows.enabled_status(enabled)}
     src: dict[str, AttrPath] = {
         "properties.scopeMapId": ("scope_map_id",),
         "properties.status": ("enabled",),
@@ -38,6 +29,7 @@ def translate_token(inst: TfInstance, rid: str) -> list[TranslatedRow]:
 
 
 def add_token_password(inst: TfInstance, by_id: Mapping[str, TranslatedRow]) -> None:
+    """Add the password resource to the token row it names (when the token is in this read)."""
     token_id = inst.attrs.get("container_registry_token_id")
     if not isinstance(token_id, str):
         return
@@ -46,35 +38,37 @@ def add_token_password(inst: TfInstance, by_id: Mapping[str, TranslatedRow]) -> 
         return
     passwords = []
     for name in ("password1", "password2"):
-        block = first_block(inst.attrs.get(name))
+        block = rows.first_block(inst.attrs.get(name))
         if block is None:
             continue
         if isinstance(block, Unknown):
             passwords.append({"name": name, "expiry": block})
             continue
         entry: dict[str, Any] = {"name": name}
-        put(entry, "expiry", block.get("expiry"))
+        rows.put(entry, "expiry", block.get("expiry"))
         passwords.append(entry)
     token.row["properties"].setdefault("credentials", {})["passwords"] = passwords
 
 
 def translate_scope_map(inst: TfInstance, rid: str) -> list[TranslatedRow]:
+    """The user-defined scope map row."""
     a = inst.attrs
-    row = base_row(inst, rid, REGISTRY_TYPE + "/scopeMaps", location=False)
-    row["properties"] = {"type": "UserDefined", "actions": str_list(a.get("actions"))}
-    put(row["properties"], "description", a.get("description"))
+    row = rows.base_row(inst, rid, rows.REGISTRY_TYPE + "/scopeMaps", location=False)
+    row["properties"] = {"type": "UserDefined", "actions": rows.str_list(a.get("actions"))}
+    rows.put(row["properties"], "description", a.get("description"))
     return [TranslatedRow(row, inst, {"properties.actions": ("actions",)})]
 
 
 def translate_webhook(inst: TfInstance, rid: str) -> list[TranslatedRow]:
+    """The webhook row (``service_uri`` and headers are not kept: Azure does not return them)."""
     a = inst.attrs
-    row = base_row(inst, rid, REGISTRY_TYPE + "/webhooks")
+    row = rows.base_row(inst, rid, rows.REGISTRY_TYPE + "/webhooks")
     row.setdefault("tags", {})
     status = a.get("status")
     row["properties"] = {
         "status": "enabled" if status is None else status,
         "scope": "" if a.get("scope") is None else a.get("scope"),
-        "actions": str_list(a.get("actions")),
+        "actions": rows.str_list(a.get("actions")),
     }
     src: dict[str, AttrPath] = {
         "properties.status": ("status",),

@@ -13,18 +13,15 @@ from typing import Any
 
 from scanner.azure import facts
 from scanner.sources.iac.ids import PLACEHOLDER_SUBSCRIPTION
-from scanner.sources.iac.terraform.translate.rows import (
-    AttrPath,
-    TfInstance,
-    TranslatedRow,
-    put,
-)
+from scanner.sources.iac.terraform.translate import rows
+from scanner.sources.iac.terraform.translate.rows import AttrPath, TfInstance, TranslatedRow
 from scanner.unknown import Unknown
 
 _ROLE_GUIDS = {name.lower(): guid for guid, name in facts.BUILTIN_ROLE_NAMES.items()}
 
 
 def translate_role_assignment(inst: TfInstance, rid: str) -> list[TranslatedRow]:
+    """The role assignment row, its name the last segment of its id."""
     a = inst.attrs
     row: dict[str, Any] = {
         "id": rid,
@@ -45,7 +42,7 @@ def translate_role_assignment(inst: TfInstance, rid: str) -> list[TranslatedRow]
     }
     for attr, key in (("condition", "condition"), ("condition_version", "conditionVersion")):
         props[key] = a.get(attr)
-    put(props, "description", a.get("description"))
+    rows.put(props, "description", a.get("description"))
     row["properties"] = props
     src: dict[str, AttrPath] = {
         "properties.roleDefinitionId": ("role_definition_name",)

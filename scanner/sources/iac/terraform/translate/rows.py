@@ -61,6 +61,7 @@ def as_bool(value: Any, default: bool | None, what: str) -> bool | Unknown | Non
 
 
 def as_int(value: Any, what: str) -> int | Unknown | None:
+    """A Terraform whole number, with its string spelling (``None`` when unset)."""
     if value is None or isinstance(value, Unknown):
         return value
     if isinstance(value, bool):
