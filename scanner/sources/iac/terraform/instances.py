@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lark import Tree
+
 from scanner.errors import InputError
 from scanner.sources.iac import budget
 from scanner.sources.iac.budget import BudgetExceeded
@@ -49,44 +51,52 @@ def expand(evaluator: Evaluator, kind: str, key: tuple[str, str], block: Block) 
             elif name == "for_each":
                 for_each_expr = expr
     if count_expr is not None:
-        count = to_number(evaluator.eval(count_expr, scope))
-        if isinstance(count, float) and count.is_integer():
-            count = int(count)
-        if isinstance(count, int) and count > budget.TERRAFORM_INSTANCES:
-            raise evaluator.error(
-                count_expr,
-                scope,
-                f"{base}: count = {budget.shown_number(count)} is over the limit of {budget.TERRAFORM_INSTANCES}",
-            )
-        if isinstance(count, Unknown) or not isinstance(count, int) or count < 0:
-            reason = count if isinstance(count, Unknown) else Unknown(f"count = {count!r} is not a whole number")
-            unknown_index = Unknown(f"{base}: count is not known ({reason.reason})")
-            return [_instance(evaluator, block, base, key[0], Scope(block.file, unknown_index))]
-        return [_instance(evaluator, block, f"{base}[{i}]", key[0], Scope(block.file, i)) for i in range(count)]
-    if for_each_expr is not None:
-        items = evaluator.eval(for_each_expr, scope)
-        if isinstance(items, Mapping | list) and len(items) > budget.TERRAFORM_INSTANCES:
-            raise evaluator.error(
-                for_each_expr,
-                scope,
-                f"{base}: for_each has {len(items)} elements, over the limit of {budget.TERRAFORM_INSTANCES}",
-            )
-        evaluator.walked(items)
-        pairs: list[tuple[Any, Any]]
-        if isinstance(items, Mapping) and find_unknown(list(items.keys())) is None:
-            pairs = [(k, items[k]) for k in sorted(items)]
-        elif isinstance(items, list) and all(isinstance(i, str) for i in items):
-            pairs = [(i, i) for i in sorted(set(items))]
-        else:
-            found = find_unknown(items)
-            reason = found if found is not None else Unknown("for_each is not a map or a set of strings")
-            each = Unknown(f"{base}: for_each is not known ({reason.reason})")
-            return [_instance(evaluator, block, base, key[0], Scope(block.file, each=(each, each)))]
-        return [
-            _instance(evaluator, block, f"{base}[{json.dumps(k)}]", key[0], Scope(block.file, each=(k, v)))
-            for k, v in pairs
-        ]
-    return [_instance(evaluator, block, base, key[0], scope)]
+        placed = _counted(evaluator, count_expr, scope, base)
+    elif for_each_expr is not None:
+        placed = _keyed(evaluator, for_each_expr, scope, base)
+    else:
+        placed = [(base, scope)]
+    return [_instance(evaluator, block, address, key[0], where) for address, where in placed]
+
+
+def _counted(evaluator: Evaluator, count_expr: Tree[Any], scope: Scope, base: str) -> list[tuple[str, Scope]]:
+    """(address, scope) of each instance of a block with ``count``."""
+    count = to_number(evaluator.eval(count_expr, scope))
+    if isinstance(count, float) and count.is_integer():
+        count = int(count)
+    if isinstance(count, int) and count > budget.TERRAFORM_INSTANCES:
+        raise evaluator.error(
+            count_expr,
+            scope,
+            f"{base}: count = {budget.shown_number(count)} is over the limit of {budget.TERRAFORM_INSTANCES}",
+        )
+    if isinstance(count, Unknown) or not isinstance(count, int) or count < 0:
+        reason = count if isinstance(count, Unknown) else Unknown(f"count = {count!r} is not a whole number")
+        return [(base, Scope(scope.file, Unknown(f"{base}: count is not known ({reason.reason})")))]
+    return [(f"{base}[{i}]", Scope(scope.file, i)) for i in range(count)]
+
+
+def _keyed(evaluator: Evaluator, for_each_expr: Tree[Any], scope: Scope, base: str) -> list[tuple[str, Scope]]:
+    """(address, scope) of each instance of a block with ``for_each``."""
+    items = evaluator.eval(for_each_expr, scope)
+    if isinstance(items, Mapping | list) and len(items) > budget.TERRAFORM_INSTANCES:
+        raise evaluator.error(
+            for_each_expr,
+            scope,
+            f"{base}: for_each has {len(items)} elements, over the limit of {budget.TERRAFORM_INSTANCES}",
+        )
+    evaluator.walked(items)
+    pairs: list[tuple[Any, Any]]
+    if isinstance(items, Mapping) and find_unknown(list(items.keys())) is None:
+        pairs = [(k, items[k]) for k in sorted(items)]
+    elif isinstance(items, list) and all(isinstance(i, str) for i in items):
+        pairs = [(i, i) for i in sorted(set(items))]
+    else:
+        found = find_unknown(items)
+        reason = found if found is not None else Unknown("for_each is not a map or a set of strings")
+        each = Unknown(f"{base}: for_each is not known ({reason.reason})")
+        return [(base, Scope(scope.file, each=(each, each)))]
+    return [(f"{base}[{json.dumps(k)}]", Scope(scope.file, each=(k, v))) for k, v in pairs]
 
 
 def _instance(evaluator: Evaluator, block: Block, address: str, tf_type: str, scope: Scope) -> Instance:

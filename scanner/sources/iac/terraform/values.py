@@ -1,4 +1,4 @@
-"""Terraform values: its conversions between types, unknowns inside values, and string literals.
+"""Terraform values: conversions between types, unknowns inside values, string literals.
 
 A value the scanner cannot know (a computed attribute, a variable without a value) is an
 :class:`~scanner.unknown.Unknown` carrying the reason; conversions pass it through, so a rule on

@@ -1,8 +1,8 @@
 """The values of a Terraform module's input variables, from ``.tfvars`` and ``.tfvars.json`` files.
 
 Terraform loads ``terraform.tfvars``, ``terraform.tfvars.json`` and ``*.auto.tfvars[.json]``
-with the module, then any file given with ``-var-file``; a later file wins. A variable with no
-value anywhere and no default is unknown (docs/iac-terraform.md).
+with the module, then the variables files named on the command line (``var_files``); a later
+file wins. A variable with no value anywhere and no default is unknown (docs/iac-terraform.md).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Both Terraform readers give a declared resource the id it will have, built like the ARM
 reader's (:mod:`scanner.sources.iac.ids`): a name that is not a literal becomes the Terraform
-address, a resource group that is not one becomes ``iac-rg``. A private endpoint, role
+address, a resource group that is not a literal becomes ``iac-rg``. A private endpoint, role
 assignment or diagnostic setting that points at a registry declared in the same change
 therefore joins it exactly as live (docs/iac-terraform.md, "Synthetic ids").
 """
