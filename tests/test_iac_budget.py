@@ -22,8 +22,8 @@ from scanner.sources.iac.arm_template import read_template
 from scanner.sources.iac.budget import BudgetExceeded, Meter
 from scanner.sources.iac.detect import discover
 from scanner.sources.iac.source import read_resources
-from scanner.sources.iac.terraform_hcl import read_tf
-from scanner.sources.iac.terraform_plan import read_plan
+from scanner.sources.iac.terraform.module import read_tf
+from scanner.sources.iac.terraform.plan import read_plan
 from tests.hostile import run_in_process
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from scanner.sources.declarations import IacResource
-from scanner.sources.iac.terraform_hcl import read_tf
+from scanner.sources.iac.terraform.module import read_tf
 from scanner.unknown import Unknown
 from tests.conftest import DATA
 

@@ -10,7 +10,7 @@ import pytest
 
 from scanner.errors import ExitCode, InputError
 from scanner.sources.declarations import IacResource, InlineSuppression
-from scanner.sources.iac.terraform_hcl import read_tf
+from scanner.sources.iac.terraform.module import read_tf
 from scanner.unknown import Unknown
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,9 @@ import pytest
 
 from scanner.errors import ExitCode, InputError
 from scanner.sources.declarations import IacResource
-from scanner.sources.iac.terraform_hcl import read_tf
-from scanner.sources.iac.terraform_plan import fast_key_lines, key_lines, looks_like_plan, read_plan
+from scanner.sources.iac.terraform.json_lines import fast_key_lines, key_lines
+from scanner.sources.iac.terraform.module import read_tf
+from scanner.sources.iac.terraform.plan import read_plan
 from scanner.unknown import Unknown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -242,11 +243,6 @@ def test_fast_key_lines_agree_and_fall_back_on_duplicate_keys() -> None:
     assert fast[("resource_changes", 3, "address")] == slow[("resource_changes", 3, "address")]
     duplicated = '{"format_version": "1.2", "a": 1, "a": 2, "resource_changes": []}'
     assert fast_key_lines(duplicated, json.loads(duplicated)) is None
-
-
-def test_looks_like_plan() -> None:
-    assert looks_like_plan(json.loads((EQUIVALENCE / "plan.json").read_text()))
-    assert not looks_like_plan({"$schema": "https://schema.management.azure.com/", "resources": []})
 
 
 def test_every_supported_type_from_a_plan(tmp_path: Path) -> None:

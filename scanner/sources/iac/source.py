@@ -1,7 +1,7 @@
 """``acr-scan scan --iac PATH ...``: IaC files in, one snapshot document out.
 
 :class:`IacSource` finds the files (:mod:`scanner.sources.iac.detect`), has each read by its
-reader (ARM/Bicep JSON here, Terraform plan and source in ``terraform_*``), and assembles the
+reader (ARM/Bicep JSON here, Terraform plan and source in ``terraform/``), and assembles the
 declared rows into the snapshot format of SNAPSHOT.md, so the inventory, its relations and
 every rule run exactly as on a live scan:
 
@@ -28,11 +28,9 @@ readers' resources), never written as a snapshot file.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from scanner import __version__
@@ -168,16 +166,6 @@ def pair_parameters(templates: Sequence[Found], parameters: Sequence[Found]) -> 
     return pairs
 
 
-def _terraform(module: str) -> ModuleType:
-    name = f"scanner.sources.iac.{module}"
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            raise InputError("Terraform files were found, but this build cannot read Terraform yet") from None
-        raise
-
-
 def _links(resources: Any, folder: Path, out: set[Path]) -> None:
     """Files that deployments in ``resources`` link by a literal ``templateLink.relativePath``."""
     items = resources.values() if isinstance(resources, Mapping) else resources if isinstance(resources, list) else ()
@@ -256,11 +244,15 @@ def read_resources(
                 )
             )
         elif found_file.kind == TERRAFORM_PLAN:
-            out.extend(_terraform("terraform_plan").read_plan(found_file.path, repo_root, meter=meter))
+            from scanner.sources.iac.terraform.plan import read_plan  # python-hcl2 loads only for Terraform
+
+            out.extend(read_plan(found_file.path, repo_root, meter=meter))
     tf_files = [f.path for f in found if f.kind == TERRAFORM]
     var_files = [f.path for f in found if f.kind == TERRAFORM_VARS]
     if tf_files:
-        out.extend(_terraform("terraform_hcl").read_tf(tf_files, repo_root, var_files=var_files, meter=meter))
+        from scanner.sources.iac.terraform.module import read_tf
+
+        out.extend(read_tf(tf_files, repo_root, var_files=var_files, meter=meter))
     elif var_files:
         raise InputError(f"{var_files[0]}: a variables file needs the Terraform module it is for (.tf files)")
     return out

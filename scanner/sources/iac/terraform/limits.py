@@ -1,22 +1,20 @@
-"""The budgets of :mod:`scanner.sources.iac.budget` applied to Terraform source: reading, parsing, values.
+"""The budgets of :mod:`scanner.sources.iac.budget` applied to Terraform: reading, parsing, values.
 
 Kept apart from the evaluator so the evaluator reads as Terraform's semantics and this module as
-the bounds around them: files read only when regular and small enough, syntax trees refused
-past :data:`~scanner.sources.iac.budget.HCL_DEPTH` before anything walks them recursively, JSON
-(``.tf.json``, ``.tfvars.json``, ``jsondecode``) refused past
+the bounds around them: files read only when regular and small enough, JSON (plans,
+``.tf.json``, ``.tfvars.json``, ``jsondecode``) refused past
 :data:`~scanner.sources.iac.budget.JSON_DEPTH`, and the size of what a ``format`` verb would
-print known before it is printed.
+print known before it is printed. (Syntax trees past :data:`~scanner.sources.iac.budget.HCL_DEPTH`
+are refused by :mod:`.parse`, before anything walks them recursively.) The limits themselves
+are listed in docs/iac.md ("Budgets").
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from lark import Tree
 
 from scanner.errors import InputError
 from scanner.sources.iac import budget
@@ -25,38 +23,33 @@ from scanner.sources.iac.budget import BudgetExceeded
 
 def read_source(path: Path, rel: str) -> str:
     """The text of a ``.tf``, ``.tf.json`` or ``.tfvars`` file (regular, within its size limit)."""
-    raw = budget.read_bounded(path, budget.TERRAFORM_BYTES, rel)
+    return read_text(path, rel, budget.TERRAFORM_BYTES)
+
+
+def read_text(path: Path, rel: str, limit: int, what: str | None = None) -> str:
+    """The UTF-8 text of a regular file of at most ``limit`` bytes (``what`` names it in errors)."""
+    raw = budget.read_bounded(path, limit, rel, what or "file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{rel}: cannot read: {exc}") from None
+        raise InputError(f"{rel}: cannot read{' ' + what if what else ''}: {exc}") from None
 
 
-def check_tree_depth(tree: Tree[Any], rel: str, orig: Callable[[int], int]) -> None:
-    """Refuse a syntax tree deeper than :data:`~scanner.sources.iac.budget.HCL_DEPTH` (walked iteratively)."""
-    stack: list[tuple[Tree[Any], int]] = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > budget.HCL_DEPTH:
-            line = getattr(node.meta, "line", None) if not node.meta.empty else None
-            where = f"{rel}:{orig(line)}" if isinstance(line, int) else rel
-            raise InputError(
-                f"{where}: blocks and expressions nest more than {budget.HCL_DEPTH} levels deep "
-                "(syntax-tree levels; the limit)"
-            )
-        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
-
-
-def load_json(text: str, rel: str, what: str) -> Any:
-    """``json.loads`` of Terraform JSON syntax, with its errors and the depth limit as input errors."""
+def decode_document(text: str, rel: str, what: str) -> Any:
+    """``json.loads`` of a Terraform JSON document, its errors (and 64-bit integers) as input errors."""
     try:
-        data = json.loads(text, parse_int=budget.json_int)
+        return json.loads(text, parse_int=budget.json_int)
     except json.JSONDecodeError as exc:
         raise InputError(f"{rel}:{exc.lineno}:{exc.colno}: malformed {what}: {exc.msg}") from None
     except RecursionError:
         raise budget.too_deep(rel) from None
     except ValueError as exc:  # an integer outside 64 bits
         raise InputError(f"{rel}: {exc}") from None
+
+
+def load_json(text: str, rel: str, what: str) -> Any:
+    """:func:`decode_document` of Terraform JSON syntax, refused past the depth limit."""
+    data = decode_document(text, rel, what)
     if budget.depth_over(data, budget.JSON_DEPTH):
         raise budget.too_deep(rel)
     return data

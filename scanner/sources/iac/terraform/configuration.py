@@ -1,0 +1,211 @@
+"""One Terraform module directory's configuration, and what a reference into it evaluates to.
+
+:class:`Configuration` collects the module's blocks (variables with their values, locals,
+resources, data sources), expands resources into instances and answers the names an expression
+uses: ``var.*``, ``local.*``, ``data.*`` and ``type.name…``. A reference to a resource's ``id``
+is its synthetic id (:mod:`scanner.sources.iac.ids`), to another argument that argument's value.
+Module outputs and data sources that are not a plain lookup by name stay unknown
+(docs/iac-terraform.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from lark import Tree
+
+from scanner.sources.iac import budget
+from scanner.sources.iac.budget import BudgetExceeded, Meter
+from scanner.sources.iac.terraform.arguments import Arguments
+from scanner.sources.iac.terraform.evaluate import Evaluator, Scope
+from scanner.sources.iac.terraform.instances import Instance, expand
+from scanner.sources.iac.terraform.parse import Block, SourceFile, attribute, body_items, top_blocks
+from scanner.sources.iac.terraform.translate.resource_ids import dedupe_ids, natural_id
+from scanner.sources.iac.terraform.traversal import Step
+from scanner.unknown import Unknown
+
+
+class Configuration:
+    """One module directory: its blocks, variable values and evaluation state."""
+
+    def __init__(self, files: list[SourceFile], var_values: Mapping[str, Any], meter: Meter | None = None) -> None:
+        self.meter = meter if meter is not None else Meter()
+        self._active: set[str] = set()  # locals, arguments and ids being evaluated: a reference back is a cycle
+        self.evaluator = Evaluator(self.meter, self)
+        self.arguments = Arguments(self.evaluator, self._active)
+        self.files = files
+        self.variables: dict[str, Any] = {}
+        self.locals: dict[str, tuple[Tree[Any], SourceFile]] = {}
+        self.resources: dict[tuple[str, str], Block] = {}
+        self.data: dict[tuple[str, str], Block] = {}
+        self.blocks: list[Block] = []
+        self.instances: dict[tuple[str, str], list[Instance]] = {}
+        self.data_instances: dict[tuple[str, str], list[Instance]] = {}
+        self.ids: dict[str, str] = {}
+        self.final_ids = False
+        self._local_cache: dict[str, Any] = {}
+        declared: dict[str, tuple[Tree[Any] | None, SourceFile]] = {}
+        for file in files:
+            for block in top_blocks(file):
+                self.blocks.append(block)
+                labels = block.labels
+                if block.kind == "variable" and labels:
+                    default = None
+                    for kind, node in body_items(block.body):
+                        if kind == "attribute" and attribute(node)[0] == "default":
+                            default = attribute(node)[1]
+                    declared[labels[0]] = (default, file)
+                elif block.kind == "locals":
+                    for kind, node in body_items(block.body):
+                        if kind == "attribute":
+                            name, expr = attribute(node)
+                            self.locals[name] = (expr, file)
+                elif block.kind == "resource" and len(labels) == 2:
+                    self.resources[(labels[0], labels[1])] = block
+                elif block.kind == "data" and len(labels) == 2:
+                    self.data[(labels[0], labels[1])] = block
+        for name, (default, file) in declared.items():
+            if name in var_values:
+                self.variables[name] = var_values[name]
+            elif default is not None:
+                self.variables[name] = self.evaluator.eval(default, Scope(file))
+            else:
+                self.variables[name] = Unknown(f"variable {name!r} has no default and no value in a tfvars file")
+
+    # ------------------------------------------------------------------ instances
+
+    def expand(self) -> None:
+        """Expand every resource and data block into its instances (``count``, ``for_each``)."""
+        for kind, table, target in (
+            ("resource", self.resources, self.instances),
+            ("data", self.data, self.data_instances),
+        ):
+            for key, block in table.items():
+                target[key] = expand(self.evaluator, kind, key, block)
+
+    def all_instances(self) -> Iterator[Instance]:
+        """Every resource instance (data sources excluded), in declaration order."""
+        for group in self.instances.values():
+            yield from group
+
+    # ------------------------------------------------------------------ names
+
+    def lookup(self, name: str, head: str | None, steps: list[Step], scope: Scope, text: str) -> Any:
+        """The value of ``var.*``, ``local.*``, ``data.*``, ``module.*`` or a resource reference."""
+        apply = self.evaluator.apply
+        if name == "var" and head is not None:
+            if head not in self.variables:
+                return Unknown(f"{text}: variable {head!r} is not declared")
+            return apply(self.variables[head], steps[1:], scope, text)
+        if name == "local" and head is not None:
+            return apply(self.local(head), steps[1:], scope, text)
+        if name == "data" and len(steps) >= 2 and steps[1][0] == "attr":
+            key = (str(head), str(steps[1][1]))
+            if key in self.data_instances:
+                return self._resource_ref(self.data_instances[key], steps[2:], scope, text)
+            return Unknown(f"{text}: data source is not declared in this module")
+        if name == "module":
+            return Unknown(f"{text}: module outputs are not evaluated")
+        if head is not None and (name, head) in self.instances:
+            return self._resource_ref(self.instances[(name, head)], steps[1:], scope, text)
+        if head is not None and "_" in name:
+            return Unknown(f"{text}: {name}.{head} is not declared in this module")
+        return Unknown(f"{text} is not evaluated")
+
+    def _resource_ref(self, group: list[Instance], steps: list[Step], scope: Scope, text: str) -> Any:
+        inst: Instance | None = None
+        if steps and steps[0][0] == "index":
+            key = self.evaluator.eval(steps[0][1], scope)
+            if isinstance(key, Unknown):
+                return Unknown(f"{text}: instance key is not known ({key.reason})")
+            wanted = f"[{json.dumps(key)}]"
+            inst = next((i for i in group if i.address.endswith(wanted)), None)
+            if inst is None and len(group) == 1 and not group[0].address.endswith("]"):
+                inst = group[0]  # count/for_each was not resolved: the one placeholder instance
+            if inst is None:
+                return Unknown(f"{text}: no such instance")
+            steps = steps[1:]
+        elif steps and steps[0][0] == "splat":
+            return [self._resource_ref([i], steps[0][1], scope, text) for i in group]
+        elif len(group) == 1:
+            inst = group[0]
+        else:
+            return Unknown(f"{text}: the resource has {len(group)} instances")
+        if not steps:
+            return Unknown(f"{text}: a whole resource object is not evaluated")
+        kind, attr = steps[0]
+        if kind != "attr":
+            return Unknown(f"{text} is not evaluated")
+        if attr == "id":
+            return self.evaluator.apply(self.id_of(inst), steps[1:], scope, text)
+        value = self.arguments.attribute(inst, attr)
+        if value is None and inst.tf_type == "azurerm_container_registry" and attr == "login_server":
+            name = self.arguments.attribute(inst, "name")
+            value = f"{name.lower()}.azurecr.io" if isinstance(name, str) else Unknown(f"{text} is not known")
+        if value is None:
+            return Unknown(f"{text} is known only after apply")
+        result = self.evaluator.apply(value, steps[1:], scope, text)
+        if isinstance(result, Unknown) and result.reason.startswith(f"{text}: no "):
+            return Unknown(f"{text} is known only after apply")  # a computed attribute of a nested block
+        return result
+
+    def local(self, name: str) -> Any:
+        """The value of ``local.<name>`` (evaluated once)."""
+        if name in self._local_cache:
+            return self._local_cache[name]
+        if name not in self.locals:
+            return Unknown(f"local.{name} is not declared")
+        guard = f"local.{name}"
+        if guard in self._active:
+            return Unknown(f"local.{name} refers to itself")
+        meter = self.meter
+        if meter.references >= budget.REFERENCE_DEPTH:
+            raise BudgetExceeded(
+                f"local.{name}: locals refer to one another more than {budget.REFERENCE_DEPTH} deep (the limit)"
+            )
+        self._active.add(guard)
+        meter.references += 1
+        try:
+            expr, file = self.locals[name]
+            value = self.evaluator.eval(expr, Scope(file))
+        finally:
+            meter.references -= 1
+            self._active.discard(guard)
+        self._local_cache[name] = value
+        return value
+
+    # ------------------------------------------------------------------ ids
+
+    def id_of(self, inst: Instance) -> Any:
+        """The instance's synthetic id, or an unknown when it cannot be built before apply."""
+        if inst.address in self.ids:
+            return self.ids[inst.address]
+        guard = f"{inst.address}.id"
+        if guard in self._active:
+            return Unknown(f"{guard} refers to itself")
+        self._active.add(guard)
+        try:
+            rid = natural_id(inst.tf_type, lambda name: self.arguments.attribute(inst, name), inst.address)
+        finally:
+            self._active.discard(guard)
+        if rid is None:
+            return Unknown(f"{inst.address}.id is known only after apply")
+        if not self.final_ids:
+            self.ids[inst.address] = rid
+        return rid
+
+    def assign_ids(self) -> None:
+        """Fix every instance's id, unique within the module; values are evaluated again against them."""
+        natural: dict[str, str] = {}
+        for inst in self.all_instances():
+            rid = self.id_of(inst)
+            if isinstance(rid, str):
+                natural[inst.address] = rid
+        self.ids = dedupe_ids(natural)
+        self.final_ids = True
+        self._local_cache.clear()
+        for group in (*self.instances.values(), *self.data_instances.values()):
+            for inst in group:
+                inst.cache.clear()

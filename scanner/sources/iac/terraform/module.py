@@ -1,0 +1,93 @@
+"""Terraform ``.tf`` source → declared resources in their live shape, with file, line and suppressions.
+
+The unit is a **module directory**: its ``.tf`` and ``.tf.json`` files are read together, with
+the variable values Terraform would load (:mod:`.variables`). Modules called with ``module``
+blocks are not followed: scan their directory on its own (their variables then come from
+defaults only). Each resource instance is evaluated (:mod:`.configuration`), translated into the
+row Azure would return (:mod:`.translate`) and placed at the line that declares it. The user's
+view is in docs/iac.md and docs/iac-terraform.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import InputError
+from scanner.sources.declarations import IacResource
+from scanner.sources.iac import budget
+from scanner.sources.iac.budget import BudgetExceeded, Meter
+from scanner.sources.iac.terraform.configuration import Configuration
+from scanner.sources.iac.terraform.files import group_by_module, relative
+from scanner.sources.iac.terraform.instances import Instance
+from scanner.sources.iac.terraform.parse import SourceFile, parse
+from scanner.sources.iac.terraform.suppressions import attach_suppressions
+from scanner.sources.iac.terraform.translate.role_assignment import with_implied_principal_type
+from scanner.sources.iac.terraform.translate.rows import TfInstance
+from scanner.sources.iac.terraform.translate.translators import translate
+from scanner.sources.iac.terraform.variables import auto_var_files, read_var_file
+
+
+def read_tf(
+    paths: Sequence[Path], repo_root: Path, var_files: Sequence[Path] = (), *, meter: Meter | None = None
+) -> list[IacResource]:
+    """Read Terraform source: directories (every ``.tf`` in each) or ``.tf`` files.
+
+    Each directory is one module: its ``.tf`` files are evaluated together with the tfvars
+    files Terraform loads automatically from it, then ``var_files`` in order (later wins).
+    ``meter`` carries the scan's budgets across modules.
+    """
+    meter = meter if meter is not None else Meter()
+    out: list[IacResource] = []
+    for directory, files in sorted(group_by_module(paths).items()):
+        where = relative(directory, repo_root)
+        try:
+            parsed = [parse(f, relative(f, repo_root)) for f in files]
+            values: dict[str, Any] = {}
+            for var_file in [*auto_var_files(directory), *var_files]:
+                values.update(read_var_file(var_file, relative(var_file, repo_root), meter))
+            out.extend(_read_module(parsed, values, meter))
+        except BudgetExceeded as exc:  # outside any expression (a tfvars value, a module-wide total)
+            raise InputError(f"{where}: {exc.message}") from None
+        except RecursionError:
+            # Each nesting has its own limit; this is the backstop for a combination of them.
+            raise InputError(
+                f"{where}: values and references nest too deeply to evaluate (limits: {budget.HCL_DEPTH} "
+                f"syntax levels, {budget.REFERENCE_DEPTH} chained locals, {budget.JSON_DEPTH} levels of values)"
+            ) from None
+    return out
+
+
+def _read_module(files: list[SourceFile], var_values: Mapping[str, Any], meter: Meter) -> list[IacResource]:
+    module = Configuration(files, var_values, meter)
+    module.expand()
+    suppressions = attach_suppressions(module.files, module.blocks)
+    module.assign_ids()
+    instances: list[TfInstance] = []
+    by_address: dict[str, Instance] = {}
+    for inst in module.all_instances():
+        attrs, _ = module.arguments.evaluate(inst)
+        declared = TfInstance(inst.address, inst.tf_type, attrs)
+        with_implied_principal_type(declared, partial(module.arguments.expression_text, inst, "principal_id"))
+        instances.append(declared)
+        by_address[inst.address] = inst
+    out: list[IacResource] = []
+    for translated in translate(instances, module.ids):
+        inst = by_address[translated.instance.address]
+        file = inst.block.file
+        property_lines = {
+            prop: file.orig(inst.lines[path]) for prop, path in translated.sources.items() if path in inst.lines
+        }
+        out.append(
+            IacResource(
+                row=translated.row,
+                file=file.rel,
+                line=file.orig(inst.block.line),
+                property_lines=property_lines,
+                suppressions=tuple(suppressions.get(id(inst.block), ())),
+                address=inst.address,
+            )
+        )
+    return out
