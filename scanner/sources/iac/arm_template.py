@@ -40,18 +40,12 @@ from scanner.azure.sections import wanted
 from scanner.errors import InputError
 from scanner.sources.declarations import IacResource, InlineSuppression
 from scanner.sources.iac import budget
-from scanner.sources.iac.arm_functions import (
-    Env,
-    ExpressionError,
-    Scope,
-    Target,
-    Unresolved,
-    copy_count,
-    evaluate_string,
-    evaluate_value,
-    to_text,
-)
-from scanner.sources.iac.arm_json import JsonDoc, decode, load_json
+from scanner.sources.iac.arm.expressions.context import Target
+from scanner.sources.iac.arm.expressions.evaluator import copy_count, evaluate_string, evaluate_value
+from scanner.sources.iac.arm.expressions.parser import ExpressionError
+from scanner.sources.iac.arm.expressions.scope import Env, Scope
+from scanner.sources.iac.arm.expressions.values import Unresolved, to_text
+from scanner.sources.iac.arm.json_doc import JsonDoc, decode, load_json
 from scanner.sources.iac.budget import BudgetExceeded, Meter
 from scanner.sources.iac.ids import DEFAULT_RESOURCE_GROUP
 from scanner.unknown import Unknown

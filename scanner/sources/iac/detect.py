@@ -22,7 +22,7 @@ from typing import Any
 
 from scanner.errors import InputError
 from scanner.sources.iac import budget
-from scanner.sources.iac.arm_json import JsonDoc, decode, index_doc
+from scanner.sources.iac.arm.json_doc import JsonDoc, decode, index_doc
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".terraform", "__pycache__"})
 _HINTS = (b"deploymentTemplate", b"deploymentParameters", b"contentVersion", b"format_version")

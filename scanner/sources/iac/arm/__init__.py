@@ -1,0 +1,1 @@
+"""ARM templates (and Bicep compiled to ARM JSON) read into declared resources."""
