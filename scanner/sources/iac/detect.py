@@ -36,12 +36,12 @@ TERRAFORM_VARS = "terraform-vars"
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """One IaC file: where, what, whether it was named explicitly, and its parsed JSON if any."""
+    """One IaC file found."""
 
     path: Path
-    kind: str
-    explicit: bool
-    doc: JsonDoc | None = None
+    kind: str  # ARM_TEMPLATE, ARM_PARAMETERS, TERRAFORM_PLAN, TERRAFORM or TERRAFORM_VARS
+    explicit: bool  # named on the command line, not met while walking a folder
+    doc: JsonDoc | None = None  # an ARM template's parsed JSON (detection reads it anyway)
 
 
 def _walk(folder: Path) -> Iterator[Path]:
