@@ -42,7 +42,7 @@ from scanner.azure.sections import ARM_PARENT_MARKERS, REGISTRY, RESOURCE_GRAPH_
 from scanner.errors import InputError
 from scanner.sources.base import RawSnapshot
 from scanner.sources.declarations import Declarations, IacResource
-from scanner.sources.iac.arm_template import read_template
+from scanner.sources.iac.arm.template import read_template
 from scanner.sources.iac.budget import Meter
 from scanner.sources.iac.changed import changed_files, select_changed
 from scanner.sources.iac.detect import (
