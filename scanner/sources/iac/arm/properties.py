@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.sources.iac import budget
-from scanner.sources.iac.arm.expressions.evaluator import copy_count, evaluate_string, evaluate_value
+from scanner.sources.iac.arm.expressions.evaluator import copy_count, evaluate_string, evaluate_value, property_loops
 from scanner.sources.iac.arm.expressions.scope import Env
 from scanner.sources.iac.arm.expressions.values import Unresolved, to_text
 from scanner.sources.iac.budget import BudgetExceeded, Meter
@@ -74,11 +74,7 @@ class RowValues:
         if meter.size > budget.SCAN_VALUE_SIZE:
             meter.spend(0, "a resource's properties")
         if kind is dict:
-            loops = value.get("copy")
-            if loops is not None and not (
-                isinstance(loops, list) and loops and all(isinstance(x, dict) and "input" in x for x in loops)
-            ):
-                loops = None
+            loops = property_loops(value) if "copy" in value else None
             out: dict[str, Any] = {}
             keys = _KEYS
             for key, item in value.items():

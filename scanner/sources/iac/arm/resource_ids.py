@@ -17,6 +17,7 @@ from scanner.sources.iac.arm.expressions.context import Target
 from scanner.sources.iac.arm.expressions.scope import Env
 from scanner.sources.iac.arm.properties import as_text
 
+# Extension resources that, declared without a scope, extend the deployment scope itself.
 _EXTENSIONS = frozenset({"microsoft.authorization/roleassignments", "microsoft.insights/diagnosticsettings"})
 
 
@@ -44,12 +45,12 @@ def place(target: Target, full_type: str, full_name: str, fields: Mapping[str, A
     scope_id: str | None = None
     ext_type, ext_name = full_type, full_name
     if "/providers/" in full_type.lower():
-        scope_id, ext_type, ext_name = split_extension(target, full_type, full_name)
+        scope_id, ext_type, ext_name = _split_extension(target, full_type, full_name)
     elif "scope" in fields:
-        scope_id = absolute_scope(target, as_text(fields["scope"], env))
+        scope_id = _absolute_scope(target, as_text(fields["scope"], env))
     elif full_type.lower() in _EXTENSIONS:
         scope_id = target.scope_id()
-    return Placed(resource_id(target, ext_type, ext_name, scope_id), ext_type, ext_name, scope_id)
+    return Placed(_resource_id(target, ext_type, ext_name, scope_id), ext_type, ext_name, scope_id)
 
 
 def template_level(template: Mapping[str, Any]) -> str:
@@ -85,7 +86,7 @@ def qualify(parent: Parent | None, rtype: str, name: str) -> tuple[str, str]:
     return full_type, f"{parent.name}/{name}"
 
 
-def split_extension(target: Target, full_type: str, full_name: str) -> tuple[str, str, str]:
+def _split_extension(target: Target, full_type: str, full_name: str) -> tuple[str, str, str]:
     """``Ns/base/providers/type`` named ``base/Ns2/name`` → (base id, ``Ns2/type``, ``name``)."""
     cut = full_type.lower().find("/providers/")
     base_type, ext = full_type[:cut], full_type[cut + len("/providers/") :]
@@ -94,11 +95,11 @@ def split_extension(target: Target, full_type: str, full_name: str) -> tuple[str
     base_names, rest = names[:base_count], names[base_count:]
     namespace = rest[0] if rest else "<namespace>"
     ext_name = "/".join(rest[1:]) or "<name>"
-    base_id = resource_id(target, base_type, "/".join(base_names), None)
+    base_id = _resource_id(target, base_type, "/".join(base_names), None)
     return base_id, f"{namespace}/{ext}", ext_name
 
 
-def absolute_scope(target: Target, scope: str) -> str:
+def _absolute_scope(target: Target, scope: str) -> str:
     """A ``scope`` property: absolute ids as they are; Bicep's relative ones under the deployment."""
     if scope.startswith("/"):
         return scope.rstrip("/") or "/"
@@ -108,7 +109,7 @@ def absolute_scope(target: Target, scope: str) -> str:
     return f"{prefix}/providers/{scope.strip('/')}"
 
 
-def resource_id(target: Target, rtype: str, name: str, scope_id: str | None) -> str:
+def _resource_id(target: Target, rtype: str, name: str, scope_id: str | None) -> str:
     namespace, *types = rtype.split("/")
     names = [n for n in name.split("/") if n] or ["<name>"]
     while len(names) < len(types):

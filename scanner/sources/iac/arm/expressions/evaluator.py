@@ -141,7 +141,8 @@ def copy_count(value: Any, env: Context, what: str) -> int | Unresolved:
     return count
 
 
-def _property_loops(node: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
+def property_loops(node: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
+    """The property copy loops of an object (its ``copy`` key, when that is a list of loops)."""
     loops = node.get("copy")
     if isinstance(loops, list) and loops and all(isinstance(x, Mapping) and "input" in x for x in loops):
         return loops
@@ -155,7 +156,7 @@ def evaluate_value(value: Any, env: Context) -> Any:
         return evaluate_string(value, env) if value[:1] == "[" else value
     if kind is dict or isinstance(value, Mapping):
         env.meter.spend(len(value) * budget.ITEM_SIZE, "a template value")
-        loops = _property_loops(value)
+        loops = property_loops(value)
         out: dict[str, Any] = {}
         for key, item in value.items():
             if loops is not None and key == "copy":
