@@ -313,3 +313,10 @@ def test_every_family_function_is_callable_by_name_and_no_family_hides_another()
     assert len(names) == len(set(names)) == len(FUNCTIONS)
     assert not set(LAZY) & set(FUNCTIONS)
     assert ev("[toUpper(concat('a', string(add(1, 2))))]") == "A3"  # names are case-insensitive
+
+
+def test_messages_name_a_value_by_its_json_kind_as_the_live_checks_do() -> None:
+    value = ev("[true()[0]]")
+    assert isinstance(value, Unresolved) and "cannot index a boolean with 0" in value.reason
+    value = ev("[createArray(1).name]")
+    assert isinstance(value, Unresolved) and "cannot read property 'name' of an array" in value.reason
