@@ -9,6 +9,7 @@ use; the rest is refused, saying where.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
@@ -57,3 +58,20 @@ def json_data(value: Any, where: str = "", depth: int = 0) -> Any:
             raise DataProblem(where, f"{value} is not a JSON number")
         return value
     raise DataProblem(where, f"a {type(value).__name__} is not JSON data")
+
+
+def json_kind(value: Any) -> str:
+    """What a JSON value is (``an array``, ``a string`` ...), for a message that must not echo the value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__

@@ -154,8 +154,11 @@ def test_malformed_config(tmp_path: Path) -> None:
     ("content", "position"),
     [
         (b'{"format_version": "1.2",\n "resource_changes": [\n', ":2:23:"),
-        (b'{\n "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",\n'
-         b' "resources": [{"type": "x",}]}', ":3:29:"),
+        (
+            b'{\n "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",\n'
+            b' "resources": [{"type": "x",}]}',
+            ":3:29:",
+        ),
     ],
 )
 def test_malformed_iac_json_names_file_and_position(tmp_path: Path, content: bytes, position: str) -> None:

@@ -6,19 +6,14 @@ from typing import Any
 
 import pytest
 
-from scanner.sources.iac.arm_functions import (
-    Env,
-    ExpressionError,
-    Scope,
-    Target,
-    Unresolved,
-    arm_guid,
-    evaluate_string,
-    evaluate_value,
-    is_expression,
-    parse,
-    unique_string,
-)
+from scanner.sources.iac.arm.expressions import arrays, deployment, hashing, logic, resources, strings
+from scanner.sources.iac.arm.expressions.context import Target
+from scanner.sources.iac.arm.expressions.evaluator import evaluate_string, evaluate_value
+from scanner.sources.iac.arm.expressions.hashing import arm_guid, unique_string
+from scanner.sources.iac.arm.expressions.parser import ExpressionError, is_expression, parse
+from scanner.sources.iac.arm.expressions.registry import FUNCTIONS, LAZY
+from scanner.sources.iac.arm.expressions.scope import Env, Scope
+from scanner.sources.iac.arm.expressions.values import Unresolved
 
 SUB = "00000000-0000-0000-0000-000000000000"
 RG_ID = f"/subscriptions/{SUB}/resourceGroups/iac-rg"
@@ -310,3 +305,18 @@ def test_type_errors_are_unresolved_not_exceptions() -> None:
     value = ev("[not('x')]")
     assert isinstance(value, Unresolved) and "expects a bool" in value.reason
     assert isinstance(ev("[createObject('a')]"), Unresolved)
+
+
+def test_every_family_function_is_callable_by_name_and_no_family_hides_another() -> None:
+    families = (strings, hashing, arrays, logic, resources, deployment)
+    names = [name for family in families for name in family.FUNCTIONS]
+    assert len(names) == len(set(names)) == len(FUNCTIONS)
+    assert not set(LAZY) & set(FUNCTIONS)
+    assert ev("[toUpper(concat('a', string(add(1, 2))))]") == "A3"  # names are case-insensitive
+
+
+def test_messages_name_a_value_by_its_json_kind_as_the_live_checks_do() -> None:
+    value = ev("[true()[0]]")
+    assert isinstance(value, Unresolved) and "cannot index a boolean with 0" in value.reason
+    value = ev("[createArray(1).name]")
+    assert isinstance(value, Unresolved) and "cannot read property 'name' of an array" in value.reason

@@ -11,8 +11,8 @@ import pytest
 
 from scanner.errors import InputError
 from scanner.sources.declarations import IacResource
-from scanner.sources.iac.arm_json import load_json
-from scanner.sources.iac.arm_template import read_template
+from scanner.sources.iac.arm.json_doc import load_json
+from scanner.sources.iac.arm.template import read_template
 from scanner.sources.iac.detect import discover
 from scanner.sources.iac.source import IacSource, read_resources
 from scanner.unknown import Unknown

@@ -17,8 +17,10 @@ import pytest
 
 from scanner.errors import InputError
 from scanner.sources.iac import budget
-from scanner.sources.iac.arm_functions import Env, Scope, Target, evaluate_string
-from scanner.sources.iac.arm_template import read_template
+from scanner.sources.iac.arm.expressions.context import Target
+from scanner.sources.iac.arm.expressions.evaluator import evaluate_string
+from scanner.sources.iac.arm.expressions.scope import Env, Scope
+from scanner.sources.iac.arm.template import read_template
 from scanner.sources.iac.budget import BudgetExceeded, Meter
 from scanner.sources.iac.detect import discover
 from scanner.sources.iac.source import read_resources

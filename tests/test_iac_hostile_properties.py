@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.sources.iac.arm_functions import FUNCTIONS, LAZY
+from scanner.sources.iac.arm.expressions.registry import FUNCTIONS, LAZY
 from tests.hostile import assert_contract, run_in_process
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -143,8 +143,6 @@ def test_run_script_gates_iac(tmp_path: Path) -> None:
     expected = 1 if "fail" in statuses else 3 if "unknown" in statuses else 0
     assert outputs["exit-code"] == str(code) and code == expected
     sarif = json.loads((tmp_path / "acr-scan-results" / "results.sarif").read_text())
-    uris = {
-        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]
-    }
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
     assert uris <= {"fixtures/iac/arm/private-link.json"}
     assert_valid_sarif([tmp_path / "acr-scan-results" / "results.sarif"], tmp_path)

@@ -172,9 +172,7 @@ def _with_iac_locations(scan: ScanResult, repo: Path) -> ScanResult:
         id(failing[1]): Location(file="./infra/main.tf", line=None),
         id(failing[2]): Location(file="infra/network/private endpoint.json", line=0),
     }
-    findings = tuple(
-        dataclasses.replace(f, location=moved[id(f)]) if id(f) in moved else f for f in scan.findings
-    )
+    findings = tuple(dataclasses.replace(f, location=moved[id(f)]) if id(f) in moved else f for f in scan.findings)
     return dataclasses.replace(scan, findings=findings)
 
 
@@ -364,9 +362,10 @@ def test_live_locations_are_relative_lowercase_pseudo_paths(files: dict[str, Pat
     assert registry["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith(
         "azure/subscriptions/6fd7b6fa-ade3-5e68-8f69-b984d79b1ca9/resourcegroups/"
     )
-    assert "/providers/microsoft.containerregistry/registries/" in registry["locations"][0]["physicalLocation"][
-        "artifactLocation"
-    ]["uri"]
+    assert (
+        "/providers/microsoft.containerregistry/registries/"
+        in registry["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    )
 
 
 def test_iac_findings_point_at_repository_relative_files(files: dict[str, Path], work: Path) -> None:

@@ -88,9 +88,7 @@ MUTATIONS: dict[str, Mutation] = {
 
 
 @pytest.mark.parametrize("name", MUTATIONS)
-def test_typed_rows_and_schema_agree(
-    name: str, demo_data: dict[str, Any], write_snapshot: Callable[..., Path]
-) -> None:
+def test_typed_rows_and_schema_agree(name: str, demo_data: dict[str, Any], write_snapshot: Callable[..., Path]) -> None:
     data = copy.deepcopy(demo_data)
     MUTATIONS[name](data)
     path = write_snapshot(data)

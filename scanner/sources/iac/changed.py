@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scanner.errors import InputError
 from scanner.sources.iac.detect import ARM_PARAMETERS, ARM_TEMPLATE, TERRAFORM, TERRAFORM_VARS, Found
+from scanner.sources.iac.units import linked_templates, pair_parameters
 
 
 def _git(repo_root: Path, *args: str) -> list[str]:
@@ -47,12 +48,6 @@ def changed_files(ref: str, repo_root: Path) -> frozenset[Path]:
     return frozenset((top / name).resolve() for name in names)
 
 
-def _links_of(found: Found) -> set[Path]:
-    from scanner.sources.iac.source import linked_templates  # source imports this module
-
-    return linked_templates([found])
-
-
 def select_changed(found: Sequence[Found], changed: frozenset[Path]) -> list[Found]:
     """Keep the IaC units with at least one changed file, each unit whole.
 
@@ -60,14 +55,13 @@ def select_changed(found: Sequence[Found], changed: frozenset[Path]) -> list[Fou
     parameters files and the templates it links (transitively); a Terraform module directory
     (every ``.tf`` and variables file in it); a plan file on its own.
     """
-    from scanner.sources.iac.source import pair_parameters  # source imports this module
 
     def hit(path: Path) -> bool:
         return path.resolve() in changed
 
     templates = [f for f in found if f.kind == ARM_TEMPLATE]
     pairs = pair_parameters(templates, [f for f in found if f.kind == ARM_PARAMETERS])
-    links = {f.path.resolve(): _links_of(f) for f in templates}
+    links = {f.path.resolve(): linked_templates([f]) for f in templates}
     keep: set[Path] = set()
 
     def unit_changed(template: Path) -> bool:

@@ -22,7 +22,7 @@ from typing import Any
 
 from scanner.errors import InputError
 from scanner.sources.iac import budget
-from scanner.sources.iac.arm_json import JsonDoc, decode, index_doc
+from scanner.sources.iac.arm.json_doc import JsonDoc, decode, index_doc
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".terraform", "__pycache__"})
 _HINTS = (b"deploymentTemplate", b"deploymentParameters", b"contentVersion", b"format_version")
@@ -36,12 +36,12 @@ TERRAFORM_VARS = "terraform-vars"
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """One IaC file: where, what, whether it was named explicitly, and its parsed JSON if any."""
+    """One IaC file found."""
 
     path: Path
-    kind: str
-    explicit: bool
-    doc: JsonDoc | None = None
+    kind: str  # ARM_TEMPLATE, ARM_PARAMETERS, TERRAFORM_PLAN, TERRAFORM or TERRAFORM_VARS
+    explicit: bool  # named on the command line, not met while walking a folder
+    doc: JsonDoc | None = None  # an ARM template's parsed JSON (detection reads it anyway)
 
 
 def _walk(folder: Path) -> Iterator[Path]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from scanner.plain_data import json_kind
 from scanner.sources.live.failures import CallFailed, one_line
 
 #: Deepest nesting accepted in one response body (Azure's payloads stay near 10).
@@ -64,17 +65,9 @@ def decode_json(raw: bytes, content_type: str | None = None) -> Any:
 
 def kind_of(value: Any) -> str:
     """What a JSON value is, for an error message that never echoes the value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "an HTML page (as a JSON string)" if value.lstrip()[:1] == "<" else "a string"
-    return "a number"
+    if isinstance(value, str) and value.lstrip()[:1] == "<":
+        return "an HTML page (as a JSON string)"
+    return json_kind(value)
 
 
 def wrong_shape(call: str, status: int, what: str) -> CallFailed:

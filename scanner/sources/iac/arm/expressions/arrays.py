@@ -1,0 +1,189 @@
+"""Array and object functions: ``contains``, ``length``, ``union``, ``items``, ``range``, ``json`` ...
+
+Arrays and objects built here are checked against
+:data:`~scanner.sources.iac.budget.LIST_ITEMS`, and functions whose work grows faster than
+their arguments (``union``, ``intersection`` compare every pair) charge the scan's meter
+for that work before doing it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from scanner.plain_data import json_kind
+from scanner.sources.iac import budget
+from scanner.sources.iac.arm.expressions.context import Context, Function, strict
+from scanner.sources.iac.arm.expressions.values import Unresolved, equals, require_str, to_text, whole_number
+from scanner.sources.iac.budget import BudgetExceeded
+
+
+def _contains(args: list[Any], env: Context, text: str) -> Any:
+    container, item = args
+    if isinstance(container, str):
+        return to_text(item) in container
+    if isinstance(container, Mapping):
+        key = to_text(item).lower()
+        return any(k.lower() == key for k in container)
+    if isinstance(container, list):
+        pending: Unresolved | None = None
+        for element in container:
+            found = equals(element, item)
+            if found is True:
+                return True
+            if type(found) is Unresolved and pending is None:
+                pending = found
+        return Unresolved(pending.reason, f"<{text}>") if pending is not None else False
+    raise TypeError(f"contains() cannot look inside {json_kind(container)}")
+
+
+def _empty(args: list[Any], env: Context, text: str) -> Any:
+    value = args[0]
+    if value is None:
+        return True
+    if isinstance(value, str | list | Mapping):
+        return len(value) == 0
+    raise TypeError(f"empty() expects a string, array or object, got {json_kind(value)}")
+
+
+def _length(args: list[Any], env: Context, text: str) -> Any:
+    value = args[0]
+    if isinstance(value, str | list | Mapping):
+        return len(value)
+    raise TypeError(f"length() expects a string, array or object, got {json_kind(value)}")
+
+
+def _merge(a: Any, b: Any) -> Any:
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        out = dict(a)
+        for key, value in b.items():
+            out[key] = _merge(out[key], value) if key in out else value
+        return out
+    return b
+
+
+def _union(args: list[Any], env: Context, text: str) -> Any:
+    if all(isinstance(a, Mapping) for a in args):
+        result: dict[str, Any] = {}
+        for arg in args:
+            result = _merge(result, arg)
+        return result
+    if all(isinstance(a, list) for a in args):
+        out: list[Any] = []
+        for arg in args:
+            # Every item is compared with those kept: each comparison costs as much as reading an item.
+            env.meter.spend(len(arg) * len(out) * budget.ITEM_SIZE, "union()")
+            for item in arg:
+                if not any(equals(item, seen) is True for seen in out):
+                    out.append(item)
+        return out
+    raise TypeError("union() expects only arrays or only objects")
+
+
+def _intersection(args: list[Any], env: Context, text: str) -> Any:
+    first, rest = args[0], args[1:]
+    if isinstance(first, Mapping):
+        return {
+            k: v
+            for k, v in first.items()
+            if all(isinstance(o, Mapping) and k in o and equals(o[k], v) is True for o in rest)
+        }
+    if isinstance(first, list):
+        pairs = len(first) * sum(len(o) for o in rest if isinstance(o, list))
+        env.meter.spend(pairs * budget.ITEM_SIZE, "intersection()")
+        return [x for x in first if all(any(equals(x, y) is True for y in o) for o in rest)]
+    raise TypeError("intersection() expects arrays or objects")
+
+
+def _create_object(args: list[Any], env: Context, text: str) -> Any:
+    if len(args) % 2:
+        raise ValueError("createObject() needs key/value pairs")
+    out: dict[str, Any] = {}
+    for index in range(0, len(args), 2):
+        key = args[index]
+        if type(key) is Unresolved:
+            return Unresolved(key.reason, f"<{text}>")
+        out[require_str(key, "createObject key")] = args[index + 1]
+    return out
+
+
+def _first(args: list[Any], env: Context, text: str) -> Any:
+    value = args[0]
+    if isinstance(value, str | list):
+        return value[0] if value else ("" if isinstance(value, str) else None)
+    raise TypeError(f"first() expects a string or array, got {json_kind(value)}")
+
+
+def _last(args: list[Any], env: Context, text: str) -> Any:
+    value = args[0]
+    if isinstance(value, str | list):
+        return value[-1] if value else ("" if isinstance(value, str) else None)
+    raise TypeError(f"last() expects a string or array, got {json_kind(value)}")
+
+
+def _take(args: list[Any], env: Context, text: str) -> Any:
+    return args[0][: max(0, int(args[1]))]
+
+
+def _skip(args: list[Any], env: Context, text: str) -> Any:
+    return args[0][max(0, int(args[1])) :]
+
+
+def _items(args: list[Any], env: Context, text: str) -> Any:
+    obj = args[0]
+    if not isinstance(obj, Mapping):
+        raise TypeError(f"items() expects an object, got {json_kind(obj)}")
+    return [{"key": k, "value": obj[k]} for k in sorted(obj, key=str.lower)]
+
+
+def _join(args: list[Any], env: Context, text: str) -> Any:
+    separator = to_text(args[1])
+    texts = [to_text(v) for v in args[0]]
+    budget.check_string("join()", sum(map(len, texts)) + max(len(texts) - 1, 0) * len(separator))
+    return separator.join(texts)
+
+
+def _json(args: list[Any], env: Context, text: str) -> Any:
+    source = require_str(args[0], "json")
+    try:
+        value = json.loads(source, parse_int=budget.json_int)
+    except RecursionError:
+        value = None
+        deep = True
+    else:
+        deep = budget.depth_over(value, budget.JSON_DEPTH)
+    if deep:
+        raise BudgetExceeded(f"json() reads arrays and objects nested more than {budget.JSON_DEPTH} levels deep")
+    return value
+
+
+def _range(args: list[Any], env: Context, text: str) -> Any:
+    start, count = whole_number(args[0], "range()"), whole_number(args[1], "range()")
+    budget.check_items("range()", count)
+    budget.check_integer("range()", start + count)
+    return list(range(start, start + count))
+
+
+def _array(args: list[Any], env: Context, text: str) -> Any:
+    return args[0] if isinstance(args[0], list) else [args[0]]
+
+
+FUNCTIONS: dict[str, Function] = {
+    "empty": strict(_empty, (1, 1)),
+    "contains": strict(_contains, (2, 2)),
+    "length": strict(_length, (1, 1)),
+    "union": strict(_union, (1, None)),
+    "intersection": strict(_intersection, (1, None)),
+    "createarray": lambda a, e, t: list(a),
+    "array": strict(_array, (1, 1)),
+    "createobject": _create_object,
+    "json": strict(_json, (1, 1)),
+    "first": strict(_first, (1, 1)),
+    "last": strict(_last, (1, 1)),
+    "take": strict(_take, (2, 2)),
+    "skip": strict(_skip, (2, 2)),
+    "items": strict(_items, (1, 1)),
+    "join": strict(_join, (2, 2)),
+    "range": strict(_range, (2, 2)),
+}

@@ -1,0 +1,107 @@
+"""What a template function is given: its arguments, the context it runs in, and its text.
+
+:class:`Context` is all a function may ask of where it is evaluated (the deployment target,
+parameters, variables, copy loops, the scan's budgets); :class:`~.scope.Env` implements it.
+:data:`Function` and :data:`LazyFunction` are the two shapes of an entry in a family's
+``FUNCTIONS`` or ``LAZY`` table, and :func:`strict` and :func:`string_builder` the two ways
+a function treats an unresolved argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from scanner.sources.iac.arm.expressions.parser import Node
+from scanner.sources.iac.arm.expressions.values import Unresolved, fail, first_unresolved, to_text
+from scanner.sources.iac.budget import Meter
+from scanner.sources.iac.ids import DEFAULT_RESOURCE_GROUP, PLACEHOLDER_SUBSCRIPTION
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a template deploys: the subscription and resource group resource ids default to."""
+
+    subscription_id: str = PLACEHOLDER_SUBSCRIPTION
+    resource_group: str | None = DEFAULT_RESOURCE_GROUP  # None for a subscription-level template
+    level: str = "resourceGroup"  # resourceGroup | subscription | managementGroup | tenant
+
+    def resource_group_id(self) -> str:
+        return f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group or DEFAULT_RESOURCE_GROUP}"
+
+    def scope_id(self) -> str:
+        """The id of the deployment scope itself (what an extension resource without scope extends)."""
+        if self.level == "resourceGroup" and self.resource_group:
+            return self.resource_group_id()
+        if self.level in ("resourceGroup", "subscription"):
+            return f"/subscriptions/{self.subscription_id}"
+        return "/"
+
+
+class Context(Protocol):
+    """Where an expression is evaluated: one template's scope, inside the copy loops being expanded."""
+
+    @property
+    def target(self) -> Target: ...
+
+    @property
+    def meter(self) -> Meter: ...
+
+    def parameter(self, name: str) -> Any:
+        """The value of a parameter (supplied, or its default), possibly :class:`Unresolved`."""
+        ...
+
+    def variable(self, name: str) -> Any:
+        """The value of a variable, possibly :class:`Unresolved`."""
+        ...
+
+    def copy_index(self, loop: str | None) -> int | Unresolved | None:
+        """The iteration of copy loop ``loop`` (the innermost when None); None outside it."""
+        ...
+
+    def with_copy(self, name: str, index: int | Unresolved) -> Context:
+        """This context inside one iteration of copy loop ``name``."""
+        ...
+
+    def evaluate(self, node: Node) -> Any:
+        """The value of a parsed expression here (what a lazy function calls on its arguments)."""
+        ...
+
+
+#: A function of evaluated arguments: ``(arguments, context, the call's text) -> value``.
+Function = Callable[[list[Any], Context, str], Any]
+#: A function that evaluates its own arguments, only those it needs (``if``, ``and``, ``or``).
+LazyFunction = Callable[[tuple[Node, ...], Context, str], Any]
+
+
+def strict(function: Function, arity: tuple[int, int | None] | None = None) -> Function:
+    """Any unresolved argument makes the result unresolved; check the argument count."""
+
+    def call(args: list[Any], env: Context, text: str) -> Any:
+        if arity is not None:
+            low, high = arity
+            if len(args) < low or (high is not None and len(args) > high):
+                expected = f"{low}" if low == high else f"{low} to {high}" if high is not None else f"at least {low}"
+                return fail(text, f"expects {expected} argument(s), got {len(args)}")
+        bad = first_unresolved(args)
+        if bad is not None:
+            return Unresolved(bad.reason, f"<{text}>")
+        return function(args, env, text)
+
+    return call
+
+
+def string_builder(build: Callable[[list[Any]], Any]) -> Function:
+    """A string function that keeps building with placeholders when an argument is unresolved."""
+
+    def call(args: list[Any], env: Context, text: str) -> Any:
+        bad = first_unresolved(args)
+        values = [a.placeholder if type(a) is Unresolved else a for a in args]
+        try:
+            result = build(values)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            return fail(text, f"{type(exc).__name__}: {exc}")
+        return result if bad is None else Unresolved(bad.reason, to_text(result))
+
+    return call

@@ -1,0 +1,42 @@
+"""The one table of template functions: lower-case name → implementation, gathered from the families.
+
+Adding a function is one entry in its family's ``FUNCTIONS`` (or ``LAZY``, for a function
+that evaluates its own arguments); adding a family is one module and one line here. A name
+in no table is unresolved when evaluated: "only known after deployment" for :data:`RUNTIME`
+names and ``list*`` functions, "not supported by this scanner" for the rest.
+"""
+
+from __future__ import annotations
+
+from scanner.sources.iac.arm.expressions import arrays, deployment, hashing, logic, resources, strings
+from scanner.sources.iac.arm.expressions.context import Function, LazyFunction
+
+FUNCTIONS: dict[str, Function] = {
+    **strings.FUNCTIONS,
+    **hashing.FUNCTIONS,
+    **arrays.FUNCTIONS,
+    **logic.FUNCTIONS,
+    **resources.FUNCTIONS,
+    **deployment.FUNCTIONS,
+}
+
+LAZY: dict[str, LazyFunction] = logic.LAZY
+
+#: Functions whose value only Azure knows, at deployment.
+RUNTIME = frozenset(
+    {
+        "reference",
+        "newguid",
+        "utcnow",
+        "pickzones",
+        "providers",
+        "managementgroup",
+        "managementgroupresourceid",
+        "listkeys",
+        "listsecrets",
+        "listcredentials",
+        "listaccountsas",
+        "listservicesas",
+        "listcallbackurl",
+    }
+)

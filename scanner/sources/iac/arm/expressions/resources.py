@@ -1,0 +1,82 @@
+"""Resource id functions: ``resourceId``, ``subscriptionResourceId``, ``tenantResourceId``, ``extensionResourceId``.
+
+They always build an id, with placeholders for unresolved names, so
+``resourceId('...registries', parameters('acrName'))`` and a registry named
+``[parameters('acrName')]`` get the same id (``.../registries/<acrName>``) and their relation
+still joins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from scanner.sources.iac.arm.expressions.context import Context, Function, Target
+from scanner.sources.iac.arm.expressions.values import Unresolved, fail, to_text
+
+
+def _id_parts(args: list[Any], text: str) -> tuple[list[str], str, list[str]] | Unresolved:
+    """(scope arguments, resource type, names) of a resourceId-style call; placeholders stand in."""
+    values = [a.placeholder if type(a) is Unresolved else to_text(a) for a in args]
+    for index, value in enumerate(values):
+        head = value.strip("/").split("/", 1)[0]
+        if "/" in value.strip("/") and "." in head and type(args[index]) is not Unresolved:
+            names = [n for v in values[index + 1 :] for n in v.strip("/").split("/") if n]
+            return values[:index], value.strip("/"), names
+    return fail(text, "needs a resource type such as 'Microsoft.ContainerRegistry/registries'")
+
+
+def _provider_path(resource_type: str, names: list[str]) -> str:
+    namespace, *types = resource_type.split("/")
+    while len(names) < len(types):
+        names = ["<missing name>", *names]
+    pairs = "/".join(f"{t}/{n}" for t, n in zip(types, names, strict=False))
+    return f"{namespace}/{pairs}"
+
+
+def _provider_id(args: list[Any], text: str, prefix: Callable[[list[str]], str]) -> Any:
+    """``{prefix}/providers/{type and names}``; ``prefix`` turns the scope arguments into the id's start."""
+    parts = _id_parts(args, text)
+    if isinstance(parts, Unresolved):
+        return parts
+    scope, resource_type, names = parts
+    return f"{prefix(scope)}/providers/{_provider_path(resource_type, names)}"
+
+
+def _group_scope(scope: list[str], target: Target) -> str:
+    """``[subscriptionId, ][resourceGroupName]`` in front of the type, else the deployment's."""
+    subscription, group = target.subscription_id, target.resource_group
+    if len(scope) >= 2:
+        subscription, group = scope[0], scope[1]
+    elif len(scope) == 1:
+        group = scope[0]
+    if group is None:
+        return f"/subscriptions/{subscription}"
+    return f"/subscriptions/{subscription}/resourceGroups/{group}"
+
+
+def _resource_id(args: list[Any], env: Context, text: str) -> Any:
+    return _provider_id(args, text, lambda scope: _group_scope(scope, env.target))
+
+
+def _subscription_resource_id(args: list[Any], env: Context, text: str) -> Any:
+    return _provider_id(args, text, lambda scope: f"/subscriptions/{scope[0] if scope else env.target.subscription_id}")
+
+
+def _tenant_resource_id(args: list[Any], env: Context, text: str) -> Any:
+    return _provider_id(args, text, lambda scope: "")
+
+
+def _extension_resource_id(args: list[Any], env: Context, text: str) -> Any:
+    if len(args) < 3:
+        return fail(text, "expects a resource id, a type and names")
+    base = args[0].placeholder if type(args[0]) is Unresolved else to_text(args[0])
+    return _provider_id(args[1:], text, lambda scope: base.rstrip("/"))
+
+
+FUNCTIONS: dict[str, Function] = {
+    "resourceid": _resource_id,
+    "subscriptionresourceid": _subscription_resource_id,
+    "tenantresourceid": _tenant_resource_id,
+    "extensionresourceid": _extension_resource_id,
+}

@@ -1,0 +1,378 @@
+"""Declared resources in, one snapshot document out (docs/snapshot-format.md), as Azure would hold them.
+
+The inventory, its relations and every rule then run exactly as on a live scan:
+
+* rows are routed by type into the ``resourceGraph`` lists and the per-registry ``arm``
+  lists (tokens, scope maps, diagnostic settings), sorted by lower-cased id;
+* what Azure adds at deployment is added here: a registry's ``privateEndpointConnections``
+  from the private endpoints that target it (automatic connections are approved, manual
+  ones pending), the state of VNet links (``Completed``), the system scope maps of every
+  registry, the built-in role definitions role assignments name by GUID, and Azure's value
+  for every registry property a declaration leaves out (:data:`REGISTRY_DEFAULTS`);
+* a registry whose replica list a reader could not resolve gets an ``errors`` entry scoped
+  to it (``affects: ["replications"]``), so rules on its replicas report ``unknown``;
+* what only exists once deployed (credentials in Microsoft Entra ID, storage usage, endpoint
+  IP addresses) is listed in the :class:`Declarations` (``live_only``), so rules resting on it
+  report ``not_applicable`` with that reason instead of ``unknown``;
+* where each resource is declared (file relative to the repository root, line, property
+  lines, inline suppressions) is the rest of the :class:`Declarations`, which the scan uses
+  to point findings at files and lines.
+
+The document is only ever handed to the inventory (it holds :class:`Unknown` values), never
+written as a snapshot file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from scanner import __version__
+from scanner.azure import facts
+from scanner.azure.ids import last_segment, norm
+from scanner.azure.sections import ARM_PARENT_MARKERS, RESOURCE_GRAPH_LISTS, SECTIONS
+from scanner.sources.declarations import Declarations, IacResource
+from scanner.unknown import Unknown
+
+LIVE_ONLY: dict[str, str] = {
+    "usages": "storage usage is only known once the registry is deployed",
+    "servicePrincipals": "service principals and their credentials live in Microsoft Entra ID, not in IaC files",
+    "missingPrincipals": "whether a principal exists is only known to Microsoft Entra ID",
+    "networkInterfaces": "private endpoint IP addresses are only assigned at deployment",
+}
+
+
+# What Azure returns for a registry property that the create request left out (API
+# 2023-11-01-preview; the Terraform translation writes the same values from the provider's
+# defaults). Filled in where a declaration is silent, so a registry reads the same from an ARM
+# template, a Terraform plan, .tf source or Azure, in evidence and messages as in verdicts.
+REGISTRY_DEFAULTS: dict[str, Any] = {
+    "adminUserEnabled": False,
+    "publicNetworkAccess": "Enabled",
+    "networkRuleSet": {"defaultAction": "Allow", "ipRules": []},
+    "networkRuleBypassOptions": "AzureServices",
+    "anonymousPullEnabled": False,
+    "dataEndpointEnabled": False,
+    "zoneRedundancy": "Disabled",
+    "policies": {
+        "quarantinePolicy": {"status": "disabled"},
+        "trustPolicy": {"type": "Notary", "status": "disabled"},
+        "retentionPolicy": {"days": 7, "status": "disabled"},
+        "exportPolicy": {"status": "enabled"},
+        "azureADAuthenticationAsArmPolicy": {"status": "enabled"},
+    },
+    "encryption": {"status": "disabled"},
+}
+# What Azure fills in on a private DNS zone's VNet link and on a custom role definition.
+_LINK_DEFAULTS = {"virtualNetworkLinkState": "Completed"}
+_ROLE_DEFINITION_DEFAULTS = {"type": "CustomRole"}
+
+
+def with_defaults(value: Any, defaults: Mapping[str, Any]) -> Any:
+    """``value`` with every key it lacks taken from ``defaults`` (recursively into objects).
+
+    A declared value wins, whatever it is (an :class:`Unknown` stays unknown); only an object
+    is completed, so ``"policies": Unknown(...)`` is not turned into defaults.
+    """
+    if not isinstance(value, Mapping):
+        return value
+    out = dict(value)
+    for key, default in defaults.items():
+        if out.get(key) is None:
+            out[key] = _fresh(default)
+        elif isinstance(default, Mapping):
+            out[key] = with_defaults(out[key], default)
+    return out
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a JSON default that a row may own (cheaper than ``copy.deepcopy``)."""
+    if isinstance(value, Mapping):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    return value
+
+
+def _sku(row: Mapping[str, Any]) -> Any:
+    sku = row.get("sku")
+    if isinstance(sku, Unknown):
+        return {"name": sku}
+    if not isinstance(sku, Mapping):
+        return {"name": Unknown(f"{row.get('name')} declares no sku (Azure requires one)")}
+    name = sku.get("name")
+    if isinstance(name, str | Unknown):
+        return sku
+    shown = "nothing" if name is None else repr(name)
+    return {**sku, "name": Unknown(f"{row.get('name')}: sku.name is {shown}, not a SKU name")}
+
+
+def _with_state(connection: Any, status: str) -> Any:
+    if not isinstance(connection, Mapping):
+        return connection
+    props = connection.get("properties")
+    if not isinstance(props, Mapping):
+        return connection
+    state = props.get("privateLinkServiceConnectionState")
+    if isinstance(state, Mapping) and state.get("status") is not None:
+        return connection
+    new_state = {
+        "status": status,
+        "description": "Auto-Approved" if status == "Approved" else "",
+        "actionsRequired": "None",
+    }
+    return {**connection, "properties": {**props, "privateLinkServiceConnectionState": new_state}}
+
+
+def _endpoint(row: Mapping[str, Any]) -> dict[str, Any]:
+    props = row.get("properties")
+    if not isinstance(props, Mapping):
+        return dict(row)
+    new_props = dict(props)
+    for key, status in (
+        ("privateLinkServiceConnections", "Approved"),
+        ("manualPrivateLinkServiceConnections", "Pending"),
+    ):
+        conns = props.get(key)
+        if isinstance(conns, list):
+            new_props[key] = [_with_state(c, status) for c in conns]
+    return {**row, "properties": new_props}
+
+
+def _filled(row: Mapping[str, Any], defaults: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``row`` with the properties Azure fills in at deployment, where the declaration has none."""
+    props = row.get("properties")
+    if not isinstance(props, Mapping):
+        return row
+    return {**row, "properties": with_defaults(props, defaults)}
+
+
+def _assignment(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    props = row.get("properties")
+    if not isinstance(props, Mapping):
+        return row
+    new_props = dict(props)
+    if new_props.get("principalType") is None:
+        new_props["principalType"] = Unknown(
+            f"role assignment {row.get('name')} declares no principalType; Azure fills it in at deployment"
+        )
+    if not isinstance(new_props.get("scope"), str):
+        rid = str(row["id"])
+        cut = rid.lower().rfind("/providers/microsoft.authorization/roleassignments/")
+        new_props["scope"] = (rid[:cut] or "/") if cut >= 0 else new_props.get("scope")
+    return {**row, "properties": new_props}
+
+
+def _builtin_roles() -> list[dict[str, Any]]:
+    rows = []
+    for guid, (actions, not_actions, data_actions) in facts.BUILTIN_ROLE_PERMISSIONS.items():
+        rows.append(
+            {
+                "id": f"/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+                "name": guid,
+                "type": "Microsoft.Authorization/roleDefinitions",
+                "properties": {
+                    "roleName": facts.BUILTIN_ROLE_NAMES[guid],
+                    "type": "BuiltInRole",
+                    "assignableScopes": ["/"],
+                    "permissions": [
+                        {
+                            "actions": list(actions),
+                            "notActions": list(not_actions),
+                            "dataActions": list(data_actions),
+                            "notDataActions": [],
+                        }
+                    ],
+                },
+            }
+        )
+    return rows
+
+
+def _system_scope_maps(registry_id: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"{registry_id}/scopeMaps/{name}",
+            "name": name,
+            "type": "Microsoft.ContainerRegistry/registries/scopeMaps",
+            "properties": {"description": description, "type": "SystemDefined", "actions": list(actions)},
+        }
+        for name, (description, actions) in facts.SYSTEM_SCOPE_MAPS.items()
+    ]
+
+
+def _connections_of(endpoint: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any]]]:
+    """(target id, status, connection) of every private link connection of an endpoint row."""
+    props = endpoint.get("properties")
+    if not isinstance(props, Mapping):
+        return []
+    out = []
+    for key in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
+        conns = props.get(key)
+        for conn in conns if isinstance(conns, list) else ():
+            cprops = conn.get("properties") if isinstance(conn, Mapping) else None
+            if not isinstance(cprops, Mapping):
+                continue
+            target = cprops.get("privateLinkServiceId")
+            state = cprops.get("privateLinkServiceConnectionState")
+            status = state.get("status") if isinstance(state, Mapping) else None
+            if isinstance(target, str) and isinstance(status, str):
+                out.append((target, status, conn))
+    return out
+
+
+def assemble(
+    resources: Sequence[IacResource], *, collected_at: str, files: Sequence[str] = ()
+) -> tuple[dict[str, Any], Declarations]:
+    """The snapshot document of a set of declared resources, and where each is declared (see the module docstring)."""
+    locations: dict[str, IacResource] = {}
+    lists: dict[str, list[Mapping[str, Any]]] = {
+        name: [] for name in RESOURCE_GRAPH_LISTS if name != "networkInterfaces"
+    }
+    arm_rows: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    duplicates: dict[str, int] = {}
+    for resource in resources:
+        row = resource.row
+        rid = row.get("id")
+        if not isinstance(rid, str) or not rid:
+            continue
+        key = norm(rid)
+        if key in locations:
+            if locations[key].row == row:
+                continue  # the same declaration twice (a shared DNS zone in several templates): one resource
+            # The same id declared differently in two places (two templates, both deploying a
+            # registry of that name to resource groups we cannot know): keep both, apart.
+            copy = duplicates[key] = duplicates.get(key, 1) + 1
+            rid, key = f"{rid}#{copy}", f"{key}#{copy}"
+            row = {**row, "id": rid}
+            resource = dataclasses.replace(resource, row=row)
+        locations[key] = resource
+        route = SECTIONS.get(str(row.get("type", "")).lower())
+        if route is None:
+            continue
+        section, name = route
+        if section == "resourceGraph":
+            lists[name].append(row)
+        elif section == "arm":
+            arm_rows.setdefault(name, []).append((key, row))
+
+    registries: dict[str, Mapping[str, Any]] = {}
+    errors: list[dict[str, Any]] = []
+    for row in lists["registries"]:
+        props = row.get("properties")
+        row = {**row, "sku": _sku(row), "properties": with_defaults({} if props is None else props, REGISTRY_DEFAULTS)}
+        unresolved = row.get("replications")
+        if isinstance(unresolved, Unknown):
+            # A replica list the reader could not resolve (a Terraform ``dynamic
+            # "georeplications"`` over an unknown value): not "no replicas", but unknown.
+            row = {k: v for k, v in row.items() if k != "replications"}
+            errors.append(_unresolved_list(row["id"], "replications", unresolved))
+        registries[norm(row["id"])] = row
+    lists["privateEndpoints"] = [_endpoint(r) for r in lists["privateEndpoints"]]
+    lists["virtualNetworkLinks"] = [_filled(r, _LINK_DEFAULTS) for r in lists["virtualNetworkLinks"]]
+    lists["roleAssignments"] = [_assignment(r) for r in lists["roleAssignments"]]
+    declared_roles = {last_segment(str(r["id"])).lower() for r in lists["roleDefinitions"]}
+    lists["roleDefinitions"] = [_filled(r, _ROLE_DEFINITION_DEFAULTS) for r in lists["roleDefinitions"]] + [
+        r for r in _builtin_roles() if r["name"] not in declared_roles
+    ]
+    for endpoint in lists["privateEndpoints"]:
+        for target, status, conn in _connections_of(endpoint):
+            key = norm(target)
+            registry = registries.get(key)
+            if registry is None or not isinstance(registry["properties"], Mapping):
+                continue
+            pecs = registry["properties"].get("privateEndpointConnections")
+            pecs = list(pecs) if isinstance(pecs, list) else []
+            if any(_pec_endpoint(p) == norm(endpoint["id"]) for p in pecs):
+                continue
+            conn_name = conn.get("name") if isinstance(conn.get("name"), str) else endpoint.get("name")
+            pecs.append(
+                {
+                    "id": f"{registry['id']}/privateEndpointConnections/{endpoint.get('name')}.{conn_name}",
+                    "name": f"{endpoint.get('name')}.{conn_name}",
+                    "type": "Microsoft.ContainerRegistry/registries/privateEndpointConnections",
+                    "properties": {
+                        "privateEndpoint": {"id": endpoint["id"]},
+                        "privateLinkServiceConnectionState": {
+                            "status": status,
+                            "description": "",
+                            "actionsRequired": "None",
+                        },
+                        "provisioningState": "Succeeded",
+                    },
+                }
+            )
+            registries[key] = {**registry, "properties": {**registry["properties"], "privateEndpointConnections": pecs}}
+    lists["registries"] = list(registries.values())
+
+    arm: dict[str, dict[str, list[Mapping[str, Any]]]] = {
+        key: {"tokens": [], "scopeMaps": [], "diagnosticSettings": []} for key in registries
+    }
+    for name, rows in arm_rows.items():
+        marker = ARM_PARENT_MARKERS[name]
+        for key, row in rows:
+            cut = key.rfind(marker)
+            block = arm.get(key[:cut]) if cut > 0 else None
+            if block is not None:
+                block[name].append(row)
+    for key, block in arm.items():
+        declared = {str(r.get("name", "")).lower() for r in block["scopeMaps"]}
+        block["scopeMaps"] += [
+            m for m in _system_scope_maps(registries[key]["id"]) if m["name"].lower() not in declared
+        ]
+        for rows_ in block.values():
+            rows_.sort(key=lambda r: norm(str(r["id"])))
+
+    for principal, resource in _principal_locations(lists["roleAssignments"], locations).items():
+        locations.setdefault(principal, resource)
+    graph = {name: sorted(rows, key=lambda r: norm(str(r["id"]))) for name, rows in lists.items()}
+    document = {
+        "kind": "acr-snapshot",
+        "version": 1,
+        "collectedAt": collected_at,
+        "scope": {"iac": list(files)},
+        "collector": {"name": "acr-scan iac", "version": __version__},
+        "resourceGraph": graph,
+        "arm": arm,
+        "errors": errors,
+    }
+    return document, Declarations(locations, dict(LIVE_ONLY), tuple(files))
+
+
+def _unresolved_list(registry_id: str, name: str, reason: Unknown) -> dict[str, Any]:
+    """An ``errors`` entry making list ``name`` of one registry unknown (coverage scopes it by id).
+
+    Rules resting on that list report ``unknown`` with the reader's reason for that registry
+    only, exactly as for a live collection that failed on it; the entry is listed as a
+    coverage gap in the reports.
+    """
+    return {
+        "source": "iac",
+        "scope": registry_id,
+        "status": None,
+        "code": None,
+        "message": reason.reason,
+        "affects": [name],
+    }
+
+
+def _pec_endpoint(pec: Any) -> str | None:
+    props = pec.get("properties") if isinstance(pec, Mapping) else None
+    endpoint = props.get("privateEndpoint") if isinstance(props, Mapping) else None
+    pid = endpoint.get("id") if isinstance(endpoint, Mapping) else None
+    return norm(pid) if isinstance(pid, str) else None
+
+
+def _principal_locations(
+    assignments: Sequence[Mapping[str, Any]], locations: Mapping[str, IacResource]
+) -> dict[str, IacResource]:
+    """Principal id → its first role assignment's declaration (credential findings point there)."""
+    out: dict[str, IacResource] = {}
+    for row in assignments:
+        props = row.get("properties")
+        principal = props.get("principalId") if isinstance(props, Mapping) else None
+        entry = locations.get(norm(str(row["id"])))
+        if isinstance(principal, str) and principal and entry is not None:
+            out.setdefault(principal.lower(), entry)
+    return out
