@@ -10,12 +10,17 @@ and a failure leaves nothing behind:
 * what nothing can clean up (SIGKILL, a power cut) is removed by the next write to the same
   target: temporary files of our own pattern beside it (``.NAME.<12 hex digits>``) that are
   older than :data:`STALE_AFTER` and that no live writer holds locked.
+
+A target that is a device, a pipe or a socket (``-o /dev/null``, ``-o /dev/stdout``, a named
+pipe) is written in place: there is nothing to replace atomically, and renaming over it would
+swap the device for an ordinary file.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -197,8 +202,21 @@ def _create_pending(target: Path) -> tuple[int, Path]:
     return fd, tmp
 
 
+def _is_stream(path: Path) -> bool:
+    """Whether ``path`` exists and is neither a regular file nor a folder (a device, pipe, socket)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def write_atomic(path: Path, writer: Callable[[BinaryIO], None]) -> None:
     """Call ``writer`` with a binary stream; the result appears at ``path`` only if it succeeds."""
+    if _is_stream(path):
+        with open(path, "wb") as handle:
+            writer(handle)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path)
     with _signals_clean_up():

@@ -202,3 +202,58 @@ def test_sigterm_while_the_cli_writes_a_large_report(tmp_path: Path, large_snaps
     child.send_signal(signal.SIGTERM)
     assert child.wait(timeout=30) == -signal.SIGTERM
     assert leftovers(out) == [] and list(out.iterdir()) == []
+
+
+def test_a_device_target_is_written_in_place_not_replaced(tmp_path: Path) -> None:
+    # Renaming over /dev/null would turn the device into an ordinary file for every process.
+    write_atomic(Path(os.devnull), lambda out: out.write(b"discarded"))
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_a_named_pipe_target_receives_the_stream(tmp_path: Path) -> None:
+    pipe = tmp_path / "report.fifo"
+    os.mkfifo(pipe)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", f"import sys; sys.stdout.write(open({str(pipe)!r}).read())"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    write_atomic(pipe, lambda out: out.write(b"streamed"))
+    output, _ = reader.communicate(timeout=30)
+    assert output == "streamed"
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+    assert leftovers(tmp_path) == []
+
+
+def test_the_cli_streams_a_report_into_a_named_pipe(tmp_path: Path) -> None:
+    pipe = tmp_path / "results.fifo"
+    os.mkfifo(pipe)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", f"import sys; sys.stdout.write(open({str(pipe)!r}).read())"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    demo = ROOT / "fixtures" / "demo-tenant.snapshot.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scanner",
+            "scan",
+            "--snapshot",
+            str(demo),
+            "--format",
+            "json",
+            "-o",
+            str(pipe),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    output, _ = reader.communicate(timeout=30)
+    assert proc.returncode == 1, proc.stderr
+    assert '"findings"' in output
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
