@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from scanner.inventory.subjects import _union_sorted
+from scanner.inventory.subjects.credential import union_sorted
 
 EVERY = ["a", "b", "c", "d"]
 
 
-def test_a_single_list_is_shared_not_copied() -> None:
-    only = ["b", "c"]
-    assert _union_sorted([only], EVERY) is only
+def test_a_single_list_is_the_union() -> None:
+    assert union_sorted([["b", "c"]], EVERY) == ["b", "c"]
 
 
 def test_lists_are_merged_sorted_without_repeats() -> None:
-    assert _union_sorted([["a", "c"], ["b", "c"], ["d"]], EVERY) == ["a", "b", "c", "d"]
-    assert _union_sorted([["a", "c"], ["b", "c"]], EVERY) == ["a", "b", "c"]
+    assert union_sorted([["a", "c"], ["b", "c"], ["d"]], EVERY) == ["a", "b", "c", "d"]
+    assert union_sorted([["a", "c"], ["b", "c"]], EVERY) == ["a", "b", "c"]
 
 
 def test_a_list_naming_every_registry_is_the_union() -> None:
-    assert _union_sorted([["b"], list(EVERY)], EVERY) is EVERY
+    assert union_sorted([["b"], list(EVERY)], EVERY) == EVERY
 
 
 def test_without_a_unique_name_list_the_lists_are_merged() -> None:
     # Two registries share a name: a full-length list is no proof of covering every name.
-    assert _union_sorted([["a", "a"], ["b"]], None) == ["a", "b"]
+    assert union_sorted([["a", "a"], ["b"]], None) == ["a", "b"]

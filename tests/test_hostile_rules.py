@@ -25,7 +25,7 @@ from scanner.engine.examples import DEFAULT_EXAMPLE_NOW, EXPECTED, materialize, 
 from scanner.engine.loader import load_rules
 from scanner.engine.regex import PatternError, compile_pattern
 from scanner.engine.rule import Rule, compile_rule
-from scanner.inventory.subjects import Subject
+from scanner.inventory.subjects.subject import Subject
 from scanner.inventory.vocabulary import documented
 from scanner.results import SubjectRef
 from scanner.timeutil import parse_datetime

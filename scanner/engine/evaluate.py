@@ -17,7 +17,8 @@ from scanner.engine.conditions import NO_BINDINGS, Context
 from scanner.engine.rule import Rule
 from scanner.engine.template import Template
 from scanner.inventory.model import Inventory
-from scanner.inventory.subjects import ENUMERATORS, Subject
+from scanner.inventory.subjects.kinds import ENUMERATORS
+from scanner.inventory.subjects.subject import Subject
 from scanner.results import (
     Finding,
     Location,

@@ -13,7 +13,7 @@ from typing import Any
 from scanner.engine.evaluate import evaluate_subject
 from scanner.engine.loader import RuleSpec
 from scanner.engine.rule import compile_rule
-from scanner.inventory.subjects import Subject
+from scanner.inventory.subjects.subject import Subject
 from scanner.results import Status, SubjectRef
 from scanner.timeutil import parse_datetime
 from scanner.unknown import Unknown

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scanner.inventory.build import build_inventory
-from scanner.inventory.subjects import principals_with_access
+from scanner.inventory.subjects.access import principals_with_access
 
 
 def principals_holding_registry_roles(document: Mapping[str, Any]) -> dict[str, str]:

@@ -1,0 +1,136 @@
+"""The ``registry`` subject: a container registry with everything that hangs off it.
+
+Besides the raw Azure resource, the document carries the registry's child lists (replications,
+webhooks, tokens, scope maps, diagnostic settings), its private endpoints as the network side
+reports them, its usages by name, the counts of its child lists and its SKU's limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from scanner.azure import facts
+from scanner.azure.ids import last_segment
+from scanner.inventory.model import Inventory, Raw, Registry
+from scanner.inventory.subjects.subject import Subject, registry_ref, scope_placeholder
+from scanner.unknown import Unknown
+
+
+def _count(value: list[Raw] | Unknown) -> int | Unknown:
+    return value if isinstance(value, Unknown) else len(value)
+
+
+def _usage_doc(usages: list[Raw] | Unknown, rid: str) -> Mapping[str, Any] | Unknown:
+    if isinstance(usages, Unknown):
+        return usages
+    by_name: dict[str, Any] = {}
+    for usage in usages:
+        name, limit, current = usage.get("name"), usage.get("limit"), usage.get("currentValue")
+        ratio: Any
+        if current is not None and isinstance(limit, int | float) and limit > 0:
+            ratio = round(current / limit, 4)
+        else:
+            ratio = Unknown(f"usage {name} has no limit")
+        unit = usage.get("unit")
+        by_name[str(usage.get("name", "")).lower()] = {
+            "name": name,
+            "currentValue": current,
+            "limit": limit,
+            "unit": unit,
+            "ratio": ratio,
+        }
+    if "size" not in by_name:
+        by_name["size"] = Unknown(f"registry {rid} reported no Size usage")
+    return by_name
+
+
+def geo_replica_regions(reg: Registry) -> list[str] | Unknown:
+    """The lower-cased regions a registry is replicated to, besides its home region."""
+    if isinstance(reg.replications, Unknown):
+        return reg.replications
+    home = reg.location.lower()
+    return sorted(
+        {(r["location"] if type(r.get("location")) is str else _location(r)).lower() for r in reg.replications}
+        - {home, ""}
+    )
+
+
+def _location(row: Raw) -> str:
+    location = row.get("location", "")
+    if type(location) is str:
+        return location
+    # IaC: a replica whose region is an unresolved expression is still a replica.
+    return "<unresolved region>" if isinstance(location, Unknown) else str(location or "")
+
+
+def _sku_limits(reg: Registry) -> Mapping[str, int] | Unknown:
+    limits = facts.SKU_LIMITS.get(reg.sku.lower())
+    if limits is not None:
+        return limits
+    sku = reg.raw.get("sku")
+    name = sku.get("name") if isinstance(sku, Mapping) else sku
+    if isinstance(name, Unknown):
+        return name  # IaC: the SKU is an unresolved expression, so are its limits
+    return facts.SKU_LIMITS["basic"]
+
+
+def _endpoints(inv: Inventory, reg: Registry) -> list[Any] | Unknown:
+    """The private endpoints connecting to ``reg``, as the network side reports them."""
+    if isinstance(inv.private_endpoints, Unknown):
+        return inv.private_endpoints
+    endpoints = []
+    for pe in inv.endpoints_by_registry.get(reg.key, ()):
+        for target, status in pe.targets:
+            if target == reg.key:
+                endpoints.append({"id": pe.id, "name": pe.name, "status": status})
+    return endpoints
+
+
+def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
+    """The document of a registry subject (docs/subject-documents.md lists its fields)."""
+    arm = reg.arm
+    raw = reg.raw
+    tags, sku, props = raw.get("tags"), raw.get("sku"), raw.get("properties")
+    return {
+        "id": reg.id,
+        "name": reg.name,
+        "type": reg.raw.get("type"),
+        "location": reg.location,
+        "resourceGroup": reg.resource_group,
+        "subscriptionId": reg.subscription_id,
+        "tags": {} if tags is None else tags,  # (not ``or {}``: an IaC value may be Unknown)
+        "sku": {} if sku is None else sku,
+        "identity": reg.raw.get("identity"),
+        "properties": {} if props is None else props,
+        "replications": reg.replications,
+        "geoReplicaRegions": geo_replica_regions(reg),
+        "webhooks": reg.webhooks,
+        "privateEndpointConnections": [
+            {"id": c.id, "name": last_segment(c.id), "status": c.status, "privateEndpointId": c.private_endpoint_id}
+            for c in reg.connections
+        ],
+        "privateEndpoints": _endpoints(inv, reg),
+        "tokens": arm.tokens,
+        "scopeMaps": arm.scope_maps,
+        "diagnosticSettings": arm.diagnostic_settings,
+        "usage": _usage_doc(arm.usages, reg.id),
+        "counts": {
+            "webhooks": _count(reg.webhooks),
+            "tokens": _count(arm.tokens),
+            "scopeMaps": _count(arm.scope_maps),
+        },
+        "skuLimits": _sku_limits(reg),
+    }
+
+
+def registries(inv: Inventory) -> Iterator[Subject]:
+    """One subject per registry (placeholders for scopes whose registries were not listed)."""
+    missing = inv.coverage.missing("resourceGraph", "registries")
+    if missing is not None and not inv.coverage.has_section("resourceGraph", "registries"):
+        yield scope_placeholder("registry", missing)
+        return
+    for error in inv.coverage.scope_errors("registries"):
+        yield scope_placeholder("registry", Unknown(error.describe()), error.scope)
+    for reg in inv.registries.values():
+        yield Subject("registry", registry_ref(reg), registry_doc(inv, reg))

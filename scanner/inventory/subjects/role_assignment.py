@@ -1,0 +1,113 @@
+"""The ``role_assignment`` subject: a role assignment that reaches at least one registry.
+
+The document resolves the assignment's role (what it grants over registries) and its
+principal (what Microsoft Graph says about it: deleted, its service principal type, whether
+it holds password credentials), and names the registries in its reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from scanner.inventory.model import Inventory, RoleAssignment, RoleDefinition
+from scanner.inventory.subjects.access import is_service_principal, registry_access, unreadable_registries
+from scanner.inventory.subjects.subject import Subject, registry_stub, unknown_per_registry
+from scanner.results import new_subject_ref
+from scanner.unknown import Unknown
+
+
+def _principal_doc(inv: Inventory, assignment: RoleAssignment) -> dict[str, Any]:
+    pid = assignment.principal_id
+    missing = inv.missing_principals
+    principals = inv.principals
+    deleted: bool | Unknown
+    found: bool | Unknown
+    lookup_failed = inv.coverage.principal_error(pid)
+    if isinstance(missing, Unknown):
+        deleted = missing
+    elif lookup_failed is not None and pid not in missing:
+        deleted = lookup_failed  # Graph could not say whether it exists: not a pass
+    else:
+        deleted = pid in missing
+    doc: dict[str, Any] = {"id": pid, "type": assignment.principal_type}
+    if isinstance(principals, Unknown):
+        found = principals
+        doc.update(servicePrincipalType=principals, hasPasswordCredentials=principals)
+    else:
+        sp = principals.get(pid)
+        found = sp is not None
+        if sp is not None:
+            doc.update(
+                displayName=sp.display_name,
+                appId=sp.app_id,
+                servicePrincipalType=sp.sp_type,
+                hasPasswordCredentials=bool(sp.credentials),
+                passwordCredentialCount=len(sp.credentials),
+            )
+        elif is_service_principal(assignment) and deleted is not True:
+            reason = Unknown(f"service principal {pid} was not returned by Microsoft Graph")
+            doc.update(servicePrincipalType=reason, hasPasswordCredentials=reason)
+            if deleted is False:
+                deleted = reason
+    doc["deleted"] = deleted
+    doc["found"] = found
+    return doc
+
+
+def _role_doc(role: RoleDefinition | Unknown) -> Mapping[str, Any] | Unknown:
+    if isinstance(role, Unknown):
+        return role
+    return {
+        "guid": role.guid,
+        "id": role.id,
+        "name": role.name,
+        "type": role.role_type,
+        "grantsRegistryWrite": role.grants_registry_write,
+        "grantsListCredentials": role.grants_list_credentials,
+    }
+
+
+def role_assignments(inv: Inventory) -> Iterator[Subject]:
+    """One subject per role assignment that reaches at least one registry."""
+    access = registry_access(inv)
+    yield from unknown_per_registry("role_assignment", unreadable_registries(inv, access))
+    if isinstance(access, Unknown):
+        return
+    # Documents are read-only for rules, so one role (or principal) document serves every
+    # assignment that names it.
+    role_docs: dict[str, Any] = {}
+    principal_docs: dict[tuple[str, str | Unknown], Any] = {}
+    for entry in access.entries:
+        a = entry.assignment
+        principal_key = (a.principal_id, a.principal_type)
+        if a.role_guid not in role_docs:
+            role_docs[a.role_guid] = _role_doc(entry.role)
+        if principal_key not in principal_docs:
+            principal_docs[principal_key] = _principal_doc(inv, a)
+        regs = entry.registries
+        first = regs[0]
+        doc = {
+            "id": a.id,
+            "name": a.name,
+            "scope": a.scope,
+            "scopeLevel": a.scope_level,
+            "principalId": a.principal_id,
+            "principalType": a.principal_type,
+            "condition": a.condition,
+            "role": role_docs[a.role_guid],
+            "principal": principal_docs[principal_key],
+            "registries": entry.names,
+            "registryCount": len(regs),
+            "registry": registry_stub(first),
+        }
+        ref = new_subject_ref(
+            a.id,
+            f"{doc['role']['name'] if isinstance(doc['role'], Mapping) else a.role_guid} → {a.principal_id}",
+            "role_assignment",
+            first.subscription_id if a.scope_level != "root" else None,
+            first.resource_group if a.scope_level in ("resource", "resourceGroup") else None,
+            first.id if len(regs) == 1 else None,
+            first.name if len(regs) == 1 else None,
+        )
+        yield Subject("role_assignment", ref, doc)
