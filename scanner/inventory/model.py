@@ -19,6 +19,17 @@ Raw = Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
+class Resource:
+    """What names an Azure resource and where it lives."""
+
+    id: str
+    key: str
+    name: str
+    subscription_id: str | None
+    resource_group: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class PrivateEndpointConnection:
     """A registry's ``properties.privateEndpointConnections[]`` entry."""
 
@@ -37,14 +48,9 @@ class NicIpConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class PrivateEndpoint:
+class PrivateEndpoint(Resource):
     """A ``microsoft.network/privateendpoints`` row and what it connects to."""
 
-    id: str
-    key: str
-    name: str
-    subscription_id: str | None
-    resource_group: str | None
     subnet_id: str | None
     vnet_key: str | None
     vnet_id: str | None
@@ -67,14 +73,8 @@ class VnetLink:
 
 
 @dataclass(frozen=True, slots=True)
-class DnsZone:
+class DnsZone(Resource):
     """A private DNS zone (only ``privatelink.azurecr.io`` zones matter to ACR)."""
-
-    id: str
-    key: str
-    name: str
-    resource_group: str | None
-    subscription_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,14 +153,9 @@ class ArmData:
 
 
 @dataclass(frozen=True, slots=True)
-class Registry:
+class Registry(Resource):
     """A container registry with everything that hangs off it."""
 
-    id: str
-    key: str
-    name: str
-    subscription_id: str | None
-    resource_group: str | None
     location: str
     sku: str
     raw: Raw

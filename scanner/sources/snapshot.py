@@ -126,7 +126,7 @@ def _stack_depth() -> int:
     return depth
 
 
-def _decode(text: bytes | bytearray | mmap.mmap) -> SnapshotDocument:
+def _decode(text: bytes | bytearray | mmap.mmap) -> msgspec.Struct:
     """Decode with msgspec, stopping at :data:`MAX_DEPTH` levels of nesting.
 
     msgspec recurses once per level and guards that with the interpreter's recursion limit
@@ -154,7 +154,8 @@ def _decode(text: bytes | bytearray | mmap.mmap) -> SnapshotDocument:
                 break
             limit -= 1
             sys.setrecursionlimit(limit)  # (raises RecursionError if too low: never, by the first loop)
-        return msgspec.json.decode(text, type=SnapshotDocument)
+        document: msgspec.Struct = msgspec.json.decode(text, type=SnapshotDocument)
+        return document
     finally:
         sys.setrecursionlimit(saved)
 

@@ -1,75 +1,86 @@
-"""Typed decoding of the snapshot's largest section: the role assignment rows.
+"""Typed decoding of the snapshot's largest section, the role assignment rows, made from its schema.
 
-Role assignments are a third of a snapshot's bytes (15,000 rows of about 30 values each at
-5,000 registries), and the inventory keeps six values of each row. msgspec decodes them
-straight into these ``Struct`` rows, skipping the rest of each row without building it: a
-scan decodes faster, allocates 25 MB less at 5,000 registries, and frees the rows cheaply
-once the inventory has been built.
-
-The types check what ``scanner/schemas/snapshot.schema.json`` requires of these rows (and
-``tests/test_snapshot_types.py`` checks that both reject the same documents), so the JSON
-Schema validation runs on the rest of the document. The top level and ``resourceGraph``
-are decoded into structs too, only to reach the rows; :func:`as_plain` turns them back into
-the mappings every reader expects. Other sources (IaC, a live collection) keep handing the
-inventory plain dict rows, and the inventory reads both.
+Role assignments are a third of a snapshot's bytes, and the inventory keeps six values of each
+row. msgspec decodes each row straight into a ``Struct`` holding only the fields that
+``scanner/schemas/snapshot.schema.json`` declares for a row, skipping the other columns
+without building them. The structs are made from that schema when this module is loaded, so
+the schema stays the one definition of a row: msgspec checks the typed rows as the schema
+would, and the JSON Schema validator checks the rest of the document. The top level and
+``resourceGraph`` are decoded into structs too, only to reach the rows; :func:`as_plain`
+turns them back into the mappings every reader expects. Other sources (IaC, a live
+collection) keep handing the inventory plain dict rows, and the inventory reads both.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import GenericAlias
 from typing import Annotated, Any
 
 import msgspec
+import orjson
 from msgspec import UNSET, UnsetType
 
+from scanner.resources import snapshot_schema_path
 
-class RoleAssignmentProperties(msgspec.Struct, gc=False):
-    """``properties`` of a role assignment row: what the schema requires, plus ``condition``."""
-
-    roleDefinitionId: str
-    principalId: str
-    scope: str
-    principalType: str | None = None
-    condition: Any = None
+ROWS_PATH = ("resourceGraph", "roleAssignments")  # where the typed rows sit in a snapshot
 
 
-class RoleAssignmentRow(msgspec.Struct, gc=False):
-    """One ``resourceGraph.roleAssignments`` row (its other columns are skipped)."""
-
-    id: Annotated[str, msgspec.Meta(min_length=1)]
-    properties: RoleAssignmentProperties
-    name: str | UnsetType = UNSET
-    type: str | UnsetType = UNSET
-
-
-class _ResourceGraph(msgspec.Struct, forbid_unknown_fields=True):
-    """``resourceGraph``: the role assignments typed, every other list left as parsed."""
-
-    registries: Any = UNSET
-    replications: Any = UNSET
-    webhooks: Any = UNSET
-    privateEndpoints: Any = UNSET
-    networkInterfaces: Any = UNSET
-    privateDnsZones: Any = UNSET
-    virtualNetworkLinks: Any = UNSET
-    privateDnsRecordSets: Any = UNSET
-    roleAssignments: list[RoleAssignmentRow] | UnsetType = UNSET
-    roleDefinitions: Any = UNSET
-    subscriptions: Any = UNSET
+def _value_type(where: str, schema: Mapping[str, Any]) -> Any:
+    """The msgspec type that accepts what ``schema`` accepts (the few keywords a row uses)."""
+    kinds = schema.get("type")
+    if kinds is None:
+        return Any
+    if isinstance(kinds, list):
+        types = tuple(_value_type(where, {**schema, "type": kind}) for kind in kinds)
+        union: Any = types[0]
+        for other in types[1:]:
+            union = union | other
+        return union
+    if kinds == "string":
+        return Annotated[str, msgspec.Meta(min_length=schema["minLength"])] if "minLength" in schema else str
+    if kinds == "null":
+        return None
+    if kinds == "object":
+        return _struct(where, schema)
+    raise ValueError(f"snapshot schema at {where}: no typed decoding for type {kinds!r}")
 
 
-class SnapshotDocument(msgspec.Struct):
-    """The top level of a snapshot, as far as the scanner reads it (SNAPSHOT.md)."""
+def _struct(name: str, schema: Mapping[str, Any]) -> type[msgspec.Struct]:
+    """A struct with the object's declared properties (required or not) and no others."""
+    required = set(schema.get("required", ()))
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for key, field in schema.get("properties", {}).items():
+        value = _value_type(f"{name}_{key}", field)
+        if key in required:
+            fields.append((key, value))
+        else:
+            fields.append((key, value if value is Any else value | UnsetType, UNSET))
+    forbid = schema.get("additionalProperties") is False
+    return msgspec.defstruct(name, fields, kw_only=True, gc=False, forbid_unknown_fields=forbid)
 
-    kind: Any = UNSET
-    version: Any = UNSET
-    collectedAt: Any = UNSET
-    tenantId: Any = UNSET
-    scope: Any = UNSET
-    collector: Any = UNSET
-    resourceGraph: _ResourceGraph | UnsetType = UNSET
-    arm: Any = UNSET
-    graph: Any = UNSET
-    errors: Any = UNSET
+
+def _skeleton(name: str, schema: Mapping[str, Any], path: tuple[str, ...], leaf: Any) -> Any:
+    """The type of a section on the way to ``leaf``: every property untyped but the next one."""
+    if not path:
+        return leaf
+    fields = [
+        (key, _skeleton(f"{name}_{key}", field, path[1:], leaf) | UnsetType if key == path[0] else Any, UNSET)
+        for key, field in schema["properties"].items()
+    ]
+    forbid = schema.get("additionalProperties") is False
+    return msgspec.defstruct(name, fields, forbid_unknown_fields=forbid)
+
+
+_SCHEMA = orjson.loads(snapshot_schema_path().read_bytes())
+_ROWS = _SCHEMA["properties"]["resourceGraph"]["properties"]["roleAssignments"]
+
+# (Both are made at run time from the schema, so the type checker cannot know their fields.)
+#: One ``resourceGraph.roleAssignments`` row: the columns the schema declares, the others skipped.
+RoleAssignmentRow: Any = _struct("RoleAssignmentRow", _ROWS["items"])
+
+#: The snapshot as far as the decoder types it: only along the path to the role assignment rows.
+SnapshotDocument: Any = _skeleton("SnapshotDocument", _SCHEMA, ROWS_PATH, GenericAlias(list, (RoleAssignmentRow,)))
 
 
 def _fields(struct: msgspec.Struct) -> dict[str, Any]:
@@ -77,11 +88,11 @@ def _fields(struct: msgspec.Struct) -> dict[str, Any]:
     return {name: value for name in struct.__struct_fields__ if (value := getattr(struct, name)) is not UNSET}
 
 
-def as_plain(document: SnapshotDocument) -> dict[str, Any]:
+def as_plain(document: msgspec.Struct) -> dict[str, Any]:
     """The snapshot as nested mappings, the role assignment rows still typed."""
     data = _fields(document)
     section = data.get("resourceGraph")
-    if isinstance(section, _ResourceGraph):
+    if isinstance(section, msgspec.Struct):
         data["resourceGraph"] = _fields(section)
     return data
 
