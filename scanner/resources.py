@@ -36,3 +36,8 @@ def rule_schema_path() -> Path:
 def snapshot_schema_path() -> Path:
     """The JSON Schema of the snapshot format (docs/snapshot-format.md)."""
     return _PACKAGE_DIR / "schemas" / "snapshot.schema.json"
+
+
+def subject_schema_path(kind: str) -> Path:
+    """The JSON Schema of one subject kind's documents (docs/subject-documents.md)."""
+    return _PACKAGE_DIR / "schemas" / "subjects" / f"{kind}.schema.json"

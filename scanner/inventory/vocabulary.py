@@ -10,9 +10,11 @@ field or ``null`` is not a value and goes on to the operator as before. The chec
 every rule, built-in or custom, that reads these paths, whatever its operator (``exists``
 and ``empty`` aside, which ask whether there is a value, not which).
 
-Strings compare case-insensitively, as Azure does (``Enabled``/``enabled``). A path is the
-field's dotted path in the subject document; ``[]`` stands for "each item of this list"
-(the items a quantifier's ``where`` looks at).
+The sets are the ``enum`` lists of each subject kind's JSON Schema
+(``scanner/schemas/subjects``), so the documentation rule authors read and the check cannot
+disagree. Strings compare case-insensitively, as Azure does (``Enabled``/``enabled``). A path
+is the field's dotted path in the subject document; ``[]`` stands for "each item of this
+list" (the items a quantifier's ``where`` looks at).
 
 Sources: the ``Microsoft.ContainerRegistry`` REST API (registries, private endpoint
 connections, tokens), ``Microsoft.Network/privateDnsZones/virtualNetworkLinks``,
@@ -24,6 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from scanner.inventory.subjects.kinds import ENUMERATORS, resolve, subject_schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,62 +57,38 @@ def _one_of(*values: str) -> Vocabulary:
 
 
 BOOLEAN = Vocabulary(None, frozenset(), frozenset())
-_ENABLED = _one_of("enabled", "disabled")  # the registry policies, encryption and token status
-_CONNECTION = _one_of("Approved", "Pending", "Rejected", "Disconnected")
-_PRINCIPAL_TYPE = _one_of("User", "Group", "ServicePrincipal", "ForeignGroup", "Device")
-_SERVICE_PRINCIPAL_TYPE = _one_of("Application", "ManagedIdentity", "Legacy", "SocialIdp")
 
-_REGISTRY: dict[str, Vocabulary] = {
-    "sku.name": _one_of("Basic", "Standard", "Premium", "Classic"),
-    "sku.tier": _one_of("Basic", "Standard", "Premium", "Classic"),
-    "properties.adminUserEnabled": BOOLEAN,
-    "properties.anonymousPullEnabled": BOOLEAN,
-    "properties.dataEndpointEnabled": BOOLEAN,
-    "properties.networkRuleBypassAllowedForTasks": BOOLEAN,
-    "properties.publicNetworkAccess": _one_of("Enabled", "Disabled"),
-    "properties.zoneRedundancy": _one_of("Enabled", "Disabled"),
-    "properties.networkRuleBypassOptions": _one_of("AzureServices", "None"),
-    "properties.networkRuleSet.defaultAction": _one_of("Allow", "Deny"),
-    "properties.networkRuleSet.ipRules[].action": _one_of("Allow"),
-    "properties.encryption.status": _ENABLED,
-    "properties.policies.quarantinePolicy.status": _ENABLED,
-    "properties.policies.trustPolicy.status": _ENABLED,
-    "properties.policies.trustPolicy.type": _one_of("Notary"),
-    "properties.policies.retentionPolicy.status": _ENABLED,
-    "properties.policies.exportPolicy.status": _ENABLED,
-    "properties.policies.azureADAuthenticationAsArmPolicy.status": _ENABLED,
-    "properties.policies.softDeletePolicy.status": _ENABLED,
-    "privateEndpointConnections[].status": _CONNECTION,
-    "privateEndpoints[].status": _CONNECTION,
-    "replications[].properties.zoneRedundancy": _one_of("Enabled", "Disabled"),
-    "replications[].properties.regionEndpointEnabled": BOOLEAN,
-    "tokens[].properties.status": _ENABLED,
-    "diagnosticSettings[].properties.logs[].categoryGroup": _one_of("audit", "allLogs"),
-    "diagnosticSettings[].properties.logs[].enabled": BOOLEAN,
-}
 
-_PRINCIPAL: dict[str, Vocabulary] = {"principal.servicePrincipalType": _SERVICE_PRINCIPAL_TYPE}
+def _from_enum(values: list[Any]) -> Vocabulary:
+    """The set an ``enum`` lists (``null`` is no value: absent and ``null`` go on to the operator)."""
+    listed = [value for value in values if value is not None]
+    if all(type(value) is bool for value in listed):
+        return BOOLEAN
+    return _one_of(*listed)
 
-#: Subject kind → field path → its documented values.
-DOCUMENTED: Mapping[str, Mapping[str, Vocabulary]] = {
-    "registry": _REGISTRY,
-    "private_endpoint": {
-        "zoneLinks[].state": _one_of("Completed", "InProgress"),
-        "zoneLinks[].registrationEnabled": BOOLEAN,
-    },
-    "role_assignment": {
-        "principalType": _PRINCIPAL_TYPE,
-        "principal.type": _PRINCIPAL_TYPE,
-        "role.type": _one_of("BuiltInRole", "CustomRole"),
-        **_PRINCIPAL,
-    },
-    "credential": _PRINCIPAL,
-    "token": {"status": _ENABLED, "properties.status": _ENABLED},
-    "token_password": {"token.status": _ENABLED},
-}
+
+def _closed_sets(schema: Mapping[str, Any], node: Mapping[str, Any], path: str, out: dict[str, Vocabulary]) -> None:
+    node = resolve(schema, node)
+    if "enum" in node:
+        out[path] = _from_enum(node["enum"])
+    for name, child in node.get("properties", {}).items():
+        _closed_sets(schema, child, f"{path}.{name}" if path else name, out)
+    items = node.get("items")
+    if isinstance(items, Mapping):
+        _closed_sets(schema, items, f"{path}[]", out)
+
+
+@cache
+def documented_fields(subject: str) -> Mapping[str, Vocabulary]:
+    """Field path → its documented values, for every ``enum`` of the ``subject`` kind's schema."""
+    schema = subject_schema(subject)
+    out: dict[str, Vocabulary] = {}
+    _closed_sets(schema, schema, "", out)
+    return out
 
 
 def documented(subject: str, path: str) -> Vocabulary | None:
     """The documented values of ``path`` in a ``subject`` document, if Azure defines a set."""
-    fields = DOCUMENTED.get(subject)
-    return fields.get(path) if fields is not None else None
+    if subject not in ENUMERATORS:
+        return None
+    return documented_fields(subject).get(path)
