@@ -1,4 +1,4 @@
-"""``acr-scan policies list|show|validate|test|schema`` and packaging of the rule pack."""
+"""``acr-scan policies list|show|validate|test|schema|subjects`` and packaging of the rule pack."""
 
 from __future__ import annotations
 
@@ -31,6 +31,27 @@ def test_schema_is_printed_and_valid() -> None:
     import jsonschema
 
     jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_subjects_lists_every_kind_and_prints_its_schema() -> None:
+    listed = run_cli("policies", "subjects")
+    assert listed.returncode == 0, listed.stderr
+    kinds = [line.split()[0] for line in listed.stdout.splitlines()]
+    assert kinds == ["registry", "private_endpoint", "role_assignment", "credential", "token", "token_password"]
+    assert "A role assignment that reaches at least one registry" in listed.stdout
+    shown = run_cli("policies", "subjects", "credential")
+    assert shown.returncode == 0, shown.stderr
+    schema = json.loads(shown.stdout)
+    assert "endDateTime" in schema["properties"]["credential"]["properties"]
+    import jsonschema
+
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_subjects_refuses_an_unknown_kind() -> None:
+    proc = run_cli("policies", "subjects", "registries")
+    assert proc.returncode == 2
+    assert "unknown subject kind 'registries' (one of: registry, private_endpoint" in proc.stderr
 
 
 def test_validate_and_test_builtin_pack() -> None:
@@ -67,6 +88,7 @@ def test_wheel_ships_policies_and_reports(tmp_path: Path) -> None:
     assert "scanner/policies/ACR-001.yaml" in names
     assert "scanner/policies/rule.schema.json" in names
     assert "scanner/schemas/snapshot.schema.json" in names
+    assert "scanner/schemas/subjects/token_password.schema.json" in names
     assert "scanner/sources/live/queries/registries.kql" in names
     for asset in ("report.html.j2", "report.css", "report.js", "diff.html.j2"):
         assert f"scanner/reports/{asset}" in names, asset

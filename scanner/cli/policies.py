@@ -1,4 +1,4 @@
-"""``acr-scan policies list|show|validate|test|schema``: the rule pack, for authors and auditors."""
+"""``acr-scan policies list|show|validate|test|schema|subjects``: the rule pack, for authors and auditors."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p_test.add_argument("directory", type=Path, nargs="?")
     p_test.add_argument("--verbose", "-v", action="store_true")
     pol_sub.add_parser("schema", help="print the rule JSON Schema")
+    p_subjects = pol_sub.add_parser("subjects", help="list the subject kinds, or print one kind's document schema")
+    p_subjects.add_argument("kind", nargs="?", help="a subject kind: print the JSON Schema of its documents")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     if command == "schema":
         sys.stdout.buffer.write(orjson.dumps(rule_schema(), option=orjson.OPT_INDENT_2) + b"\n")
         return 0
+    if command == "subjects":
+        return _subjects(args.kind)
     if command == "validate":
         files = rule_files(args.directory)
         for path in files:
@@ -90,3 +94,16 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(safe_multiline(s.text))
             return 0
     raise InputError(f"unknown rule id {args.rule_id!r} (see 'acr-scan policies list')")
+
+
+def _subjects(kind: str | None) -> int:
+    """The subject kinds with their one-line summaries, or one kind's document schema."""
+    from scanner.inventory.subjects.kinds import ENUMERATORS, subject_schema
+
+    if kind is not None:
+        sys.stdout.buffer.write(orjson.dumps(subject_schema(kind), option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    width = max(map(len, ENUMERATORS))
+    for name in ENUMERATORS:
+        print(safe_text(f"{name:<{width}}  {subject_schema(name)['title']}"))
+    return 0
