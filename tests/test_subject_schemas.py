@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import re
+import runpy
 from collections.abc import Iterator, Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -78,7 +78,7 @@ def plain(schema: Mapping[str, Any], node: Mapping[str, Any], value: Any) -> Any
 
 @cache
 def validator(kind: str) -> Any:
-    return jsonschema_rs.validator_for(subject_schema(kind))
+    return jsonschema_rs.validator_for(dict(subject_schema(kind)))
 
 
 def errors(kind: str, doc: Mapping[str, Any]) -> list[Any]:
@@ -133,7 +133,9 @@ def _examples() -> Iterator[tuple[str, RuleSpec, str, int, Any]]:
 EXAMPLES = list(_examples())
 
 
-@pytest.mark.parametrize(("spec", "expected", "index", "example"), [e[1:] for e in EXAMPLES], ids=[e[0] for e in EXAMPLES])
+@pytest.mark.parametrize(
+    ("spec", "expected", "index", "example"), [e[1:] for e in EXAMPLES], ids=[e[0] for e in EXAMPLES]
+)
 def test_rule_example_fits_its_subject_schema(spec: RuleSpec, expected: str, index: int, example: Any) -> None:
     kind = spec.data["subject"]
     doc = materialize(example["subject"])
@@ -308,3 +310,14 @@ def test_every_field_a_rule_reads_is_in_its_subject_schema(spec: RuleSpec) -> No
     assert read, f"{spec.id} reads no field"
     undeclared = sorted(path for path in read if not _declared(schema, path))
     assert not undeclared, f"{spec.id} reads fields its {data['subject']} schema does not name: {undeclared}"
+
+
+# --------------------------------------------------------------------------- docs/subject-documents.md
+
+
+def test_the_field_tables_of_the_docs_are_up_to_date() -> None:
+    docs = runpy.run_path(str(ROOT / "scripts" / "subject_docs.py"), run_name="subject_docs")
+    page = (ROOT / "docs" / "subject-documents.md").read_text(encoding="utf-8")
+    assert docs["page_with"](docs["render"](), page) == page, "run: python scripts/subject_docs.py"
+    for kind in KINDS:
+        assert docs["SHARED_NOTE"] in subject_schema(kind)["description"], kind
