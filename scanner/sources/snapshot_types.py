@@ -26,8 +26,15 @@ from scanner.resources import snapshot_schema_path
 ROWS_PATH = ("resourceGraph", "roleAssignments")  # where the typed rows sit in a snapshot
 
 
+# The keywords the row schema may use; any other would be a check the typed rows skip.
+_TRANSLATED = frozenset({"type", "minLength", "properties", "required", "additionalProperties", "description"})
+
+
 def _value_type(where: str, schema: Mapping[str, Any]) -> Any:
     """The msgspec type that accepts what ``schema`` accepts (the few keywords a row uses)."""
+    untranslated = set(schema) - _TRANSLATED
+    if untranslated or isinstance(schema.get("additionalProperties"), Mapping):
+        raise ValueError(f"snapshot schema at {where}: no typed decoding for {sorted(untranslated) or schema}")
     kinds = schema.get("type")
     if kinds is None:
         return Any
@@ -74,6 +81,8 @@ def _skeleton(name: str, schema: Mapping[str, Any], path: tuple[str, ...], leaf:
 
 _SCHEMA = orjson.loads(snapshot_schema_path().read_bytes())
 _ROWS = _SCHEMA["properties"]["resourceGraph"]["properties"]["roleAssignments"]
+if set(_ROWS) - {"type", "items", "description"}:
+    raise ValueError(f"snapshot schema at roleAssignments: no typed decoding for {sorted(_ROWS)}")
 
 # (Both are made at run time from the schema, so the type checker cannot know their fields.)
 #: One ``resourceGraph.roleAssignments`` row: the columns the schema declares, the others skipped.
