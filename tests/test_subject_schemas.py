@@ -120,6 +120,22 @@ def test_token_properties_match_the_registry_tokens() -> None:
     assert token["properties"] == listed["properties"]
 
 
+def test_a_misspelt_or_mistyped_field_does_not_fit() -> None:
+    assert errors("registry", {"name": "r", "privateEndpointConnection": []})
+    assert errors("credential", {"credential": {"keyId": "k", "endDate": "2027-01-01T00:00:00Z"}})
+    assert errors("role_assignment", {"registryCount": "1"})
+    assert not errors("registry", {"properties": {"publicNetworkAccess": "disabled"}, "privateEndpoints": Unknown("x")})
+
+
+def test_documented_sets_are_the_schema_enums() -> None:
+    public_access = documented("registry", "properties.publicNetworkAccess")
+    assert public_access is not None and public_access.label == "Enabled, Disabled"
+    switch = documented("registry", "properties.adminUserEnabled")
+    assert switch is not None and switch.admits(False) and not switch.admits("false")
+    assert documented("private_endpoint", "zoneLinked") is None  # a boolean the inventory computes: no set
+    assert documented("registry", "properties.policies.softDeletePolicy.status") is not None
+
+
 # --------------------------------------------------------------------------- rule examples
 
 
