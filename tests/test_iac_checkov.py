@@ -27,7 +27,7 @@ RULE_FOR_CHECK: dict[str, str | None] = {
     "CKV_AZURE_139": "ACR-021",  # public network access
     "CKV_AZURE_163": None,  # "container scanning" = a SKU proxy for Defender; Defender is not a registry setting
     "CKV_AZURE_166": None,  # image quarantine: a preview feature, no rule
-    "CKV_AZURE_233": None,  # zone redundancy: deliberately not a rule (RULES.md)
+    "CKV_AZURE_233": None,  # zone redundancy: deliberately not a rule (docs/iac.md, Checkov ARM fixtures)
 }
 
 # (check, Checkov resource key) → (our status, why). The same table is in docs/iac.md.

@@ -1,10 +1,9 @@
 """Read a saved snapshot (``.json`` or ``.json.gz``) and validate it against its schema.
 
-Parsing uses msgspec, which builds Python objects straight from the bytes (no intermediate
-document tree), so a 60 MB snapshot costs a third less time and 100 MB less peak memory than
-with orjson. Validation uses ``jsonschema-rs`` because a 50,000-registry snapshot holds
-hundreds of thousands of rows and the pure-Python validator would dominate the scan time; the
-schema itself is plain JSON Schema shipped in ``scanner/schemas``.
+Parsing uses msgspec, which builds Python objects straight from the bytes with no intermediate
+document tree. Validation uses ``jsonschema-rs``: a 50,000-registry snapshot holds hundreds of
+thousands of rows, which the pure-Python validator would take most of the scan to check. The
+schema is plain JSON Schema shipped in ``scanner/schemas`` (docs/snapshot-format.md).
 """
 
 from __future__ import annotations
@@ -61,8 +60,8 @@ def _snapshot_bytes(path: Path, max_decompressed: int | None) -> Iterator[bytes 
     """The snapshot's JSON text: the file mapped read-only, or its gzip members decompressed
     (at most ``max_decompressed`` bytes; ``None``: a snapshot this run wrote itself).
 
-    Mapping a plain file lets the decoder read the page cache in place; ``read_bytes`` would
-    first copy 50+ MB into a fresh allocation (a tenth of a 5,000-registry scan, in page faults).
+    Mapping a plain file lets the decoder read the page cache in place instead of copying the
+    whole file into a fresh allocation first.
     """
     try:
         with path.open("rb") as handle:
