@@ -53,6 +53,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from tests.emulator.certs import CertificatePaths, make_certificates
 from tests.emulator.faults import ITEM_FAULTS, Fault, FaultInjector, fault_status, item_answer, write_fault
 
@@ -172,6 +173,9 @@ class EmulatorConfig:
     faults: tuple[Fault, ...] = ()
     """Transport, status and body faults per endpoint kind (``tests/emulator/faults.py``); the first
     matching fault with uses left answers a request instead of the emulated service."""
+    clock: Clock = SYSTEM_CLOCK
+    """The time ARG quota windows are measured on: a ``tests.emulator.clock.FakeClock`` shared with
+    the collector makes quota waits instant (``Retry-After`` values are sent as configured either way)."""
 
     def __post_init__(self) -> None:
         """Refuse settings that cannot describe a tenant, so a typo fails at construction."""
@@ -1101,7 +1105,7 @@ class _App:
         index = _TenantIndex(snapshot)
         self.faults = FaultInjector(config.faults)
         self.identity = _Identity(base_url, tenant_id, config)
-        self.resource_graph = _ResourceGraph(index, config, _QuotaMeter(config.arg_quota))
+        self.resource_graph = _ResourceGraph(index, config, _QuotaMeter(config.arg_quota, config.clock.now))
         self.arm = _Arm(index, config, base_url)
         self.graph = _Graph(index, config, base_url, self.faults)
 
