@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from scanner.results import Finding, Location, Status, SubjectRef, SuppressionRef, new_finding, new_location
+from scanner.results import Finding, Location, Status, SubjectRef, SuppressionRef
 from scanner.sources.declarations import IacResource
 
 _NOT_PATHS = frozenset({"missing", "liveOnly"})  # evidence entries that are not property paths
@@ -81,8 +81,8 @@ def place(finding: Finding, entry: IacResource) -> Finding:
                 status = Status.SUPPRESSED
                 suppression = SuppressionRef(justification=inline.reason, in_source=True)
                 break
-    placed: Location = new_location(location.resource_id, entry.file, line)
-    return new_finding(
+    placed: Location = Location(location.resource_id, entry.file, line)
+    return Finding(
         finding.rule_id,
         finding.title,
         status,

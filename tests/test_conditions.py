@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scanner.engine.conditions import CompileError, Context, compile_condition
+from scanner.engine.compiler import CompileError, Context, compile_condition
 from scanner.unknown import Unknown
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

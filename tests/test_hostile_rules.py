@@ -18,10 +18,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.engine import conditions
-from scanner.engine.conditions import Context, compile_condition
+from scanner.engine.compiler import Leaf, compile_condition
 from scanner.engine.evaluate import evaluate_subject
 from scanner.engine.examples import DEFAULT_EXAMPLE_NOW, EXPECTED, materialize, run_examples
+from scanner.engine.getters import Context
 from scanner.engine.loader import load_rules
 from scanner.engine.regex import PatternError, compile_pattern
 from scanner.engine.rule import Rule, compile_rule
@@ -181,7 +181,7 @@ def _documented_fields(rule: Rule) -> set[str]:
     found: set[str] = set()
 
     def walk(node: Any) -> None:
-        if isinstance(node, conditions._DocumentedLeaf):
+        if isinstance(node, Leaf) and node.vocabulary is not None:
             found.add(node.field)
         for child in (
             *getattr(node, "children", ()),
