@@ -1,7 +1,9 @@
 """Live collection end to end against the local HTTPS Azure emulator (tests/emulator).
 
 The real azure-identity credential and the real SDK clients talk TLS to 127.0.0.1; nothing
-in the SDKs is mocked. The CLI runs as a subprocess, as a pipeline would run it.
+in the SDKs is mocked. The CLI runs as a subprocess, as a pipeline would run it; the throttling
+cases run the collector in this process on a fake clock shared with the emulator, so their
+quota and ``Retry-After`` waits are checked without being waited.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from typing import Any
 
 import pytest
 
+from scanner.sources.live.resource_graph import PACE_MARGIN
 from tests.conftest import DEMO, ROOT
-from tests.emulator import AzureEmulator, EmulatorConfig
+from tests.emulator import AzureEmulator, EmulatorConfig, FakeClock
+from tests.emulator.live import collect_on
 
 NOW = "2026-11-27T02:00:00Z"
 
@@ -118,24 +122,28 @@ def test_collect_demo_tenant_gives_the_same_findings(
 
 
 def test_quota_headers_are_honoured_before_any_429(demo: dict[str, Any], tmp_path: Path) -> None:
-    config = EmulatorConfig(arg_quota=(4, 1.0))
-    with AzureEmulator(demo, config) as emu:
-        out = tmp_path / "s.json"
-        proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
-        assert proc.returncode == 0, proc.stderr
+    """Four requests per 5 s of the shared fake clock: the collector waits out each window, never a 429."""
+    clock = FakeClock()
+    with AzureEmulator(demo, EmulatorConfig(arg_quota=(4, 5.0), clock=clock)) as emu:
+        snapshot = collect_on(emu, tmp_path, clock)
         statuses = [r.status for r in emu.requests if r.endpoint_kind == "arg"]
     assert len(statuses) == 11 and 429 not in statuses
+    assert snapshot["resourceGraph"] == demo["resourceGraph"]
+    # 11 requests, 4 per window: two waits for a window to reset, each at most a window plus the
+    # header's rounding up to whole seconds.
+    assert len(clock.sleeps) == 2 and all(0 < s <= 5.0 + 1 + PACE_MARGIN + 1e-9 for s in clock.sleeps), clock.sleeps
 
 
 def test_429_without_warning_headers_is_recovered(demo: dict[str, Any], tmp_path: Path) -> None:
-    config = EmulatorConfig(arg_quota=(4, 1.0), arg_quota_headers=False, arg_429_retry_after=True)
+    """No quota headers: the 429s' Retry-After (whole seconds of the fake clock) is what the collector waits."""
+    clock = FakeClock()
+    config = EmulatorConfig(arg_quota=(4, 5.0), arg_quota_headers=False, arg_429_retry_after=True, clock=clock)
     with AzureEmulator(demo, config) as emu:
-        out = tmp_path / "s.json"
-        proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
-        assert proc.returncode == 0, proc.stderr
-        statuses = [r.status for r in emu.requests if r.endpoint_kind == "arg"]
-    assert 429 in statuses
-    assert _load(out)["resourceGraph"] == demo["resourceGraph"]
+        snapshot = collect_on(emu, tmp_path, clock)
+        throttled = [r for r in emu.requests if r.endpoint_kind == "arg" and r.status == 429]
+    assert throttled
+    assert snapshot["resourceGraph"] == demo["resourceGraph"]
+    assert len(clock.sleeps) == len(throttled) and all(1 <= s <= 5 for s in clock.sleeps), clock.sleeps
 
 
 def test_forbidden_subscription_gives_a_partial_snapshot(demo: dict[str, Any], tmp_path: Path) -> None:
@@ -267,11 +275,13 @@ def test_dns_table_fallback_reads_records_through_arm(demo: dict[str, Any], tmp_
 
 
 def test_graph_throttling_is_retried(demo: dict[str, Any], tmp_path: Path) -> None:
-    with AzureEmulator(demo, EmulatorConfig(graph_throttle_first=3)) as emu:
-        out = tmp_path / "s.json"
-        proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
-        assert proc.returncode == 0, proc.stderr
-    assert sorted(_load(out)["graph"]["missingPrincipals"]) == sorted(demo["graph"]["missingPrincipals"])
+    """Per-item 429s inside ``$batch`` with ``Retry-After: 1``: retried after that second, then complete."""
+    clock = FakeClock()
+    with AzureEmulator(demo, EmulatorConfig(graph_throttle_first=3, clock=clock)) as emu:
+        snapshot = collect_on(emu, tmp_path, clock)
+    assert snapshot["errors"] == []
+    assert sorted(snapshot["graph"]["missingPrincipals"]) == sorted(demo["graph"]["missingPrincipals"])
+    assert 1 in clock.sleeps
 
 
 def _synthetic(registries: int, seed: int) -> dict[str, Any]:
