@@ -26,20 +26,31 @@ from tests.emulator.server import AzureEmulator
 
 
 @contextlib.contextmanager
-def live_env(emu: AzureEmulator, directory: Path) -> Iterator[Path]:
-    """The credential's environment variables and a cloud file for the emulator, restored after."""
+def live_env(emu: AzureEmulator, directory: Path, trust: bool = True) -> Iterator[Path]:
+    """The credential's environment variables and a cloud file for the emulator, restored after.
+
+    ``trust``: whether ``REQUESTS_CA_BUNDLE`` names the emulator's CA (else no CA bundle is set).
+    """
     cloud = directory / "emulator-cloud.yaml"
     cloud.write_text(
         f"name: emulator\nresource_manager: {emu.base_url}\nmicrosoft_graph: {emu.base_url}\n"
         f"authority_host: {emu.base_url}\n"
     )
     with pytest.MonkeyPatch.context() as patch:
-        for name in ("SSL_CERT_FILE", "SSL_CERT_DIR", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE"):
+        for name in (
+            "SSL_CERT_FILE",
+            "SSL_CERT_DIR",
+            "REQUESTS_CA_BUNDLE",
+            "CURL_CA_BUNDLE",
+            "AZURE_CLIENT_CERTIFICATE_PATH",
+            "AZURE_FEDERATED_TOKEN_FILE",
+        ):
             patch.delenv(name, raising=False)
         patch.setenv("AZURE_TENANT_ID", emu.tenant_id)
         patch.setenv("AZURE_CLIENT_ID", emu.client_id)
         patch.setenv("AZURE_CLIENT_SECRET", emu.client_secret)
-        patch.setenv("REQUESTS_CA_BUNDLE", emu.ca_path)
+        if trust:
+            patch.setenv("REQUESTS_CA_BUNDLE", emu.ca_path)
         yield cloud
 
 
