@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -65,13 +64,12 @@ def _matches(pattern: str, text: str, case_sensitive: bool = False) -> Any:
     return condition.test({"a": text}, Context(NOW, {}))
 
 
-def test_catastrophic_pattern_runs_in_linear_time() -> None:
+def test_catastrophic_patterns_give_the_right_answer() -> None:
+    """(A backtracking engine would not return from these; the CLI test below bounds the time.)"""
     hostile = "a" * 50_000 + "!"
-    started = time.monotonic()
     assert _matches("^(a+)+$", hostile) is False
     assert _matches("^(a|aa)+$", hostile) is False
     assert _matches("(x+x+)+y", "x" * 50_000) is False
-    assert time.monotonic() - started < 1.0
     assert _matches("^(a+)+$", "a" * 50_000) is True
 
 

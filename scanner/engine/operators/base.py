@@ -8,11 +8,12 @@ or ``None``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from scanner.engine.getters import Context, Getter, Truth
+from scanner.unknown import Unknown
 
 Pointer = tuple[str | int, ...]
 
@@ -52,6 +53,23 @@ class Operand:
     pointer: Pointer
 
 
+class ArgumentCheck(Check):
+    """A check of the value against an argument read per subject (a literal, a parameter or
+    another field): an unknown argument makes the check unknown."""
+
+    def __init__(self, argument: Getter) -> None:
+        self.argument = argument
+
+    def check(self, value: Any, doc: Any, ctx: Context) -> Truth:
+        argument = self.argument.get(doc, ctx)
+        if isinstance(argument, Unknown):
+            return argument
+        return self.holds(value, argument)
+
+    def holds(self, value: Any, argument: Any) -> Truth:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True, slots=True)
 class OperatorSpec:
     """One leaf operator, defined once.
@@ -70,3 +88,18 @@ class OperatorSpec:
     build: Callable[[Operand], Check]
     counts: bool = False
     vocabulary: bool = True
+
+
+def family(
+    rows: Iterable[tuple[str, Any, str, Mapping[str, Any]]],
+    argument: Mapping[str, Any],
+    doc: str,
+    build: Callable[[Any], Callable[[Operand], Check]],
+    **options: bool,
+) -> tuple[OperatorSpec, ...]:
+    """The specs of operators that differ only in their test: one ``(name, test, words,
+    example)`` row each, ``doc`` saying ``{words}`` where they differ."""
+    return tuple(
+        OperatorSpec(name, argument, doc.format(words=words), example, build(test), **options)
+        for name, test, words, example in rows
+    )

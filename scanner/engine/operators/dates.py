@@ -31,28 +31,35 @@ def _as_date(value: Any) -> datetime | Unknown | None:
         return Unknown(f"{value!r} is not an ISO 8601 timestamp")
 
 
-class _BeforeNow(Check):
-    def __init__(self, want: bool) -> None:
-        self.want = want
+class _Dated(Check):
+    """A test of the value as a timestamp: false without one, unknown when it is not one."""
 
     def check(self, value: Any, doc: Any, ctx: Context) -> Truth:
         when = _as_date(value)
         if when is None or isinstance(when, Unknown):
             return False if when is None else when
+        return self.holds(when, doc, ctx)
+
+    def holds(self, when: datetime, doc: Any, ctx: Context) -> bool:
+        raise NotImplementedError
+
+
+class _BeforeNow(_Dated):
+    def __init__(self, want: bool) -> None:
+        self.want = want
+
+    def holds(self, when: datetime, doc: Any, ctx: Context) -> bool:
         return (when < ctx.now) is self.want
 
 
-class _Window(Check):
+class _Window(_Dated):
     """``within_days`` (from now until N days ahead) or ``older_than_days`` (before N days ago)."""
 
     def __init__(self, days: Getter, within: bool) -> None:
         self.days = days
         self.within = within
 
-    def check(self, value: Any, doc: Any, ctx: Context) -> Truth:
-        when = _as_date(value)
-        if when is None or isinstance(when, Unknown):
-            return False if when is None else when
+    def holds(self, when: datetime, doc: Any, ctx: Context) -> bool:
         days = timedelta(days=float(self.days.get(doc, ctx)))
         if self.within:
             return ctx.now <= when < ctx.now + days

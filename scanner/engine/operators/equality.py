@@ -12,7 +12,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from scanner.engine.getters import MISSING, Context, Getter, Truth
-from scanner.engine.operators.base import ANY_VALUE, LIST, Check, Operand, OperandError, OperatorSpec
+from scanner.engine.operators.base import ANY_VALUE, LIST, ArgumentCheck, Check, Operand, OperandError, OperatorSpec
 from scanner.unknown import Unknown
 
 
@@ -96,18 +96,15 @@ def _membership(want: bool) -> Any:
     return build
 
 
-class _Contains(Check):
+class _Contains(ArgumentCheck):
     """``contains`` (``want`` True) or ``not_contains``: a substring of a string, or an item of a list."""
 
     def __init__(self, needle: Getter, case_sensitive: bool, want: bool) -> None:
-        self.needle = needle
+        super().__init__(needle)
         self.case_sensitive = case_sensitive
         self.want = want
 
-    def check(self, value: Any, doc: Any, ctx: Context) -> Truth:
-        needle = self.needle.get(doc, ctx)
-        if isinstance(needle, Unknown):
-            return needle
+    def holds(self, value: Any, needle: Any) -> Truth:
         case_sensitive = self.case_sensitive
         if isinstance(value, list):
             for item in value:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from scanner.engine.getters import Context, Getter, Truth, is_absent
-from scanner.engine.operators.base import NUMBER, Check, Operand, OperatorSpec
+from scanner.engine.operators.base import NUMBER, ArgumentCheck, Check, Operand, OperatorSpec, family
 from scanner.unknown import Unknown
 
 
@@ -21,27 +21,24 @@ def _is_number(value: Any) -> bool:
     return kind is int or kind is float
 
 
-class _Ordered(Check):
-    """``value <holds> limit`` for two numbers."""
+class _Ordered(ArgumentCheck):
+    """``value <test> limit`` for two numbers."""
 
-    def __init__(self, limit: Getter, holds: Callable[[Any, Any], bool]) -> None:
-        self.limit = limit
-        self.holds = holds
+    def __init__(self, limit: Getter, test: Callable[[Any, Any], bool]) -> None:
+        super().__init__(limit)
+        self.test = test
 
-    def check(self, value: Any, doc: Any, ctx: Context) -> Truth:
-        limit = self.limit.get(doc, ctx)
-        if isinstance(limit, Unknown):
-            return limit
+    def holds(self, value: Any, limit: Any) -> Truth:
         if _is_number(value) and _is_number(limit):
-            return self.holds(value, limit)
+            return self.test(value, limit)
         if is_absent(value) or is_absent(limit):
             return False
         return Unknown(f"cannot compare {value!r} with {limit!r} as numbers")
 
 
-def _ordered(holds: Callable[[Any, Any], bool]) -> Callable[[Operand], Check]:
+def _ordered(test: Callable[[Any, Any], bool]) -> Callable[[Operand], Check]:
     def build(operand: Operand) -> Check:
-        return _Ordered(operand.getter, holds)
+        return _Ordered(operand.getter, test)
 
     return build
 
@@ -66,39 +63,15 @@ def _cidr(operand: Operand) -> Check:
     return _CidrWider(operand.getter)
 
 
+_ORDERINGS = (
+    ("greater", operator.gt, "greater than", {"count": {"over": "properties.networkRuleSet.ipRules"}, "greater": 0}),
+    ("greater_or_equal", operator.ge, "greater than or equal to", {"field": "registryCount", "greater_or_equal": 2}),
+    ("less", operator.lt, "less than", {"field": "properties.policies.retentionPolicy.days", "less": 7}),
+    ("less_or_equal", operator.le, "less than or equal to", {"count": {"over": "replications"}, "less_or_equal": 1}),
+)
+
 ORDERING = (
-    OperatorSpec(
-        "greater",
-        NUMBER,
-        "The value is a number greater than the argument.",
-        {"count": {"over": "properties.networkRuleSet.ipRules"}, "greater": 0},
-        _ordered(operator.gt),
-        counts=True,
-    ),
-    OperatorSpec(
-        "greater_or_equal",
-        NUMBER,
-        "The value is a number greater than or equal to the argument.",
-        {"field": "properties.policies.retentionPolicy.days", "greater_or_equal": 7},
-        _ordered(operator.ge),
-        counts=True,
-    ),
-    OperatorSpec(
-        "less",
-        NUMBER,
-        "The value is a number less than the argument.",
-        {"field": "properties.policies.retentionPolicy.days", "less": {"param": "min_days"}},
-        _ordered(operator.lt),
-        counts=True,
-    ),
-    OperatorSpec(
-        "less_or_equal",
-        NUMBER,
-        "The value is a number less than or equal to the argument.",
-        {"count": {"over": "replications"}, "less_or_equal": 1},
-        _ordered(operator.le),
-        counts=True,
-    ),
+    *family(_ORDERINGS, NUMBER, "The value is a number {words} the argument.", _ordered, counts=True),
     OperatorSpec(
         "cidr_addresses_greater",
         NUMBER,

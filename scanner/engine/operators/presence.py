@@ -3,28 +3,36 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 from scanner.engine.getters import Context, Truth, is_absent
-from scanner.engine.operators.base import SWITCH, Check, Operand, OperandError, OperatorSpec
+from scanner.engine.operators.base import SWITCH, Check, Operand, OperandError, OperatorSpec, family
 from scanner.engine.regex import Pattern, PatternError, compile_pattern
 from scanner.unknown import Unknown
 
 
-class _Exists(Check):
-    def __init__(self, want: bool) -> None:
+def _has_value(value: Any) -> bool:
+    return not is_absent(value)
+
+
+def _is_empty(value: Any) -> bool:
+    return is_absent(value) or value in ("", [], {})
+
+
+class _Switch(Check):
+    """A yes-or-no property of the value; the argument (``true``/``false``) says which answer is wanted."""
+
+    def __init__(self, holds: Callable[[Any], bool], want: bool) -> None:
+        self.holds = holds
         self.want = want
 
     def check(self, value: Any, doc: Any, ctx: Context) -> Truth:
-        return (not is_absent(value)) is self.want
+        return self.holds(value) is self.want
 
 
-class _Empty(Check):
-    def __init__(self, want: bool) -> None:
-        self.want = want
-
-    def check(self, value: Any, doc: Any, ctx: Context) -> Truth:
-        return (is_absent(value) or value in ("", [], {})) is self.want
+def _switch(holds: Callable[[Any], bool]) -> Callable[[Operand], Check]:
+    return lambda operand: _Switch(holds, bool(operand.raw))
 
 
 class _Matches(Check):
@@ -58,23 +66,19 @@ class _PrivateIp(Check):
             return Unknown(f"{value!r} is not an IP address")
 
 
-PRESENCE = (
-    OperatorSpec(
-        "exists",
-        SWITCH,
-        "`true`: there is a value (not missing, not `null`); `false`: there is none.",
-        {"field": "password.expiry", "exists": False},
-        lambda operand: _Exists(bool(operand.raw)),
-        vocabulary=False,
-    ),
-    OperatorSpec(
+_SWITCHES = (
+    ("exists", _has_value, "there is a value (not missing, not `null`)", {"field": "password.expiry", "exists": False}),
+    (
         "empty",
-        SWITCH,
-        '`true`: the value is missing, `null`, `""`, `[]` or `{}`; `false`: it is anything else.',
-        {"field": "properties.networkRuleSet.ipRules", "empty": True},
-        lambda operand: _Empty(bool(operand.raw)),
-        vocabulary=False,
+        _is_empty,
+        'the value is missing, `null`, `""`, `[]` or `{}`',
+        {"field": "scopeMap.actions", "empty": True},
     ),
+)
+
+PRESENCE = (
+    # (a value outside a field's documented set still is a value: these need no vocabulary check)
+    *family(_SWITCHES, SWITCH, "`true`: {words}; `false`: the opposite.", _switch, vocabulary=False),
     OperatorSpec(
         "matches",
         {
