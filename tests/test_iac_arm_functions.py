@@ -6,7 +6,18 @@ from typing import Any
 
 import pytest
 
-from scanner.sources.iac.arm.expressions import arrays, deployment, hashing, logic, resources, strings
+from scanner.sources.iac.arm.expressions import (
+    arrays,
+    cidr,
+    conversions,
+    deployment,
+    hashing,
+    lambdas,
+    logic,
+    objects,
+    resources,
+    strings,
+)
 from scanner.sources.iac.arm.expressions.context import Target
 from scanner.sources.iac.arm.expressions.evaluator import evaluate_string, evaluate_value
 from scanner.sources.iac.arm.expressions.hashing import arm_guid, unique_string
@@ -308,10 +319,11 @@ def test_type_errors_are_unresolved_not_exceptions() -> None:
 
 
 def test_every_family_function_is_callable_by_name_and_no_family_hides_another() -> None:
-    families = (strings, hashing, arrays, logic, resources, deployment)
+    families = (strings, hashing, arrays, logic, resources, deployment, objects, lambdas, cidr, conversions)
     names = [name for family in families for name in family.FUNCTIONS]
     assert len(names) == len(set(names)) == len(FUNCTIONS)
     assert not set(LAZY) & set(FUNCTIONS)
+    assert set(LAZY) == set(logic.LAZY) | set(lambdas.LAZY)
     assert ev("[toUpper(concat('a', string(add(1, 2))))]") == "A3"  # names are case-insensitive
 
 

@@ -8,7 +8,18 @@ names and ``list*`` functions, "not supported by this scanner" for the rest.
 
 from __future__ import annotations
 
-from scanner.sources.iac.arm.expressions import arrays, deployment, hashing, logic, resources, strings
+from scanner.sources.iac.arm.expressions import (
+    arrays,
+    cidr,
+    conversions,
+    deployment,
+    hashing,
+    lambdas,
+    logic,
+    objects,
+    resources,
+    strings,
+)
 from scanner.sources.iac.arm.expressions.context import Function, LazyFunction
 
 FUNCTIONS: dict[str, Function] = {
@@ -18,14 +29,18 @@ FUNCTIONS: dict[str, Function] = {
     **logic.FUNCTIONS,
     **resources.FUNCTIONS,
     **deployment.FUNCTIONS,
+    **objects.FUNCTIONS,
+    **lambdas.FUNCTIONS,
+    **cidr.FUNCTIONS,
+    **conversions.FUNCTIONS,
 }
 
-LAZY: dict[str, LazyFunction] = logic.LAZY
+LAZY: dict[str, LazyFunction] = {**logic.LAZY, **lambdas.LAZY}
 
 #: Functions whose value only Azure knows, at deployment.
 RUNTIME = frozenset(
     {
-        "reference",
+        "references",
         "newguid",
         "utcnow",
         "pickzones",
