@@ -22,18 +22,10 @@ from scanner.sources.iac.arm.expressions import (
 )
 from scanner.sources.iac.arm.expressions.context import Function, LazyFunction
 
-FUNCTIONS: dict[str, Function] = {
-    **strings.FUNCTIONS,
-    **hashing.FUNCTIONS,
-    **arrays.FUNCTIONS,
-    **logic.FUNCTIONS,
-    **resources.FUNCTIONS,
-    **deployment.FUNCTIONS,
-    **objects.FUNCTIONS,
-    **lambdas.FUNCTIONS,
-    **cidr.FUNCTIONS,
-    **conversions.FUNCTIONS,
-}
+#: The function families, each a module with a ``FUNCTIONS`` table (and maybe a ``LAZY`` one).
+FAMILIES = (strings, hashing, arrays, logic, resources, deployment, objects, lambdas, cidr, conversions)
+
+FUNCTIONS: dict[str, Function] = {name: f for family in FAMILIES for name, f in family.FUNCTIONS.items()}
 
 LAZY: dict[str, LazyFunction] = {**logic.LAZY, **lambdas.LAZY}
 
