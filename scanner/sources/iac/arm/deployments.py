@@ -20,7 +20,7 @@ from scanner.sources.iac.arm.expressions.scope import Env, Scope
 from scanner.sources.iac.arm.expressions.values import Unresolved
 from scanner.sources.iac.arm.files import LinkedTemplates, TemplateFile
 from scanner.sources.iac.arm.properties import as_text
-from scanner.sources.iac.arm.resource_ids import template_level
+from scanner.sources.iac.arm.resource_ids import symbols_located, template_level
 from scanner.sources.iac.budget import BudgetExceeded, Meter
 from scanner.sources.iac.ids import DEFAULT_RESOURCE_GROUP
 
@@ -89,7 +89,7 @@ def nested_deployment(
     )
     options = props.get("expressionEvaluationOptions")
     if linked or (isinstance(options, Mapping) and str(options.get("scope", "")).lower() == "inner"):
-        env = Env(Scope(template, _passed(props.get("parameters"), env), target, meter))
+        env = Env(symbols_located(Scope(template, _passed(props.get("parameters"), env), target, meter)))
     # else the outer scope: the parent's parameters, variables and resourceGroup()
     return NestedDeployment(template, Deploying(env, target, inner_file), linked)
 
