@@ -98,9 +98,13 @@ def _passed(parameters: Any, env: Env) -> dict[str, Any]:
     """The parameter values a deployment passes to the template it deploys."""
     supplied: dict[str, Any] = {}
     if isinstance(parameters, Mapping):
-        for name, entry in parameters.items():
-            if isinstance(entry, Mapping) and "value" in entry:
-                supplied[name] = evaluate_value(entry["value"], env)
+        for name, raw in parameters.items():
+            # Bicep may pass a whole entry as an expression: "[if(c, createObject('value', x), ...)]"
+            entry = evaluate_value(raw, env) if isinstance(raw, str) else raw
+            if type(entry) is Unresolved:
+                supplied[name] = entry
+            elif isinstance(entry, Mapping) and "value" in entry:
+                supplied[name] = entry["value"] if isinstance(raw, str) else evaluate_value(entry["value"], env)
             elif isinstance(entry, Mapping) and "reference" in entry:
                 supplied[name] = Unresolved(f"parameter '{name}' is a Key Vault reference", f"<{name}>")
     return supplied
