@@ -32,7 +32,7 @@ from scanner import __version__
 from scanner.azure import facts
 from scanner.azure.ids import last_segment, norm
 from scanner.azure.sections import ARM_PARENT_MARKERS, RESOURCE_GRAPH_LISTS, SECTIONS
-from scanner.sources.declarations import Declarations, IacResource
+from scanner.sources.declarations import UNREAD_MODULE, Declarations, IacResource
 from scanner.unknown import Unknown
 
 LIVE_ONLY: dict[str, str] = {
@@ -232,12 +232,17 @@ def assemble(
     }
     arm_rows: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     duplicates: dict[str, int] = {}
+    errors: list[dict[str, Any]] = []
     for resource in resources:
         row = resource.row
         rid = row.get("id")
         if not isinstance(rid, str) or not rid:
             continue
         key = norm(rid)
+        if row.get("type") == UNREAD_MODULE:  # all it could declare is unknown, its findings at the call
+            errors.append(_unresolved_list(rid, "registries", Unknown(str(row.get("message")))))
+            locations[key] = resource
+            continue
         if key in locations:
             if locations[key].row == row:
                 continue  # the same declaration twice (a shared DNS zone in several templates): one resource
@@ -258,7 +263,6 @@ def assemble(
             arm_rows.setdefault(name, []).append((key, row))
 
     registries: dict[str, Mapping[str, Any]] = {}
-    errors: list[dict[str, Any]] = []
     for row in lists["registries"]:
         props = row.get("properties")
         row = {**row, "sku": _sku(row), "properties": with_defaults({} if props is None else props, REGISTRY_DEFAULTS)}
