@@ -290,11 +290,13 @@ def assemble(
             pecs = list(pecs) if isinstance(pecs, list) else []
             if any(_pec_endpoint(p) == norm(endpoint["id"]) for p in pecs):
                 continue
-            conn_name = conn.get("name") if isinstance(conn.get("name"), str) else endpoint.get("name")
+            # An endpoint name the reader could not resolve is the last segment of its synthetic id.
+            pe_name = endpoint.get("name") if isinstance(endpoint.get("name"), str) else last_segment(endpoint["id"])
+            conn_name = conn.get("name") if isinstance(conn.get("name"), str) else pe_name
             pecs.append(
                 {
-                    "id": f"{registry['id']}/privateEndpointConnections/{endpoint.get('name')}.{conn_name}",
-                    "name": f"{endpoint.get('name')}.{conn_name}",
+                    "id": f"{registry['id']}/privateEndpointConnections/{pe_name}.{conn_name}",
+                    "name": f"{pe_name}.{conn_name}",
                     "type": "Microsoft.ContainerRegistry/registries/privateEndpointConnections",
                     "properties": {
                         "privateEndpoint": {"id": endpoint["id"]},

@@ -25,6 +25,7 @@ from scanner.sources.iac.terraform.instances import Instance, expand
 from scanner.sources.iac.terraform.module_calls import Loader, ModuleCalls, Place
 from scanner.sources.iac.terraform.parse import Block, SourceFile, attribute, body_items, top_blocks
 from scanner.sources.iac.terraform.translate.resource_ids import dedupe_ids, natural_id
+from scanner.sources.iac.terraform.translate.rows import UnknownName, name_segment
 from scanner.sources.iac.terraform.traversal import Step
 from scanner.sources.iac.terraform.types import ANY, convert, type_spec
 from scanner.unknown import Unknown
@@ -184,6 +185,8 @@ class Configuration:
             value = f"{name.lower()}.azurecr.io" if isinstance(name, str) else Unknown(f"{text} is not known")
         if value is None:
             return Unknown(f"{text} is known only after apply")
+        if attr == "name" and isinstance(value, Unknown) and len(steps) == 1:
+            return UnknownName(value.reason, value.live_only, name_segment(value, inst.address))
         result = self.evaluator.apply(value, steps[1:], scope, text)
         if isinstance(result, Unknown) and result.reason.startswith(f"{text}: no "):
             return Unknown(f"{text} is known only after apply")  # a computed attribute of a nested block

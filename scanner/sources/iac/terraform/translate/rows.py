@@ -130,8 +130,21 @@ def str_list(value: Any) -> list[Any] | Unknown:
     return [value]
 
 
+@dataclass(frozen=True, slots=True)
+class UnknownName(Unknown):
+    """A declared resource's name that is not known, read through a reference (``acr.name``).
+
+    ``stand_in`` is what that resource's synthetic id holds in its place (its address), so a
+    token or scope map naming its registry by that reference still gets an id under it.
+    """
+
+    stand_in: str = ""
+
+
 def name_segment(value: Any, address: str) -> str:
     """A name segment of a synthetic id: the literal name, or the Terraform address."""
+    if isinstance(value, UnknownName) and value.stand_in:
+        return value.stand_in
     return value if isinstance(value, str) and value else address
 
 
