@@ -87,7 +87,7 @@ def read_manifest(path: Path, rel: str) -> dict[str, str]:
     doc = limits.load_json(text, rel, "module manifest")
     modules = doc.get("Modules") if isinstance(doc, dict) else None
     if not isinstance(modules, list):
-        raise InputError(f"{rel}:1:1: not a Terraform module manifest (no \"Modules\" list)")
+        raise InputError(f'{rel}:1:1: not a Terraform module manifest (no "Modules" list)')
     if len(modules) > MANIFEST_ENTRIES:
         raise InputError(f"{rel}: {len(modules)} module entries, over the limit of {MANIFEST_ENTRIES}")
     out: dict[str, str] = {}
