@@ -1,11 +1,11 @@
 """One Terraform module directory's configuration, and what a reference into it evaluates to.
 
-:class:`Configuration` collects the module's blocks (variables with their values, locals,
-resources, data sources), expands resources into instances and answers the names an expression
-uses: ``var.*``, ``local.*``, ``data.*`` and ``type.name…``. A reference to a resource's ``id``
-is its synthetic id (:mod:`scanner.sources.iac.ids`), to another argument that argument's value.
-Module outputs and data sources that are not a plain lookup by name stay unknown
-(docs/iac-terraform.md).
+:class:`Configuration` collects the module's blocks (variables with their values converted to
+their type, locals, outputs, resources, data sources, module calls), expands resources and calls
+into instances and answers the names an expression uses: ``var.*``, ``local.*``, ``data.*``,
+``module.*`` (:mod:`.module_calls`) and ``type.name…``. A reference to a resource's ``id`` is
+its synthetic id (:mod:`scanner.sources.iac.ids`), to another argument that argument's value.
+Data sources that are not a plain lookup by name stay unknown (docs/iac-terraform.md).
 """
 
 from __future__ import annotations

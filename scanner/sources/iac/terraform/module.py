@@ -1,11 +1,13 @@
 """Terraform ``.tf`` source → declared resources in their live shape, with file, line and suppressions.
 
-The unit is a **module directory**: its ``.tf`` and ``.tf.json`` files are read together, with
-the variable values Terraform would load (:mod:`.variables`). Modules called with ``module``
-blocks are not followed: scan their directory on its own (their variables then come from
-defaults only). Each resource instance is evaluated (:mod:`.configuration`), translated into the
-row Azure would return (:mod:`.translate`) and placed at the line that declares it. The user's
-view is in docs/iac.md and docs/iac-terraform.md.
+The unit is a **root module directory**: its ``.tf`` and ``.tf.json`` files are read together,
+with the variable values Terraform would load (:mod:`.variables`), and the modules its
+``module`` blocks call are read below it with the call's arguments (:mod:`.module_calls`).
+Each resource instance is evaluated (:mod:`.configuration`), translated into the row Azure
+would return (:mod:`.translate`) and placed at the line that declares it, with the module calls
+it was reached through. A call whose code is not on disk (a registry module before
+``terraform init``) stands as an unread module, which the IaC core makes a coverage gap. The
+user's view is in docs/iac.md and docs/iac-terraform.md.
 """
 
 from __future__ import annotations
