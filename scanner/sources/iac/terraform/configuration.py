@@ -51,7 +51,9 @@ class Configuration:
         self.files = files
         self.place = place if place is not None else Place(files[0].path.parent if files else Path("."))
         self.prefix = f"{self.place.address}." if self.place.address else ""
-        self.modules = ModuleCalls(self, self.place, loader, self._new_module) if loader is not None else None
+        self.modules: ModuleCalls[Configuration] | None = None
+        if loader is not None:
+            self.modules = ModuleCalls(self, self.place, loader, self._new_module)
         self.variables: dict[str, Any] = {}
         self.outputs: dict[str, tuple[Tree[Any], SourceFile]] = {}
         self.locals: dict[str, tuple[Tree[Any], SourceFile]] = {}

@@ -14,20 +14,17 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from scanner.errors import InputError
 from scanner.sources.declarations import ModuleCall
-from scanner.sources.iac.terraform.evaluate import Scope
+from scanner.sources.iac.terraform.evaluate import Evaluator, Scope
 from scanner.sources.iac.terraform.files import group_by_module, relative
 from scanner.sources.iac.terraform.instances import Instance, expand
 from scanner.sources.iac.terraform.module_sources import MODULE_DEPTH, Resolved, Sources
 from scanner.sources.iac.terraform.parse import Block, SourceFile, attribute, body_items, parse
 from scanner.sources.iac.terraform.traversal import Step
 from scanner.unknown import Unknown
-
-if TYPE_CHECKING:
-    from scanner.sources.iac.terraform.configuration import Configuration
 
 _META_ARGS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 
@@ -58,13 +55,30 @@ class Loader:
         return self._files[directory]
 
 
-NewModule = Callable[[list[SourceFile], Mapping[str, Any], Place], "Configuration"]
+class Module(Protocol):
+    """What a call needs of the calling module and of the module it reads (a Configuration)."""
+
+    evaluator: Evaluator
+    active: set[str]  # what is being evaluated: a reference back is a cycle
+
+    def output(self, name: str) -> Any:
+        """The value of the module's ``output "<name>"``."""
+        ...
 
 
-class ModuleCalls:
+M = TypeVar("M", bound=Module)
+
+
+class ModuleCalls(Generic[M]):
     """The ``module`` blocks of one configuration and the child modules their instances read."""
 
-    def __init__(self, config: Configuration, place: Place, loader: Loader, new_module: NewModule) -> None:
+    def __init__(
+        self,
+        config: Module,
+        place: Place,
+        loader: Loader,
+        new_module: Callable[[list[SourceFile], Mapping[str, Any], Place], M],
+    ) -> None:
         self.config = config
         self.place = place
         self.loader = loader
@@ -72,7 +86,7 @@ class ModuleCalls:
         self.blocks: dict[str, Block] = {}
         self.instances: dict[str, list[Instance]] = {}
         self._sources: dict[str, Resolved] = {}
-        self._children: dict[str, Configuration] = {}
+        self._children: dict[str, M] = {}
 
     def add(self, block: Block) -> None:
         """Record a ``module "name"`` block."""
@@ -114,13 +128,13 @@ class ModuleCalls:
         if len(self.place.calls) + 1 > MODULE_DEPTH:
             raise InputError(f"{where}: module {name!r}: modules nest more than {MODULE_DEPTH} deep (the limit)")
 
-    def children(self) -> Iterator[tuple[Instance, Configuration | Unknown]]:
+    def children(self) -> Iterator[tuple[Instance, M | Unknown]]:
         """Every call instance with the module it reads (an Unknown saying why it is not read)."""
         for group in self.instances.values():
             for inst in group:
                 yield inst, self.child(inst)
 
-    def child(self, inst: Instance) -> Configuration | Unknown:
+    def child(self, inst: Instance) -> M | Unknown:
         """The module one call instance reads, with its arguments as variable values."""
         if inst.address in self._children:
             return self._children[inst.address]
