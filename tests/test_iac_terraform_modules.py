@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from scanner.config import Config
 from scanner.errors import InputError
+from scanner.results import Status
+from scanner.scan import prepare_rules, run_scan
 from scanner.sources.declarations import UNREAD_MODULE, IacResource
+from scanner.sources.iac.source import IacSource
 from scanner.sources.iac.terraform.module import read_tf
 from scanner.sources.iac.terraform.module_sources import MANIFEST_BYTES, MODULE_DEPTH
 from scanner.unknown import Unknown
@@ -231,6 +235,77 @@ def test_modules_json_keys_nested_calls_by_their_path(tmp_path: Path) -> None:
     [registry] = registries(read(tmp_path, files)).values()
     assert registry.address == "module.outer.module.acr.azurerm_container_registry.this"
     assert registry.file == ".terraform/modules/outer.acr/main.tf"
+
+
+def test_arguments_are_converted_to_the_variables_type(tmp_path: Path) -> None:
+    module = """
+variable "flags" {
+  type = object({ admin = bool, zones = set(string), extra = optional(map(string), { a = "b" }) })
+}
+resource "azurerm_container_registry" "this" {
+  name                = "acrtyped"
+  resource_group_name = "rg"
+  location            = "westeurope"
+  sku                 = "Premium"
+  admin_enabled       = var.flags.admin
+  tags = merge(var.flags.extra, { zones = join(",", var.flags.zones), keys = join(",", keys(var.flags)) })
+}
+"""
+    main = 'module "m" {\n  source = "./m"\n  flags  = { admin = "true", zones = ["2", "1", "2"], dropped = 1 }\n}\n'
+    [registry] = registries(read(tmp_path, {"main.tf": main, "m/main.tf": module})).values()
+    assert registry.row["properties"]["adminUserEnabled"] is True  # "true" converted to bool
+    assert registry.row["tags"] == {"a": "b", "zones": "1,2", "keys": "admin,extra,zones"}
+
+
+def test_null_tests_and_map_conversions_keep_what_is_known(tmp_path: Path) -> None:
+    main = """
+variable "tokens" {
+  default = {
+    a = { passwords = { expiry = timestamp() } }
+    b = { passwords = null }
+  }
+}
+resource "azurerm_container_registry" "r" {
+  for_each            = tomap({ for k, v in var.tokens : k => v if v.passwords != null })
+  name                = "acr${each.key}"
+  resource_group_name = "rg"
+  location            = "westeurope"
+  sku                 = "Premium"
+}
+"""
+    # An object whose parts are unknown is still not null; tomap() keeps the unknown inside.
+    assert list(registries(read(tmp_path, {"main.tf": main}))) == ['azurerm_container_registry.r["a"]']
+
+
+def test_modules_whose_arguments_need_each_others_outputs_are_unknown_not_endless(tmp_path: Path) -> None:
+    module = REGISTRY_MODULE + 'output "name" {\n  value = var.name\n}\n'
+    main = """
+module "a" {
+  source = "./m"
+  name   = module.b.name
+}
+module "b" {
+  source = "./m"
+  name   = module.a.name
+}
+"""
+    found = registries(read(tmp_path, {"main.tf": main, "m/main.tf": module}))
+    assert all(isinstance(r.row["name"], Unknown) for r in found.values())
+    assert any("refer to its own outputs" in r.row["name"].reason for r in found.values())
+
+
+def test_a_finding_names_every_call_of_a_nested_module(tmp_path: Path) -> None:
+    outer = 'module "inner" {\n  source = "../inner"\n  name   = "acrnestedmsg"\n}\n'
+    write(tmp_path, {"main.tf": 'module "outer" {\n  source = "./outer"\n}\n', "outer/main.tf": outer})
+    write(tmp_path, {"inner/main.tf": REGISTRY_MODULE})
+    config = Config()
+    rules, pack = prepare_rules(config)
+    source = IacSource([tmp_path], tmp_path, collected_at="2026-11-27T00:00:00Z")
+    findings = run_scan(source, rules, pack, config, None).findings
+    public = next(f for f in findings if f.rule_id == "ACR-021")
+    assert public.status is Status.FAIL
+    assert public.location is not None and public.location.file == "inner/main.tf"
+    assert public.message.endswith("(module.outer.module.inner, called at main.tf:1, outer/main.tf:1)")
 
 
 # --------------------------------------------------------------------------- hostile input
