@@ -308,6 +308,36 @@ def test_a_finding_names_every_call_of_a_nested_module(tmp_path: Path) -> None:
     assert public.message.endswith("(module.outer.module.inner, called at main.tf:1, outer/main.tf:1)")
 
 
+def test_children_of_a_registry_with_an_unknown_name_stay_under_it(tmp_path: Path) -> None:
+    main = """
+variable "name" {}
+resource "azurerm_container_registry" "a" {
+  name                = var.name
+  resource_group_name = "rg"
+  location            = "westeurope"
+  sku                 = "Premium"
+}
+resource "azurerm_container_registry_scope_map" "s" {
+  name                    = "pull"
+  container_registry_name = azurerm_container_registry.a.name
+  resource_group_name     = "rg"
+  actions                 = ["repositories/*/content/read"]
+}
+resource "azurerm_container_registry" "b" {
+  name                = "acrb"
+  resource_group_name = "rg"
+  location            = "westeurope"
+  sku                 = "Premium"
+  tags                = { twin = azurerm_container_registry.a.name }
+}
+"""
+    resources = {r.address: r.row for r in read(tmp_path, {"main.tf": main})}
+    registry_id = resources["azurerm_container_registry.a"]["id"]
+    assert resources["azurerm_container_registry_scope_map.s"]["id"] == f"{registry_id}/scopeMaps/pull"
+    # Rows hold plain unknowns: the rule engine recognises an unknown by its exact type.
+    assert type(resources["azurerm_container_registry.b"]["tags"]["twin"]) is Unknown
+
+
 # --------------------------------------------------------------------------- hostile input
 
 

@@ -29,7 +29,7 @@ from scanner.sources.iac.terraform.module_sources import Sources
 from scanner.sources.iac.terraform.parse import parse
 from scanner.sources.iac.terraform.suppressions import attach_suppressions
 from scanner.sources.iac.terraform.translate.role_assignment import with_implied_principal_type
-from scanner.sources.iac.terraform.translate.rows import TfInstance
+from scanner.sources.iac.terraform.translate.rows import TfInstance, plain_unknowns
 from scanner.sources.iac.terraform.translate.translators import translate
 from scanner.sources.iac.terraform.variables import auto_var_files, read_var_file
 from scanner.unknown import Unknown
@@ -107,7 +107,7 @@ def _read_module(module: Configuration) -> list[IacResource]:
     by_address: dict[str, Instance] = {}
     for inst in module.all_instances():
         attrs, _ = module.arguments.evaluate(inst)
-        declared = TfInstance(inst.address, inst.tf_type, attrs)
+        declared = TfInstance(inst.address, inst.tf_type, plain_unknowns(attrs))
         with_implied_principal_type(declared, partial(module.arguments.expression_text, inst, "principal_id"))
         instances.append(declared)
         by_address[inst.address] = inst
