@@ -139,6 +139,12 @@ resource "azurerm_container_registry" "copy" {
   location            = "westeurope"
   sku                 = "Basic"
 }
+resource "azurerm_role_assignment" "splat" {
+  scope                = one(module.keyed[*].id)
+  role_definition_name = "AcrPull"
+  principal_id         = "22222222-2222-2222-2222-222222222222"
+  principal_type       = "ServicePrincipal"
+}
 resource "azurerm_role_assignment" "keyed" {
   scope                = module.keyed["a"].id
   role_definition_name = "AcrPull"
@@ -152,6 +158,7 @@ resource "azurerm_role_assignment" "keyed" {
     roles = {r.address: r.row for r in resources if r.row["type"] == "Microsoft.Authorization/roleAssignments"}
     assert roles["azurerm_role_assignment.pull"]["properties"]["scope"] == registry.row["id"]
     assert roles["azurerm_role_assignment.keyed"]["properties"]["scope"] == keyed.row["id"]
+    assert roles["azurerm_role_assignment.splat"]["properties"]["scope"] == keyed.row["id"]
     assert registries(resources)["azurerm_container_registry.copy"].row["name"] == "acroutcopy"
 
 

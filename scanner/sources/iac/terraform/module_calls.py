@@ -174,6 +174,8 @@ class ModuleCalls(Generic[M]):
         if group is None:
             return Unknown(f"{text}: module {head!r} is not declared in this module")
         rest = steps[1:]
+        if rest and rest[0][0] == "splat":  # module.m[*].out: the output of every instance
+            return [self._output(inst, rest[0][1], scope, text) for inst in group]
         if rest and rest[0][0] == "index":
             key = self.config.evaluator.eval(rest[0][1], scope)
             if isinstance(key, Unknown):
