@@ -157,8 +157,9 @@ def test_example_inputs_reach_the_module() -> None:
     assert zone == {"australiaeast": "Enabled", "australiacentral": "Disabled"}  # optional(bool, true) applied
 
 
-def test_the_default_example_fails_the_gate() -> None:
-    done = run_cli("scan", "--iac", str(AVM / "examples" / "default"), "--quiet", "--now", NOW)
+@pytest.mark.parametrize("example", ["default", "private-endpoint"])
+def test_the_examples_fail_the_gate(example: str) -> None:
+    done = run_cli("scan", "--iac", str(AVM / "examples" / example), "--quiet", "--now", NOW)
     assert done.returncode == ExitCode.FINDINGS, done.stderr
 
 
