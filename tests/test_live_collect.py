@@ -21,6 +21,7 @@ import pytest
 
 from tests.conftest import DEMO, ROOT
 from tests.emulator import AzureEmulator, EmulatorConfig
+from tests.emulator.consumer_tenant import with_consumers
 
 NOW = "2026-11-27T02:00:00Z"
 
@@ -88,7 +89,8 @@ def _findings(snapshot: Path, tmp: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def demo() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(DEMO.read_text())
+    """The demo tenant with the registries' consumers (which change no finding)."""
+    loaded: dict[str, Any] = with_consumers(json.loads(DEMO.read_text()))
     return loaded
 
 
@@ -114,7 +116,8 @@ def test_collect_demo_tenant_gives_the_same_findings(
     assert _findings(out, tmp_path) == _findings(DEMO, tmp_path)
     # Exactly one Resource Graph request per list: every list fits in one 1,000-row page.
     assert "subscriptions" in collected["resourceGraph"]
-    assert emulator.count("arg") == len(demo["resourceGraph"]) == 11
+    assert collected["graph"]["groupMembers"] == demo["graph"]["groupMembers"]
+    assert emulator.count("arg") == len(demo["resourceGraph"]) == 19
 
 
 def test_quota_headers_are_honoured_before_any_429(demo: dict[str, Any], tmp_path: Path) -> None:
@@ -124,7 +127,7 @@ def test_quota_headers_are_honoured_before_any_429(demo: dict[str, Any], tmp_pat
         proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
         assert proc.returncode == 0, proc.stderr
         statuses = [r.status for r in emu.requests if r.endpoint_kind == "arg"]
-    assert len(statuses) == 11 and 429 not in statuses
+    assert len(statuses) == len(demo["resourceGraph"]) and 429 not in statuses
 
 
 def test_429_without_warning_headers_is_recovered(demo: dict[str, Any], tmp_path: Path) -> None:
@@ -291,14 +294,14 @@ def _synthetic(registries: int, seed: int) -> dict[str, Any]:
 
 
 def test_paging_uses_the_minimum_number_of_requests(tmp_path: Path) -> None:
-    snapshot = _synthetic(400, 7)  # about 1,200 role assignments
+    snapshot = with_consumers(_synthetic(400, 7), extra_public_ips=1001)  # about 1,200 role assignments
     with AzureEmulator(snapshot, EmulatorConfig()) as emu:
         out = tmp_path / "s.json.gz"
         proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
         assert proc.returncode == 0, proc.stderr
         sent = emu.count("arg")
-    # One request per 1,000 rows per list (the 11th list is the subscriptions with their MG chain).
-    assert len(snapshot["resourceGraph"]) == 11
+    # One request per 1,000 rows per list (subscriptions with their MG chain and the consumers too).
+    assert len(snapshot["resourceGraph"]) == 19
     expected = sum(max(1, math.ceil(len(rows) / 1000)) for rows in snapshot["resourceGraph"].values())
     assert sent == expected
     assert any(len(rows) > 1000 for rows in snapshot["resourceGraph"].values())
