@@ -85,14 +85,16 @@ def is_container_site(row: Any) -> bool:
     )
 
 
-def site_config_body(call: str, answer: Answer) -> dict[str, Any]:
-    """A site's ``config/web`` resource: an object that fits the snapshot schema."""
+def site_config_body(call: str, answer: Answer, site_id: str) -> dict[str, Any]:
+    """A site's ``config/web`` resource: an object that fits the snapshot schema, of that site."""
     body = json_answer(answer, call)
     if not isinstance(body, dict):
         raise wrong_shape(call, answer.status, f"{kind_of(body)} where a site configuration object belongs")
     problem = site_config_problem(body)
     if problem is not None:
         raise wrong_shape(call, answer.status, problem)
+    if norm(str(body["id"])) != norm(f"{site_id}/config/web"):
+        raise wrong_shape(call, answer.status, "the configuration's 'id' is not the site's config/web")
     return body
 
 
@@ -260,7 +262,7 @@ class ArmReader:
             with self._lock:
                 self.requests += 1
             request = HttpRequest("GET", url, params={"api-version": WEB_API_VERSION})
-            return site_config_body(call, exchange(self._client(url).send_request, request, call))
+            return site_config_body(call, exchange(self._client(url).send_request, request, call), site_id)
 
         return self.retrier.run(call, attempt, kind="siteConfig")
 

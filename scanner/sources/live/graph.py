@@ -94,9 +94,11 @@ def _credential_object(entity: str) -> Check:
 
 
 def _directory_object(body: Any) -> Any:
-    """An existence check only needs an object back."""
+    """An existence check only needs an object with an id back (a group's is then expanded)."""
     if not isinstance(body, dict):
         raise ValueError(f"{kind_of(body)} where a directory object belongs")
+    if not isinstance(body.get("id"), str):
+        raise ValueError(f"'id' is {kind_of(body.get('id'))}, not a string")
     return body
 
 
@@ -315,13 +317,15 @@ class GraphReader:
         return result
 
     def group_members(
-        self, group_ids: list[str], errors: list[dict[str, Any]], limit: int = MAX_GROUP_MEMBERS
+        self, group_ids: list[str], errors: list[dict[str, Any]], limit: int | None = None
     ) -> dict[str, list[dict[str, Any]]]:
         """Group id → its transitive members (``$batch``, following ``@odata.nextLink``).
 
-        A group whose pages cannot all be read, or that has more than ``limit`` members, is
-        left out (its members stay unknown) with an ``errors`` entry scoped ``group <id>``.
+        A group whose pages cannot all be read, or that has more than ``limit`` members
+        (default :data:`MAX_GROUP_MEMBERS`), is left out (its members stay unknown) with an
+        ``errors`` entry scoped ``group <id>``.
         """
+        limit = MAX_GROUP_MEMBERS if limit is None else limit
         read: dict[str, list[dict[str, Any]]] = {gid: [] for gid in group_ids}
         pending = {
             gid: f"/groups/{gid}/transitiveMembers?$select={MEMBER_FIELDS}&$top={MEMBER_PAGE}" for gid in group_ids
