@@ -10,6 +10,7 @@ entry with exit 3, never a silent gap or an empty list.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from pathlib import Path
@@ -162,3 +163,21 @@ def test_a_group_over_the_member_limit_is_not_expanded_and_says_so(
     assert sorted(e["scope"] for e in errors) == [f"group {gid}" for gid in groups]
     assert all(e["source"] == "graph" and e["affects"] == ["groupMembers"] for e in errors)
     assert all("more than 4 transitive members" in e["message"] for e in errors)
+
+
+def test_a_consumer_row_carrying_a_registry_password_is_refused_never_stored(
+    tenant: dict[str, Any], tmp_path: Path
+) -> None:
+    """Container groups never return their registry passwords; a row that does is refused, and the list is a gap."""
+    leaking = copy.deepcopy(tenant)
+    group = leaking["resourceGraph"]["containerGroups"][0]
+    group["properties"]["imageRegistryCredentials"][0]["Password"] = "leaked-registry-password"
+    with AzureEmulator(leaking) as emu:
+        outcome, collected = _collect(emu, tmp_path)
+    assert outcome.code == 3, outcome.describe()
+    (error,) = collected["errors"]
+    assert (error["source"], error["affects"]) == ("resourceGraph", ["containerGroups"])
+    assert "carries secret material" in error["message"]
+    assert "leaked-registry-password" not in (tmp_path / "snapshot.json").read_text()
+    assert "leaked-registry-password" not in outcome.stderr
+    assert collected["resourceGraph"]["containerGroups"] == []

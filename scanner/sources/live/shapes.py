@@ -82,7 +82,7 @@ def _what(error: Any) -> str:
         return f"lacks '{kind.property}'"
     if name == "Type":
         return f"is {kind_of(error.instance)}, not {' or '.join(str(t) for t in kind.types)}"
-    if name == "Not":
+    if name in ("Not", "PropertyNames"):  # the schema's only negations and name rules refuse secret fields
         return "carries secret material that is never stored"
     if name == "MinLength":
         return "is an empty string"
