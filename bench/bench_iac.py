@@ -10,6 +10,13 @@ six ACR ARM checks on the same folder:
             CKV_AZURE_163,CKV_AZURE_166,CKV_AZURE_233 -o json --quiet
 
     python bench/bench_iac.py --sizes 1000 5000 [--repeat 3] [--format table json] [--checkov PATH]
+
+``--corpus`` times the pull-request gate instead (``scan --iac FILES --format table``, a fresh
+process each run) on each real template of ``tests/data/corpus`` with its parameters file, and
+on ``fixtures/iac/arm``; ``--against CHECKOUT`` runs the same gates with another checkout's
+code, interleaved run by run, on the same files:
+
+    python bench/bench_iac.py --corpus --repeat 9 [--against /tmp/base]
 """
 
 from __future__ import annotations
@@ -52,12 +59,13 @@ def templates_for(size: int, per_file: int) -> Path:
     return folder
 
 
-def timed(cmd: list[str], stdout: Path | None = None) -> tuple[float, float, int]:
-    """Run ``cmd`` in a fresh process: (wall seconds, peak RSS MiB, exit code)."""
+def timed(cmd: list[str], stdout: Path | None = None, checkout: Path = ROOT) -> tuple[float, float, int]:
+    """Run ``cmd`` in a fresh process (in ``checkout``, with its code): (wall seconds, peak RSS MiB, exit code)."""
     sink = open(stdout, "wb") if stdout is not None else subprocess.DEVNULL  # noqa: SIM115
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
     try:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=sink, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, cwd=checkout, env=env, stdout=sink, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     finally:
@@ -84,14 +92,69 @@ def checkov(binary: str, folder: Path) -> tuple[float, float]:
     return wall, rss
 
 
+def corpus_gates() -> dict[str, list[Path]]:
+    """The gates ``--corpus`` times: each corpus template with its parameters file(s), and the ARM fixtures."""
+    corpus = ROOT / "tests" / "data" / "corpus"
+    avm = corpus / "avm-bicep-registry"
+    gates = {
+        f"avm {p.name[len('main.parameters.') : -len('.json')]}": [avm / "main.json", p]
+        for p in sorted(avm.glob("main.parameters.*.json"))
+    }
+    for template in sorted((corpus / "quickstarts").glob("*/azuredeploy.json")):
+        gates[f"quickstart {template.parent.name}"] = [template, *sorted(template.parent.glob("*.parameters*.json"))]
+    gates["fixtures/iac/arm"] = [ROOT / "fixtures" / "iac" / "arm"]
+    return gates
+
+
+def gate(paths: list[Path], checkout: Path) -> float:
+    cmd = [
+        sys.executable,
+        "-m",
+        "scanner",
+        "scan",
+        "--iac",
+        *map(str, paths),
+        "--format",
+        "table",
+        "--quiet",
+        "--now",
+        "2026-11-27T00:00:00Z",
+        "--repo-root",
+        str(ROOT),
+    ]
+    wall, _, code = timed(cmd, checkout=checkout)
+    if code not in (0, 1, 3):
+        raise SystemExit(f"{checkout}: acr-scan scan --iac {paths} failed with exit code {code}")
+    return wall
+
+
+def corpus(repeat: int, against: Path | None) -> int:
+    """Median and range of the gate per corpus template (and against another checkout, interleaved)."""
+    checkouts = [ROOT] if against is None else [ROOT, against.resolve()]
+    print(f"| gate | {' | '.join(f'{c.name}: median (range) s' for c in checkouts)} |")
+    print(f"|---|{'---|' * len(checkouts)}")
+    for name, paths in corpus_gates().items():
+        runs: dict[Path, list[float]] = {c: [] for c in checkouts}
+        for _ in range(repeat):
+            for checkout in checkouts:
+                runs[checkout].append(gate(paths, checkout))
+        cells = [f"{statistics.median(r):.3f} ({min(r):.3f}-{max(r):.3f})" for r in runs.values()]
+        print(f"| {name} | {' | '.join(cells)} |", flush=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", action="store_true", help="time the gate on each corpus template instead")
+    parser.add_argument("--against", type=Path, help="with --corpus: another checkout to time, interleaved")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--per-file", type=int, default=100, help="registries per template file")
     parser.add_argument("--format", nargs="+", default=["table", "json"], dest="formats")
     parser.add_argument("--checkov", help="the checkov executable (default: checkov on PATH, if any)")
     args = parser.parse_args()
+    if args.corpus:
+        return corpus(args.repeat, args.against)
     binary = args.checkov or shutil.which("checkov")
     rows = []
     for size in args.sizes:

@@ -9,21 +9,25 @@ in ``.tf``, a ``metadata`` entry in an ARM resource) apply to its findings here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from scanner.results import Finding, Location, Status, SubjectRef, SuppressionRef, new_finding, new_location
-from scanner.sources.declarations import IacResource
+from scanner.results import Finding, Location, Status, SubjectRef, SuppressionRef
+from scanner.sources.declarations import IacResource, ModuleCall
 
 _NOT_PATHS = frozenset({"missing", "liveOnly"})  # evidence entries that are not property paths
 _CANDIDATES: dict[tuple[str, ...], tuple[str, ...]] = {}  # evidence keys → paths to try, last first
 
 
 def declaration(ref: SubjectRef, resources: Mapping[str, IacResource]) -> IacResource | None:
-    """The declared resource a subject comes from: itself, else its token or registry."""
-    if ref.kind == "scope":
-        return None
+    """The declared resource a subject comes from: itself, else its token or registry.
+
+    A scope placeholder has one only when it stands for a Terraform module that was not read
+    (its id is the module's address): its findings point at the module call.
+    """
     key = ref.id.lower()
+    if ref.kind == "scope":
+        return resources.get(key)
     entry = resources.get(key)
     if entry is None and "/passwords/" in key:
         entry = resources.get(key[: key.rfind("/passwords/")])
@@ -81,19 +85,26 @@ def place(finding: Finding, entry: IacResource) -> Finding:
                 status = Status.SUPPRESSED
                 suppression = SuppressionRef(justification=inline.reason, in_source=True)
                 break
-    placed: Location = new_location(location.resource_id, entry.file, line)
-    return new_finding(
+    placed: Location = Location(location.resource_id, entry.file, line)
+    return Finding(
         finding.rule_id,
         finding.title,
         status,
         finding.severity,
-        finding.message,
+        finding.message + module_suffix(entry.module_calls),
         finding.subject,
         finding.evidence,
         finding.remediation,
         placed,
         suppression,
     )
+
+
+def module_suffix(calls: Sequence[ModuleCall]) -> str:
+    """`` (module.m, called at main.tf:12)`` for a resource declared inside a Terraform module, else ``""``."""
+    if not calls:
+        return ""
+    return f" ({calls[-1].address}, called at {', '.join(f'{c.file}:{c.line}' for c in calls)})"
 
 
 def place_findings(findings: Iterable[Finding], resources: Mapping[str, IacResource]) -> list[Finding]:

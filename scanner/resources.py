@@ -29,8 +29,9 @@ def builtin_policies_dir() -> Path:
 
 
 def rule_schema_path() -> Path:
-    """The JSON Schema every rule file is validated against."""
-    return builtin_policies_dir() / "rule.schema.json"
+    """The hand-written part of the rule JSON Schema (the operators are added by
+    :mod:`scanner.engine.rule_schema`)."""
+    return _PACKAGE_DIR / "schemas" / "rule.schema.json"
 
 
 def snapshot_schema_path() -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 
 class Status(StrEnum):
@@ -112,138 +112,6 @@ class Finding:
     remediation: Remediation | None = None
     location: Location = field(default_factory=Location)
     suppression: SuppressionRef | None = None
-
-
-# --------------------------------------------------------------------------- fast construction
-#
-# A scan creates one Finding per rule per subject and one SubjectRef and Location per
-# subject: 220,000 frozen objects at 5,000 registries. A frozen dataclass's ``__init__`` must
-# go around its own ``__setattr__`` for every field, which makes it three times as slow as
-# a plain class's. So the engine builds each of them as a plain twin class with the same
-# slots (plain attribute stores) and then gives the object its frozen class: same layout,
-# so Python allows the ``__class__`` switch, and from then on it is an ordinary, frozen
-# instance (equality, hashing, ``dataclasses.fields``, orjson all see the real class).
-# ``tests/test_results.py`` checks each twin against its dataclass.
-
-
-_Frozen = TypeVar("_Frozen")
-
-
-class _SubjectRefFields:
-    __slots__ = SubjectRef.__slots__
-
-    def __init__(
-        self,
-        id: str,
-        name: str,
-        kind: str,
-        subscription_id: str | None,
-        resource_group: str | None,
-        registry_id: str | None,
-        registry_name: str | None,
-    ) -> None:
-        self.id = id
-        self.name = name
-        self.kind = kind
-        self.subscription_id = subscription_id
-        self.resource_group = resource_group
-        self.registry_id = registry_id
-        self.registry_name = registry_name
-
-
-class _LocationFields:
-    __slots__ = Location.__slots__
-
-    def __init__(self, resource_id: str | None, file: str | None, line: int | None) -> None:
-        self.resource_id = resource_id
-        self.file = file
-        self.line = line
-
-
-class _RemediationFields:
-    __slots__ = Remediation.__slots__
-
-    def __init__(self, text: str, command: str | None) -> None:
-        self.text = text
-        self.command = command
-
-
-class _FindingFields:
-    __slots__ = Finding.__slots__
-
-    def __init__(
-        self,
-        rule_id: str,
-        title: str,
-        status: Status,
-        severity: Severity,
-        message: str,
-        subject: SubjectRef,
-        evidence: Mapping[str, Any],
-        remediation: Remediation | None,
-        location: Location,
-        suppression: SuppressionRef | None,
-    ) -> None:
-        self.rule_id = rule_id
-        self.title = title
-        self.status = status
-        self.severity = severity
-        self.message = message
-        self.subject = subject
-        self.evidence = evidence
-        self.remediation = remediation
-        self.location = location
-        self.suppression = suppression
-
-
-def _frozen(cls: type[_Frozen], built: Any) -> _Frozen:
-    """``built``, a twin of ``cls`` with its fields set, turned into the frozen ``cls`` itself."""
-    built.__class__ = cls
-    return built  # type: ignore[no-any-return]
-
-
-def new_subject_ref(
-    id: str,
-    name: str,
-    kind: str,
-    subscription_id: str | None = None,
-    resource_group: str | None = None,
-    registry_id: str | None = None,
-    registry_name: str | None = None,
-) -> SubjectRef:
-    """``SubjectRef(...)``, built at a third of the cost (see above)."""
-    return _frozen(
-        SubjectRef, _SubjectRefFields(id, name, kind, subscription_id, resource_group, registry_id, registry_name)
-    )
-
-
-def new_location(resource_id: str | None = None, file: str | None = None, line: int | None = None) -> Location:
-    """``Location(...)``, built at a third of the cost (see above)."""
-    return _frozen(Location, _LocationFields(resource_id, file, line))
-
-
-def new_remediation(text: str, command: str | None) -> Remediation:
-    """``Remediation(...)``, built at a third of the cost (see above)."""
-    return _frozen(Remediation, _RemediationFields(text, command))
-
-
-def new_finding(
-    rule_id: str,
-    title: str,
-    status: Status,
-    severity: Severity,
-    message: str,
-    subject: SubjectRef,
-    evidence: Mapping[str, Any],
-    remediation: Remediation | None,
-    location: Location,
-    suppression: SuppressionRef | None = None,
-) -> Finding:
-    """``Finding(...)`` with every field given, built at half the cost (see above)."""
-    parts = _FindingFields(
-        rule_id, title, status, severity, message, subject, evidence, remediation, location, suppression
-    )
-    return _frozen(Finding, parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Shared helpers: the demo snapshot, running the real CLI, writing variant snapshots."""
+"""Shared helpers: the demo snapshot, running the CLI (in process, or as a real process), writing variant snapshots."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from scanner.engine.rule_cache import CACHE_ENV
+from tests.cli import CliRun, run_in_process
 
 # The tests (and the CLI processes they start) keep their rule cache to themselves rather
 # than in the developer's ~/.cache; tests of the cache itself point it elsewhere.
@@ -57,8 +58,13 @@ def write_snapshot(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``acr-scan`` in a subprocess, as a user or a pipeline would."""
+def run_cli(*args: str, cwd: Path | None = None) -> CliRun:
+    """Run ``acr-scan ARGS`` in this process (in ``cwd``, default the repository root)."""
+    return run_in_process(args, cwd=cwd or ROOT)
+
+
+def run_cli_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``acr-scan ARGS`` in a subprocess, for what only a real process shows (its exit status, signals)."""
     return subprocess.run(
         [sys.executable, "-m", "scanner", *args],
         capture_output=True,

@@ -15,17 +15,17 @@ the output bound. Two ways to run it:
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import resource
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "data" / "hostile"
@@ -93,33 +93,11 @@ def run_contained(
     return Outcome(proc.returncode, out.decode(errors="replace"), err.decode(errors="replace"), seconds, killed)
 
 
-@contextlib.contextmanager
-def _captured() -> Iterator[tuple[io.BytesIO, io.BytesIO]]:
-    out, err = io.BytesIO(), io.BytesIO()
-    saved = sys.stdout, sys.stderr
-    sys.stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
-    sys.stderr = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
-    try:
-        yield out, err
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-            stream.detach()  # (keeps the BytesIO open: a collected wrapper would close it)
-        sys.stdout, sys.stderr = saved
-
-
 def run_in_process(args: Sequence[str]) -> Outcome:
     """:func:`scanner.cli.main` with captured stdout/stderr (no resource caps: use small inputs)."""
-    from scanner.cli import main
-
-    started = time.monotonic()
-    with _captured() as (out, err):
-        try:
-            code = main(list(args))
-        except SystemExit as exc:  # argparse usage errors
-            code = int(exc.code or 0)
-    seconds = time.monotonic() - started
-    return Outcome(code, out.getvalue().decode(errors="replace"), err.getvalue().decode(errors="replace"), seconds)
+    run = cli.run_in_process(args)
+    stdout, stderr = run.stdout_bytes.decode(errors="replace"), run.stderr_bytes.decode(errors="replace")
+    return Outcome(run.returncode, stdout, stderr, run.seconds)
 
 
 def assert_contract(

@@ -1,7 +1,8 @@
 """Checks any test can run on a SARIF file the scanner wrote.
 
 - :func:`schema_errors`: the OASIS SARIF 2.1.0 errata01 schema (JSON Schema draft-04), with
-  ``jsonschema.Draft4Validator``;
+  ``jsonschema_rs.Draft4Validator``, formats (``uri``, ``date-time``) included; it checks a
+  25,000-result file in well under a second where the pure-Python validator takes most of a minute;
 - :func:`github_problems`: what GitHub code scanning rejects or mishandles but neither the
   schema nor Multitool notices (string ``security-severity``, scheme-free relative URIs,
   one location per result, limits, ``ruleIndex`` consistency, ...);
@@ -24,6 +25,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import jsonschema
+import jsonschema_rs
 import pytest
 
 from tests.conftest import DATA, ROOT
@@ -45,16 +47,16 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 @cache
-def _validator() -> jsonschema.Draft4Validator:
+def _validator() -> Any:
     schema = json.loads(SCHEMA_PATH.read_text())
-    jsonschema.Draft4Validator.check_schema(schema)
-    return jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+    jsonschema.Draft4Validator.check_schema(schema)  # the schema file itself is well-formed draft-04
+    return jsonschema_rs.Draft4Validator(schema, validate_formats=True)
 
 
 def schema_errors(document: Any) -> list[str]:
     """Every violation of the OASIS schema, as ``path: message`` lines (empty: valid)."""
     return [
-        f"{'/'.join(str(p) for p in error.absolute_path)}: {error.message}"
+        f"{'/'.join(str(p) for p in error.instance_path)}: {error.message}"
         for error in _validator().iter_errors(document)
     ]
 

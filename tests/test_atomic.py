@@ -141,13 +141,23 @@ except KeyboardInterrupt:
 """
 
 
+def _as_in_a_terminal() -> None:  # pragma: no cover - runs in the child
+    """Ctrl-C interrupts, as in a terminal, even when the test runner was started with SIGINT ignored
+    (a background job of a non-interactive shell is): an ignored SIGINT is inherited through exec."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(
     ("signum", "code"), [(signal.SIGTERM, -signal.SIGTERM), (signal.SIGHUP, -signal.SIGHUP), (signal.SIGINT, 130)]
 )
 def test_a_signal_mid_write_leaves_no_temporary_and_no_target(tmp_path: Path, signum: int, code: int) -> None:
     target = tmp_path / "report.html"
     child = subprocess.Popen(
-        [sys.executable, "-c", _SLOW_WRITER, str(target)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", _SLOW_WRITER, str(target)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=_as_in_a_terminal,
     )
     assert child.stdout is not None and child.stdout.readline().strip() == "writing"
     assert len(leftovers(tmp_path)) == 1  # the temporary file, 3 MiB in

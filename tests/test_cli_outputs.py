@@ -1,11 +1,11 @@
-"""Several report formats in one run, and the output flags that cannot be combined."""
+"""Several report formats in one run, the output flags that cannot be combined, and the real process around them."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from tests.conftest import DEMO, run_cli
+from tests.conftest import DEMO, run_cli, run_cli_process
 
 NOW = "2026-11-27T02:00:00Z"
 
@@ -38,3 +38,21 @@ def test_ambiguous_output_flags_are_usage_errors(tmp_path: Path) -> None:
         assert expected in proc.stderr
         assert "Traceback" not in proc.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_the_process_exits_with_the_documented_code(tmp_path: Path) -> None:
+    """``python -m scanner`` (what the console script runs) hands main()'s code to the shell."""
+    findings = run_cli_process("scan", "--snapshot", str(DEMO), "--now", NOW, "--quiet")
+    assert findings.returncode == 1, findings.stderr
+    missing = run_cli_process("scan", "--snapshot", str(tmp_path / "absent.json"))
+    assert missing.returncode == 2 and len(missing.stderr.splitlines()) == 1, missing.stderr
+    usage = run_cli_process("scan", "--snapshot", str(DEMO), "--no-such-option")
+    assert usage.returncode == 2 and "--no-such-option" in usage.stderr
+
+
+def test_in_process_runs_print_what_the_process_prints() -> None:
+    """The in-process harness most CLI tests use sees the same streams and code as a real run."""
+    args = ("scan", "--snapshot", str(DEMO), "--now", NOW, "--format", "table")
+    real, in_process = run_cli_process(*args), run_cli(*args)
+    assert (in_process.returncode, in_process.stdout, in_process.stderr) == (real.returncode, real.stdout, real.stderr)
+    assert real.stdout.count("\n") > 10

@@ -86,7 +86,7 @@ def test_wheel_ships_policies_and_reports(tmp_path: Path) -> None:
     assert wheel.name.endswith("-py3-none-any.whl")
     assert not [n for n in names if n.endswith((".so", ".c", ".pyd"))]  # pure Python, one build
     assert "scanner/policies/ACR-001.yaml" in names
-    assert "scanner/policies/rule.schema.json" in names
+    assert "scanner/schemas/rule.schema.json" in names
     assert "scanner/schemas/snapshot.schema.json" in names
     assert "scanner/schemas/subjects/token_password.schema.json" in names
     assert "scanner/sources/live/queries/registries.kql" in names

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scanner.engine.conditions import CompileError, Context, compile_condition
+from scanner.engine.compiler import CompileError, Context, compile_condition
 from scanner.unknown import Unknown
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -117,3 +117,47 @@ def test_compile_errors_point_at_the_node() -> None:
     with pytest.raises(CompileError) as info:
         compile_condition({"all": [{"field": "a", "matches": "("}]}, {}, ("fail_when",))
     assert info.value.pointer == ("fail_when", "all", 0, "matches")
+
+
+SAMPLES: list[Any] = [True, False, 1, 0, 1.0, "1", "true", "Enabled", "enabled", None, [1], [True], {"a": 1}]
+
+
+@pytest.mark.parametrize("value", SAMPLES, ids=repr)
+@pytest.mark.parametrize("other", SAMPLES, ids=repr)
+def test_every_equality_form_agrees(value: Any, other: Any) -> None:
+    """A literal, a field, a list member and a list item are compared the same way."""
+    doc = {"a": value, "other": other, "listed": [value]}
+    expected = check({"field": "a", "equals": other}, doc)
+    assert check({"field": "a", "equals": {"field": "other"}}, doc) is expected
+    assert check({"field": "a", "in": [other]}, doc) is expected
+    assert check({"field": "listed", "contains": other}, doc) is expected
+    assert check({"field": "a", "not_equals": other}, doc) is (not expected)
+    assert check({"field": "a", "not_in": [other]}, doc) is (not expected)
+
+
+@pytest.mark.parametrize(
+    ("cond", "doc"),
+    [
+        ({"field": "a", "equals": 1}, {"a": True}),
+        ({"field": "a", "equals": {"field": "x"}}, {"a": True, "x": 1}),
+        ({"field": "a", "in": [1]}, {"a": True}),
+        ({"field": "a", "in": [True]}, {"a": 1}),
+        ({"field": "a", "contains": 0}, {"a": [False]}),
+        ({"count": {"over": "a"}, "equals": True}, {"a": [1]}),
+    ],
+)
+def test_a_boolean_never_equals_a_number(cond: Any, doc: dict[str, Any]) -> None:
+    assert check(cond, doc) is False
+
+
+def test_missing_equals_null_and_numbers_compare_by_value() -> None:
+    assert check({"field": "a", "equals": {"field": "b"}}, {}) is True
+    assert check({"field": "a", "in": [None]}, {}) is True
+    assert check({"field": "a", "equals": 1}, {"a": 1.0}) is True
+    assert check({"field": "a", "equals": ["X", {"k": "Y"}]}, {"a": ["x", {"k": "y"}]}) is True
+    assert check({"field": "a", "equals": ["X"], "case_sensitive": True}, {"a": ["x"]}) is False
+
+
+def test_membership_needs_a_list() -> None:
+    with pytest.raises(CompileError, match="in needs a list"):
+        compile_condition({"field": "a", "in": {"param": "p"}}, {"p": "text"}, ())

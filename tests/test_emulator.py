@@ -2,9 +2,10 @@
 
 Nothing here is mocked: ``ClientSecretCredential`` discovers the emulator's authority and posts
 to its token endpoint, ``ResourceGraphClient`` / ``ContainerRegistryManagementClient`` and an
-``azure.core`` ``PipelineClient`` send real HTTPS requests to 127.0.0.1, exactly as TOOLING.md
-describes. If the emulator drifts from what the SDKs accept (or from the Azure shapes the
-collector is written against), these tests fail before the collector's own tests do.
+``azure.core`` ``PipelineClient`` send real HTTPS requests to 127.0.0.1, exactly as the live
+collector does (docs/live-collection.md, "Testing against faults"). If the emulator drifts from
+what the SDKs accept (or from the Azure shapes the collector is written against), these tests
+fail before the collector's own tests do.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def send(client: PipelineClient[Any, Any], method: str, url: str, **kwargs: Any)
 
 
 def query(client: ResourceGraphClient, body: dict[str, Any], api_version: str = ARG_API) -> tuple[Any, Any]:
-    """One ARG POST with a raw JSON body: (QueryResponse, response headers), per TOOLING.md."""
+    """One ARG POST with a raw JSON body: (QueryResponse, response headers), as the collector sends it."""
     result = cast(
         "tuple[Any, Any]",
         client.resources(

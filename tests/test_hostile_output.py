@@ -23,8 +23,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.baseline import Observation, ResultsFile, compare, drift_table
 from scanner.config import Config
+from scanner.drift.base import Comparison
+from scanner.drift.compare import Observation, compare
+from scanner.drift.results_file import ResultsFile
+from scanner.drift.table import DriftTable
 from scanner.outputs.table import _COLORS, _RESET, TableFormat
 from scanner.outputs.terminal import UNSAFE, safe_bytes, safe_multiline, safe_text
 from scanner.scan import prepare_rules, run_scan
@@ -243,10 +246,12 @@ def _observation(rule: str, status: str, name: str, message: str) -> Observation
 def test_no_control_character_survives_the_drift_table(name: str, message: str, when: str) -> None:
     old = [_observation("ACR-001", "pass", name, message), _observation("ACR-002", "fail", name, message)]
     new = [_observation("ACR-001", "fail", name, message + "!"), _observation("ACR-003", "unknown", name, message)]
-    text = drift_table(
-        compare(old, new),
-        ResultsFile(Path(f"old{name}.json"), when, tuple(old)),
-        ResultsFile(Path("new.json"), None, tuple(new)),
+    text = DriftTable().render(
+        Comparison(
+            ResultsFile(Path(f"old{name}.json"), when, tuple(old)),
+            ResultsFile(Path("new.json"), None, tuple(new)),
+            compare(old, new),
+        )
     )
     assert raw_controls(text) == []
     lines = text.splitlines()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.engine import conditions
-from scanner.engine.conditions import Context, compile_condition
+from scanner.engine.compiler import Leaf, compile_condition
 from scanner.engine.evaluate import evaluate_subject
 from scanner.engine.examples import DEFAULT_EXAMPLE_NOW, EXPECTED, materialize, run_examples
+from scanner.engine.getters import Context
 from scanner.engine.loader import load_rules
 from scanner.engine.regex import PatternError, compile_pattern
 from scanner.engine.rule import Rule, compile_rule
@@ -65,13 +64,12 @@ def _matches(pattern: str, text: str, case_sensitive: bool = False) -> Any:
     return condition.test({"a": text}, Context(NOW, {}))
 
 
-def test_catastrophic_pattern_runs_in_linear_time() -> None:
+def test_catastrophic_patterns_give_the_right_answer() -> None:
+    """(A backtracking engine would not return from these; the CLI test below bounds the time.)"""
     hostile = "a" * 50_000 + "!"
-    started = time.monotonic()
     assert _matches("^(a+)+$", hostile) is False
     assert _matches("^(a|aa)+$", hostile) is False
     assert _matches("(x+x+)+y", "x" * 50_000) is False
-    assert time.monotonic() - started < 1.0
     assert _matches("^(a+)+$", "a" * 50_000) is True
 
 
@@ -181,7 +179,7 @@ def _documented_fields(rule: Rule) -> set[str]:
     found: set[str] = set()
 
     def walk(node: Any) -> None:
-        if isinstance(node, conditions._DocumentedLeaf):
+        if isinstance(node, Leaf) and node.vocabulary is not None:
             found.add(node.field)
         for child in (
             *getattr(node, "children", ()),

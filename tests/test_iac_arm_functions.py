@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from scanner.sources.iac.arm.expressions import arrays, deployment, hashing, logic, resources, strings
+from scanner.sources.iac.arm.expressions import lambdas, logic
 from scanner.sources.iac.arm.expressions.context import Target
 from scanner.sources.iac.arm.expressions.evaluator import evaluate_string, evaluate_value
 from scanner.sources.iac.arm.expressions.hashing import arm_guid, unique_string
 from scanner.sources.iac.arm.expressions.parser import ExpressionError, is_expression, parse
-from scanner.sources.iac.arm.expressions.registry import FUNCTIONS, LAZY
+from scanner.sources.iac.arm.expressions.registry import FAMILIES, FUNCTIONS, LAZY
 from scanner.sources.iac.arm.expressions.scope import Env, Scope
 from scanner.sources.iac.arm.expressions.values import Unresolved
 
@@ -308,10 +308,10 @@ def test_type_errors_are_unresolved_not_exceptions() -> None:
 
 
 def test_every_family_function_is_callable_by_name_and_no_family_hides_another() -> None:
-    families = (strings, hashing, arrays, logic, resources, deployment)
-    names = [name for family in families for name in family.FUNCTIONS]
+    names = [name for family in FAMILIES for name in family.FUNCTIONS]
     assert len(names) == len(set(names)) == len(FUNCTIONS)
     assert not set(LAZY) & set(FUNCTIONS)
+    assert set(LAZY) == set(logic.LAZY) | set(lambdas.LAZY)
     assert ev("[toUpper(concat('a', string(add(1, 2))))]") == "A3"  # names are case-insensitive
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -60,7 +59,7 @@ def _normalized(value: Any) -> str:
 
 @pytest.fixture(scope="module")
 def scans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, list[dict[str, Any]]]]:
-    """Exit code and findings of each form, generated into a fresh folder and scanned in parallel."""
+    """Exit code and findings of each form, generated into a fresh folder and scanned."""
     work = tmp_path_factory.mktemp("equivalence")
     written = make_equivalence.write(work)
     assert {p.relative_to(work).as_posix() for p in written} >= {
@@ -80,8 +79,7 @@ def scans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, list
         assert results["coverage"] == [], form  # every form is complete: nothing "not collected"
         return proc.returncode, results["findings"]
 
-    with ThreadPoolExecutor(len(FORMS)) as pool:
-        return dict(zip(FORMS, pool.map(scan, FORMS), strict=True))
+    return {form: scan(form) for form in FORMS}
 
 
 def test_committed_forms_are_generated_from_the_description() -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from scanner.config import Config
-from scanner.engine.conditions import Context, compile_condition
+from scanner.engine.compiler import compile_condition
+from scanner.engine.getters import Context
 from scanner.results import Finding, Status
 from scanner.scan import prepare_rules, run_scan
 from scanner.sources.iac.source import IacSource

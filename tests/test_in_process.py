@@ -20,6 +20,14 @@ def test_gc_stays_enabled_after_scan_and_diff(tmp_path: Path) -> None:
     assert gc.isenabled()
 
 
+def test_gc_stays_enabled_after_a_scan_that_fails_half_way(tmp_path: Path) -> None:
+    snapshot = tmp_path / "broken.json"
+    snapshot.write_text(DEMO.read_text().replace('"resourceGraph"', '"resourceGraph": 7, "unused"', 1))
+    outcome = run_in_process(["scan", "--snapshot", str(snapshot), "--format", "json", "--quiet"])
+    assert outcome.code == 2, outcome.describe()
+    assert gc.isenabled()
+
+
 def test_gc_stays_disabled_when_the_caller_disabled_it(tmp_path: Path) -> None:
     gc.disable()
     try:

@@ -1,7 +1,10 @@
 """Live collection end to end against the local HTTPS Azure emulator (tests/emulator).
 
 The real azure-identity credential and the real SDK clients talk TLS to 127.0.0.1; nothing
-in the SDKs is mocked. The CLI runs as a subprocess, as a pipeline would run it.
+in the SDKs is mocked. The CLI runs in this process with the credential's environment variables
+set (one end-to-end case runs it as a subprocess, as a pipeline would); the throttling cases run
+the collector on a fake clock shared with the emulator, so their quota and ``Retry-After`` waits
+are checked without being waited.
 """
 
 from __future__ import annotations
@@ -19,35 +22,34 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEMO, ROOT
-from tests.emulator import AzureEmulator, EmulatorConfig
+from scanner.sources.live.resource_graph import PACE_MARGIN
+from tests.cli import CliRun
+from tests.conftest import DEMO, ROOT, run_cli
+from tests.emulator import AzureEmulator, EmulatorConfig, FakeClock
 from tests.emulator.consumer_tenant import with_consumers
+from tests.emulator.live import collect_on, live_env
 
 NOW = "2026-11-27T02:00:00Z"
 
 
-def _cloud_file(tmp: Path, emu: AzureEmulator) -> Path:
-    path = tmp / "emulator-cloud.yaml"
-    path.write_text(
+def run_live(emu: AzureEmulator, tmp: Path, *args: str, trust: bool = True) -> CliRun:
+    """``acr-scan <args> --auth environment --cloud <emulator>`` in this process."""
+    with live_env(emu, tmp, trust) as cloud:
+        return run_cli(*args, "--auth", "environment", "--cloud", str(cloud))
+
+
+def run_live_process(emu: AzureEmulator, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The same in a subprocess whose environment alone says where Azure is, as a pipeline runs it."""
+    cloud = tmp / "emulator-cloud.yaml"
+    cloud.write_text(
         f"name: emulator\nresource_manager: {emu.base_url}\nmicrosoft_graph: {emu.base_url}\n"
         f"authority_host: {emu.base_url}\n"
     )
-    return path
-
-
-def _env(emu: AzureEmulator, trust: bool = True) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "REQUESTS_CA", "SSL_CERT"))}
     env.update(AZURE_TENANT_ID=emu.tenant_id, AZURE_CLIENT_ID=emu.client_id, AZURE_CLIENT_SECRET=emu.client_secret)
-    if trust:
-        env["REQUESTS_CA_BUNDLE"] = emu.ca_path
-    return env
-
-
-def run_live(emu: AzureEmulator, tmp: Path, *args: str, trust: bool = True) -> subprocess.CompletedProcess[str]:
-    """``acr-scan <args> --auth environment --cloud <emulator>`` in a subprocess."""
-    cloud = _cloud_file(tmp, emu)
+    env["REQUESTS_CA_BUNDLE"] = emu.ca_path
     command = [sys.executable, "-m", "scanner", *args, "--auth", "environment", "--cloud", str(cloud)]
-    return subprocess.run(command, capture_output=True, text=True, env=_env(emu, trust), cwd=ROOT, timeout=180)
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=180)
 
 
 def _subscriptions(snapshot: dict[str, Any]) -> list[str]:
@@ -62,29 +64,17 @@ def _load(path: Path) -> dict[str, Any]:
 
 def _findings(snapshot: Path, tmp: Path) -> list[dict[str, Any]]:
     out = tmp / f"{snapshot.stem}-results.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scanner",
-            "scan",
-            "--snapshot",
-            str(snapshot),
-            "--now",
-            NOW,
-            "--format",
-            "json",
-            "--output",
-            str(out),
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
+    proc = run_cli(
+        "scan", "--snapshot", str(snapshot), "--now", NOW, "--format", "json", "--output", str(out), "--quiet"
     )
     assert proc.returncode in (0, 1, 3), proc.stderr
     return json.loads(out.read_text())["findings"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def demo_findings(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """The findings of the bundled demo snapshot, which every faithful collection must reproduce."""
+    return _findings(DEMO, tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +92,7 @@ def emulator(demo: dict[str, Any], request: pytest.FixtureRequest) -> Iterator[A
 
 
 def test_collect_demo_tenant_gives_the_same_findings(
-    emulator: AzureEmulator, demo: dict[str, Any], tmp_path: Path
+    emulator: AzureEmulator, demo: dict[str, Any], tmp_path: Path, demo_findings: list[dict[str, Any]]
 ) -> None:
     out = tmp_path / "collected.json.gz"
     subs = _subscriptions(demo)
@@ -113,7 +103,7 @@ def test_collect_demo_tenant_gives_the_same_findings(
     assert collected["resourceGraph"] == demo["resourceGraph"]
     assert collected["arm"] == demo["arm"]
     assert sorted(collected["graph"]["missingPrincipals"]) == sorted(demo["graph"]["missingPrincipals"])
-    assert _findings(out, tmp_path) == _findings(DEMO, tmp_path)
+    assert _findings(out, tmp_path) == demo_findings
     # Exactly one Resource Graph request per list: every list fits in one 1,000-row page.
     assert "subscriptions" in collected["resourceGraph"]
     assert collected["graph"]["groupMembers"] == demo["graph"]["groupMembers"]
@@ -121,24 +111,28 @@ def test_collect_demo_tenant_gives_the_same_findings(
 
 
 def test_quota_headers_are_honoured_before_any_429(demo: dict[str, Any], tmp_path: Path) -> None:
-    config = EmulatorConfig(arg_quota=(4, 1.0))
-    with AzureEmulator(demo, config) as emu:
-        out = tmp_path / "s.json"
-        proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
-        assert proc.returncode == 0, proc.stderr
+    """Four requests per 5 s of the shared fake clock: the collector waits out each window, never a 429."""
+    clock = FakeClock()
+    with AzureEmulator(demo, EmulatorConfig(arg_quota=(4, 5.0), clock=clock)) as emu:
+        snapshot = collect_on(emu, tmp_path, clock)
         statuses = [r.status for r in emu.requests if r.endpoint_kind == "arg"]
-    assert len(statuses) == len(demo["resourceGraph"]) and 429 not in statuses
+    assert len(statuses) == len(demo["resourceGraph"]) == 19 and 429 not in statuses
+    assert snapshot["resourceGraph"] == demo["resourceGraph"]
+    # 19 requests, 4 per window: four waits for a window to reset, each at most a window plus the
+    # header's rounding up to whole seconds.
+    assert len(clock.sleeps) == 4 and all(0 < s <= 5.0 + 1 + PACE_MARGIN + 1e-9 for s in clock.sleeps), clock.sleeps
 
 
 def test_429_without_warning_headers_is_recovered(demo: dict[str, Any], tmp_path: Path) -> None:
-    config = EmulatorConfig(arg_quota=(4, 1.0), arg_quota_headers=False, arg_429_retry_after=True)
+    """No quota headers: the 429s' Retry-After (whole seconds of the fake clock) is what the collector waits."""
+    clock = FakeClock()
+    config = EmulatorConfig(arg_quota=(4, 5.0), arg_quota_headers=False, arg_429_retry_after=True, clock=clock)
     with AzureEmulator(demo, config) as emu:
-        out = tmp_path / "s.json"
-        proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
-        assert proc.returncode == 0, proc.stderr
-        statuses = [r.status for r in emu.requests if r.endpoint_kind == "arg"]
-    assert 429 in statuses
-    assert _load(out)["resourceGraph"] == demo["resourceGraph"]
+        snapshot = collect_on(emu, tmp_path, clock)
+        throttled = [r for r in emu.requests if r.endpoint_kind == "arg" and r.status == 429]
+    assert throttled
+    assert snapshot["resourceGraph"] == demo["resourceGraph"]
+    assert len(clock.sleeps) == len(throttled) and all(1 <= s <= 5 for s in clock.sleeps), clock.sleeps
 
 
 def test_forbidden_subscription_gives_a_partial_snapshot(demo: dict[str, Any], tmp_path: Path) -> None:
@@ -158,7 +152,9 @@ def test_forbidden_subscription_gives_a_partial_snapshot(demo: dict[str, Any], t
     assert any(f["status"] == "pass" for f in readable)
 
 
-def test_forbidden_registry_becomes_arm_errors_and_the_scan_goes_on(demo: dict[str, Any], tmp_path: Path) -> None:
+def test_forbidden_registry_becomes_arm_errors_and_the_scan_goes_on(
+    demo: dict[str, Any], tmp_path: Path, demo_findings: list[dict[str, Any]]
+) -> None:
     registry = next(r["id"] for r in demo["resourceGraph"]["registries"] if r["name"] == "paymentsprodacr")
     key = registry.lower()
     subs = _subscriptions(demo)
@@ -187,7 +183,7 @@ def test_forbidden_registry_becomes_arm_errors_and_the_scan_goes_on(demo: dict[s
     assert snapshot["resourceGraph"] == demo["resourceGraph"]
     # Scanning it: the rules that read tokens, scope maps, usages or diagnostic settings are unknown
     # on that registry only; every other finding is the bundled demo's.
-    findings, expected = _findings(out, tmp_path), _findings(DEMO, tmp_path)
+    findings, expected = _findings(out, tmp_path), demo_findings
     changed = [f for f in findings if f not in expected]
     assert changed and all(f["status"] == "unknown" for f in changed)
     assert {f["subject"]["registry_id"] for f in changed} == {registry}
@@ -254,7 +250,9 @@ def test_payload_too_large_is_split(demo: dict[str, Any], tmp_path: Path) -> Non
     assert _load(out)["resourceGraph"] == demo["resourceGraph"]
 
 
-def test_dns_table_fallback_reads_records_through_arm(demo: dict[str, Any], tmp_path: Path) -> None:
+def test_dns_table_fallback_reads_records_through_arm(
+    demo: dict[str, Any], tmp_path: Path, demo_findings: list[dict[str, Any]]
+) -> None:
     with AzureEmulator(demo, EmulatorConfig(dns_table_available=False)) as emu:
         out = tmp_path / "s.json"
         proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
@@ -265,16 +263,18 @@ def test_dns_table_fallback_reads_records_through_arm(demo: dict[str, Any], tmp_
     }
     rules = {"ACR-027", "ACR-028"}
     assert [f for f in _findings(out, tmp_path) if f["rule_id"] in rules] == [
-        f for f in _findings(DEMO, tmp_path) if f["rule_id"] in rules
+        f for f in demo_findings if f["rule_id"] in rules
     ]
 
 
 def test_graph_throttling_is_retried(demo: dict[str, Any], tmp_path: Path) -> None:
-    with AzureEmulator(demo, EmulatorConfig(graph_throttle_first=3)) as emu:
-        out = tmp_path / "s.json"
-        proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
-        assert proc.returncode == 0, proc.stderr
-    assert sorted(_load(out)["graph"]["missingPrincipals"]) == sorted(demo["graph"]["missingPrincipals"])
+    """Per-item 429s inside ``$batch`` with ``Retry-After: 1``: retried after that second, then complete."""
+    clock = FakeClock()
+    with AzureEmulator(demo, EmulatorConfig(graph_throttle_first=3, clock=clock)) as emu:
+        snapshot = collect_on(emu, tmp_path, clock)
+    assert snapshot["errors"] == []
+    assert sorted(snapshot["graph"]["missingPrincipals"]) == sorted(demo["graph"]["missingPrincipals"])
+    assert 1 in clock.sleeps
 
 
 def _synthetic(registries: int, seed: int) -> dict[str, Any]:
@@ -309,11 +309,11 @@ def test_paging_uses_the_minimum_number_of_requests(tmp_path: Path) -> None:
 
 
 def test_scan_collects_then_scans_and_keeps_the_snapshot(
-    emulator: AzureEmulator, demo: dict[str, Any], tmp_path: Path
+    emulator: AzureEmulator, demo: dict[str, Any], tmp_path: Path, demo_findings: list[dict[str, Any]]
 ) -> None:
     results = tmp_path / "reports" / "results.json"
     subs = _subscriptions(demo)
-    proc = run_live(
+    proc = run_live_process(
         emulator,
         tmp_path,
         "scan",
@@ -330,7 +330,7 @@ def test_scan_collects_then_scans_and_keeps_the_snapshot(
     assert proc.returncode == 1, proc.stderr  # the demo tenant has failing findings
     kept = results.parent / "snapshot.json.gz"
     assert kept.exists()
-    assert json.loads(results.read_text())["findings"] == _findings(DEMO, tmp_path)
+    assert json.loads(results.read_text())["findings"] == demo_findings
     # --verbose logs each request without ever printing a token or the secret.
     assert "POST https://127.0.0.1" in proc.stderr and "/providers/Microsoft.ResourceGraph/resources" in proc.stderr
     assert emulator.client_secret not in proc.stderr and "Bearer" not in proc.stderr

@@ -21,8 +21,8 @@ import pytest
 from scanner.azure.sections import CONSUMER_LISTS
 from tests.emulator import AzureEmulator, EmulatorConfig
 from tests.emulator.consumer_tenant import with_consumers
+from tests.emulator.live import live_env
 from tests.hostile import Outcome, run_in_process
-from tests.test_live_faults import _live_env
 
 LIMITS = ("--request-timeout", "5", "--max-retries", "1", "--max-retry-wait", "0.05")
 
@@ -34,7 +34,7 @@ def tenant(demo_data: dict[str, Any]) -> dict[str, Any]:
 
 def _collect(emu: AzureEmulator, tmp: Path, *scope: str) -> tuple[Outcome, dict[str, Any]]:
     out = tmp / "snapshot.json"
-    with _live_env(emu, tmp) as cloud:
+    with live_env(emu, tmp) as cloud:
         args = ["collect", *(scope or ("--tenant",)), "-o", str(out), "--auth", "environment", "--cloud", str(cloud)]
         outcome = run_in_process([*args, *LIMITS])
     snapshot: dict[str, Any] = json.loads(out.read_bytes()) if out.exists() else {}

@@ -11,7 +11,6 @@ snapshot as a healthy tenant gives. Small limits keep every case to about a seco
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import pytest
 
 from tests.emulator import FAULT_KINDS, ITEM_FAULTS, AzureEmulator, Fault
 from tests.emulator.consumer_tenant import with_consumers
+from tests.emulator.live import live_env
 from tests.hostile import Outcome, assert_contract, run_in_process
 
 #: Small limits: a stall is given up after 0.5 s, a backoff never waits more than 0.05 s.
@@ -127,28 +127,10 @@ def small_body_cap(monkeypatch: pytest.MonkeyPatch) -> None:
 def healthy(emulator: AzureEmulator, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """What a collection of the healthy tenant gives (collectedAt aside)."""
     out = tmp_path_factory.mktemp("healthy") / "snapshot.json"
-    with _live_env(emulator, out.parent) as cloud:
+    with live_env(emulator, out.parent) as cloud:
         outcome = _collect(cloud, out)
     assert outcome.code == 0, outcome.describe()
     return _comparable(out)
-
-
-@contextlib.contextmanager
-def _live_env(emu: AzureEmulator, directory: Path) -> Iterator[Path]:
-    """The credential's environment variables and a cloud file for the emulator, restored after."""
-    cloud = directory / "emulator-cloud.yaml"
-    cloud.write_text(
-        f"name: emulator\nresource_manager: {emu.base_url}\nmicrosoft_graph: {emu.base_url}\n"
-        f"authority_host: {emu.base_url}\n"
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("SSL_CERT_FILE", "SSL_CERT_DIR", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE"):
-            patch.delenv(name, raising=False)
-        patch.setenv("AZURE_TENANT_ID", emu.tenant_id)
-        patch.setenv("AZURE_CLIENT_ID", emu.client_id)
-        patch.setenv("AZURE_CLIENT_SECRET", emu.client_secret)
-        patch.setenv("REQUESTS_CA_BUNDLE", emu.ca_path)
-        yield cloud
 
 
 def _collect(cloud: Path, out: Path, *extra: str) -> Outcome:
@@ -174,7 +156,7 @@ def test_a_persistent_fault_ends_with_the_documented_exit_and_names_the_call(
     emulator.set_faults(Fault(endpoint.kind, kind, path_contains=endpoint.path_contains, stall_seconds=5))
     out = tmp_path / "snapshot.json"
     try:
-        with _live_env(emulator, tmp_path) as cloud:
+        with live_env(emulator, tmp_path) as cloud:
             outcome = _collect(cloud, out)
         injected = emulator.faults_injected
     finally:
@@ -232,7 +214,7 @@ def test_a_fault_on_the_first_request_is_retried_away(
     emulator.set_faults(fault)
     out = tmp_path / "snapshot.json"
     try:
-        with _live_env(emulator, tmp_path) as cloud:
+        with live_env(emulator, tmp_path) as cloud:
             outcome = _collect(cloud, out)
         injected = emulator.faults_injected
     finally:
@@ -247,7 +229,7 @@ def test_the_token_endpoint_is_not_asked_again_sooner_than_it_allows(emulator: A
     emulator.set_faults(Fault("token", "throttle", times=1))
     emulator.clear_requests()
     try:
-        with _live_env(emulator, tmp_path) as cloud:
+        with live_env(emulator, tmp_path) as cloud:
             outcome = _collect(cloud, tmp_path / "snapshot.json")
         sent = emulator.count("token")
     finally:
@@ -265,7 +247,7 @@ def test_an_unregistered_provider_is_a_gap_never_a_registration(emulator: AzureE
     emulator.clear_requests()
     emulator.set_faults(Fault("arm", "status", status=409, path_contains="/tokens"))
     try:
-        with _live_env(emulator, tmp_path) as cloud:
+        with live_env(emulator, tmp_path) as cloud:
             outcome = _collect(cloud, tmp_path / "snapshot.json")
     finally:
         emulator.set_faults()

@@ -20,40 +20,28 @@ from scanner.sources.live.graph import GraphReader
 from scanner.sources.live.limits import BREAKER_THRESHOLD, LiveLimits
 from scanner.sources.live.resource_graph import ResourceGraphReader
 from scanner.sources.live.retrying import Retrier
+from tests.emulator.clock import FakeClock
 
 CLOUD = Cloud("test", "https://127.0.0.1:1", "https://127.0.0.1:1", "https://127.0.0.1:1", "", "", False)
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+def _retrier(clock: FakeClock, **limits: Any) -> Retrier:
+    return Retrier("Service", LiveLimits(**limits), clock=clock)
 
 
-def _retrier(clock: _Clock, **limits: Any) -> Retrier:
-    return Retrier("Service", LiveLimits(**limits), sleep=clock.sleep, clock=clock)
-
-
-def _failing(clock: _Clock, failure: CallFailed, cost: float = 0.0) -> Any:
+def _failing(clock: FakeClock, failure: CallFailed, cost: float = 0.0) -> Any:
     calls = []
 
     def attempt() -> None:
-        calls.append(clock.now)
-        clock.now += cost
+        calls.append(clock.now())
+        clock.advance(cost)
         raise failure
 
     return attempt, calls
 
 
 def test_a_huge_retry_after_is_never_slept_and_is_named_in_the_failure() -> None:
-    clock = _Clock()
+    clock = FakeClock()
     throttled = CallFailed("POST https://x/q", "HTTP 429", status=429, retryable=True, retry_after=999_999)
     attempt, calls = _failing(clock, throttled)
     with pytest.raises(CallFailed) as failed:
@@ -64,7 +52,7 @@ def test_a_huge_retry_after_is_never_slept_and_is_named_in_the_failure() -> None
 
 
 def test_a_retry_after_within_the_cap_is_honoured() -> None:
-    clock = _Clock()
+    clock = FakeClock()
     answers = iter([CallFailed("c", "HTTP 503", status=503, retryable=True, retry_after=7), "ok"])
 
     def attempt() -> str:
@@ -78,7 +66,7 @@ def test_a_retry_after_within_the_cap_is_honoured() -> None:
 
 
 def test_a_wait_the_caller_must_honour_fails_at_once_when_above_the_cap() -> None:
-    clock = _Clock()
+    clock = FakeClock()
     held = CallFailed("c", "HTTP 503", status=503, retryable=True, retry_after=5, must_wait=True)
     attempt, calls = _failing(clock, held)
     with pytest.raises(CallFailed) as failed:
@@ -88,7 +76,7 @@ def test_a_wait_the_caller_must_honour_fails_at_once_when_above_the_cap() -> Non
 
 
 def test_backoff_is_capped_and_the_retry_count_bounded() -> None:
-    clock = _Clock()
+    clock = FakeClock()
     attempt, calls = _failing(clock, CallFailed("c", "HTTP 500", status=500, retryable=True))
     with pytest.raises(CallFailed) as failed:
         _retrier(clock, max_retries=8, max_retry_wait=3).run("c", attempt)
@@ -97,7 +85,7 @@ def test_backoff_is_capped_and_the_retry_count_bounded() -> None:
 
 
 def test_a_timed_out_call_is_repeated_once_at_most() -> None:
-    clock = _Clock()
+    clock = FakeClock()
     stalled = CallFailed("c", "no answer within --request-timeout", retryable=True, timed_out=True)
     attempt, calls = _failing(clock, stalled, cost=60)
     with pytest.raises(CallFailed):
@@ -106,7 +94,7 @@ def test_a_timed_out_call_is_repeated_once_at_most() -> None:
 
 
 def test_a_refusal_is_not_retried() -> None:
-    clock = _Clock()
+    clock = FakeClock()
     attempt, calls = _failing(clock, CallFailed("c", "HTTP 403", status=403))
     with pytest.raises(CallFailed):
         _retrier(clock).run("c", attempt)
@@ -114,12 +102,12 @@ def test_a_refusal_is_not_retried() -> None:
 
 
 def test_nothing_is_attempted_after_the_phase_deadline() -> None:
-    clock = _Clock()
+    clock = FakeClock()
     retrier = _retrier(clock, phase_timeout=100, max_retries=10)
     attempt, calls = _failing(clock, CallFailed("c", "HTTP 503", status=503, retryable=True), cost=30)
     with pytest.raises(CallFailed) as failed:
         retrier.run("c", attempt)
-    assert clock.now <= 100 + 30 and len(calls) <= 4
+    assert clock.now() <= 100 + 30 and len(calls) <= 4
     assert "--phase-timeout" in failed.value.message
     with pytest.raises(CallFailed) as later:
         retrier.run("d", lambda: "never")
@@ -129,7 +117,7 @@ def test_nothing_is_attempted_after_the_phase_deadline() -> None:
 
 
 def test_a_kind_of_call_that_keeps_failing_is_not_attempted_any_more() -> None:
-    clock = _Clock()
+    clock = FakeClock()
     retrier = _retrier(clock, max_retries=0)
     attempt, calls = _failing(clock, CallFailed("c", "the connection was reset", retryable=True))
     for _ in range(BREAKER_THRESHOLD):
@@ -143,7 +131,7 @@ def test_a_kind_of_call_that_keeps_failing_is_not_attempted_any_more() -> None:
 
 
 def test_a_success_closes_the_breaker_again() -> None:
-    clock = _Clock()
+    clock = FakeClock()
     retrier = _retrier(clock, max_retries=0)
     attempt, _ = _failing(clock, CallFailed("c", "HTTP 502", status=502, retryable=True))
     for _ in range(BREAKER_THRESHOLD - 1):
@@ -162,8 +150,8 @@ def _answer(status: int, body: Any, **headers: str) -> Answer:
 
 def test_a_quota_reset_beyond_the_cap_is_not_waited_for() -> None:
     """``x-ms-user-quota-resets-after: 99:00:00`` with nothing left: the next query fails instead of sleeping."""
-    clock = _Clock()
-    reader = ResourceGraphReader(object(), CLOUD, sleep=clock.sleep, clock=clock, limits=LiveLimits(max_retry_wait=30))
+    clock = FakeClock()
+    reader = ResourceGraphReader(object(), CLOUD, clock=clock, limits=LiveLimits(max_retry_wait=30))
     spent = {"x-ms-user-quota-remaining": "0", "x-ms-user-quota-resets-after": "99:00:00"}
     reader._query = lambda body: _answer(200, {"data": [{"id": "/x"}]}, **spent)  # type: ignore[method-assign]
     assert reader._send({"query": "resources"})["data"] == [{"id": "/x"}]
@@ -177,8 +165,8 @@ def test_a_quota_reset_beyond_the_cap_is_not_waited_for() -> None:
 
 
 def test_a_429_storm_on_resource_graph_ends_within_the_retries() -> None:
-    clock = _Clock()
-    reader = ResourceGraphReader(object(), CLOUD, sleep=clock.sleep, clock=clock, limits=LiveLimits(max_retries=2))
+    clock = FakeClock()
+    reader = ResourceGraphReader(object(), CLOUD, clock=clock, limits=LiveLimits(max_retries=2))
     body = {"error": {"code": "RateLimiting", "message": "throttled"}}
     reader._query = lambda _body: _answer(429, body, **{"Retry-After": "999999"})  # type: ignore[method-assign]
     with pytest.raises(CallFailed) as failed:
@@ -189,8 +177,8 @@ def test_a_429_storm_on_resource_graph_ends_within_the_retries() -> None:
 
 
 def test_graph_items_throttled_for_ever_become_errors_without_sleeping_for_them() -> None:
-    clock = _Clock()
-    reader = GraphReader(object(), CLOUD, sleep=clock.sleep, clock=clock, limits=LiveLimits(max_retries=2))
+    clock = FakeClock()
+    reader = GraphReader(object(), CLOUD, clock=clock, limits=LiveLimits(max_retries=2))
     asked: list[list[str]] = []
 
     def post(chunk: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -209,8 +197,8 @@ def test_graph_items_throttled_for_ever_become_errors_without_sleeping_for_them(
 
 
 def test_graph_lookups_missing_from_the_batch_answer_are_asked_again_then_recorded() -> None:
-    clock = _Clock()
-    reader = GraphReader(object(), CLOUD, sleep=clock.sleep, clock=clock, limits=LiveLimits(max_retries=1))
+    clock = FakeClock()
+    reader = GraphReader(object(), CLOUD, clock=clock, limits=LiveLimits(max_retries=1))
     reader._post_batch = lambda chunk: {}  # type: ignore[method-assign]
     result = reader.collect({"a": "ServicePrincipal"}, None)
     assert result.service_principals == [] and result.missing == []

@@ -16,23 +16,13 @@ import pytest
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.exchange import Answer
 from scanner.sources.live.resource_graph import PACE_MARGIN, ResourceGraphReader
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
+from tests.emulator.clock import FakeClock
 
 
 class _FixedWindowService:
     """ARG's per-user quota: ``limit`` requests per ``window`` seconds from the first one, on ``clock``."""
 
-    def __init__(self, clock: _Clock, limit: int, window: float, latency: float, early_first: float = 0.0) -> None:
+    def __init__(self, clock: FakeClock, limit: int, window: float, latency: float, early_first: float = 0.0) -> None:
         self.clock, self.limit, self.window, self.latency = clock, limit, window, latency
         self.early_first = early_first  # the first answer of a window understates resets-after by this much
         self.start: float | None = None
@@ -40,8 +30,8 @@ class _FixedWindowService:
         self.statuses: list[int] = []
 
     def __call__(self, body: dict[str, Any]) -> Answer:
-        self.clock.now += self.latency / 2  # the request travels
-        now = self.clock.now
+        self.clock.advance(self.latency / 2)  # the request travels
+        now = self.clock.now()
         resets_early = 0.0
         if self.start is None or now - self.start >= self.window:
             self.start, self.used, resets_early = now, 0, self.early_first
@@ -53,21 +43,21 @@ class _FixedWindowService:
             "x-ms-user-quota-remaining": str(self.limit - self.used),
             "x-ms-user-quota-resets-after": f"00:00:{seconds:02d}",
         }
-        self.clock.now += self.latency / 2  # the response travels
+        self.clock.advance(self.latency / 2)  # the response travels
         self.statuses.append(200 if allowed else 429)
         if not allowed:
             return Answer(429, headers, orjson.dumps({"error": {"code": "RateLimiting", "message": "throttled"}}))
         return Answer(200, headers, orjson.dumps({"data": [{"id": "x"}]}))
 
 
-def _reader(clock: _Clock) -> ResourceGraphReader:
+def _reader(clock: FakeClock) -> ResourceGraphReader:
     cloud = Cloud("test", "https://127.0.0.1:1", "https://127.0.0.1:1", "https://127.0.0.1:1", "", "", False)
-    return ResourceGraphReader(object(), cloud, sleep=clock.sleep, clock=clock)
+    return ResourceGraphReader(object(), cloud, clock=clock)
 
 
 @pytest.mark.parametrize("latency", [0.01, 0.15])
 def test_waits_end_within_a_round_trip_of_the_reset(latency: float) -> None:
-    clock = _Clock()
+    clock = FakeClock()
     service = _FixedWindowService(clock, limit=15, window=5.0, latency=latency)
     reader = _reader(clock)
     reader._query = service  # type: ignore[method-assign]
@@ -77,12 +67,12 @@ def test_waits_end_within_a_round_trip_of_the_reset(latency: float) -> None:
     assert 429 not in service.statuses and len(service.statuses) == requests
     unavoidable = (math.ceil(requests / 15) - 1) * 5.0
     # Each of the 4 waits ends at most a round trip (+ the margin) after its window resets.
-    assert clock.now <= unavoidable + 4 * (latency + PACE_MARGIN) + 2 * latency + 1e-9
+    assert clock.now() <= unavoidable + 4 * (latency + PACE_MARGIN) + 2 * latency + 1e-9
     reader.close()
 
 
 def test_headers_that_disagree_within_a_window_are_then_trusted_one_by_one() -> None:
-    clock = _Clock()
+    clock = FakeClock()
     # The first answer of each window says the window resets a second earlier than it does
     # (say, a front end whose clock is behind): the earliest bound is then wrong.
     service = _FixedWindowService(clock, limit=15, window=5.0, latency=0.05, early_first=1.0)

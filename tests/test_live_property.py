@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 
 from scanner.sources.snapshot import validate_snapshot
 from tests.emulator import FAULT_KINDS, AzureEmulator, Fault
+from tests.emulator.live import live_env
 from tests.hostile import assert_contract, run_in_process
-from tests.test_live_faults import LIMITS, _live_env, _small_tenant
+from tests.test_live_faults import LIMITS, _small_tenant
 
 FAULT_EXAMPLES = 25
 TENANT_EXAMPLES = 20
@@ -97,7 +98,7 @@ def emulator(tenant: dict[str, Any]) -> Iterator[AzureEmulator]:
 def _collect(emu: AzureEmulator, directory: Path) -> tuple[Any, Path]:
     out = directory / "snapshot.json"
     out.unlink(missing_ok=True)
-    with _live_env(emu, directory) as cloud:
+    with live_env(emu, directory) as cloud:
         args = ["collect", "--tenant", "-o", str(out), "--auth", "environment", "--cloud", str(cloud), *LIMITS]
         return run_in_process(args), out
 

@@ -1,4 +1,4 @@
-"""The parsed-rule cache: a second scan reads JSON instead of YAML and gives the same result."""
+"""The parsed-rule cache: a scan from the cache gives the same result, and the cache stays in its directory."""
 
 from __future__ import annotations
 
@@ -16,41 +16,76 @@ from tests.conftest import DEMO, ROOT
 RULE = ROOT / "policies" / "ACR-001.yaml"
 
 
-def _scan(tmp_path: Path, cache: str, name: str) -> subprocess.CompletedProcess[str]:
-    """A real scan in a fresh interpreter that reports whether it imported PyYAML."""
-    code = (
-        "import sys\n"
-        "from scanner.cli import main\n"
-        f"code = main(['scan', '--snapshot', {str(DEMO)!r}, '--format', 'json', "
-        f"'--output', {str(tmp_path / name)!r}, '--quiet', '--now', '2026-11-27T00:00:00Z'])\n"
-        "print('yaml' in sys.modules)\n"
-        "sys.exit(code)\n"
-    )
-    env = {**os.environ, CACHE_ENV: cache}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+def _scan(tmp_path: Path, env: dict[str, str], name: str) -> subprocess.CompletedProcess[str]:
+    """A real scan in a fresh interpreter, with ``env`` for its cache settings."""
+    args = ["scan", "--snapshot", str(DEMO), "--format", "json", "--output", str(tmp_path / name), "--quiet"]
+    code = f"import sys\nfrom scanner.cli import main\nsys.exit(main({[*args, '--now', '2026-11-27T00:00:00Z']!r}))\n"
+    full = {k: v for k, v in os.environ.items() if k not in (CACHE_ENV, "XDG_CACHE_HOME")} | env
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=full, timeout=120)
 
 
-def test_second_scan_skips_yaml_and_gives_identical_output(tmp_path: Path) -> None:
+def _files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file())
+
+
+def test_a_scan_from_the_cache_gives_identical_output(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    first = _scan(tmp_path, str(cache), "first.json")
-    second = _scan(tmp_path, str(cache), "second.json")
-    assert first.returncode == second.returncode == 1, first.stderr + second.stderr
-    assert first.stdout.strip() == "True" and second.stdout.strip() == "False"
+    cache.mkdir()
+    first = _scan(tmp_path, {CACHE_ENV: str(cache)}, "first.json")
     assert len(list((cache / "rules").glob("*.json"))) == len(list((ROOT / "policies").glob("ACR-*.yaml")))
+    second = _scan(tmp_path, {CACHE_ENV: str(cache)}, "second.json")
+    assert first.returncode == second.returncode == 1, first.stderr + second.stderr
     assert (tmp_path / "first.json").read_bytes() == (tmp_path / "second.json").read_bytes()
+
+
+def test_a_scan_writes_only_inside_the_xdg_cache_directory(tmp_path: Path) -> None:
+    xdg = tmp_path / "xdg"
+    xdg.mkdir()
+    home = tmp_path / "home"
+    home.mkdir()
+    result = _scan(tmp_path, {"XDG_CACHE_HOME": str(xdg), "HOME": str(home)}, "out.json")
+    assert result.returncode == 1, result.stderr
+    written = _files(xdg)
+    assert written and all(p.parent == xdg / "acr-policy-scanner" / "rules" for p in written)
+    assert _files(home) == []
+
+
+@pytest.mark.parametrize("xdg", ["relative/cache", ""])
+def test_a_relative_or_empty_xdg_setting_is_ignored(xdg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    if sys.platform not in ("win32", "darwin"):
+        assert rule_cache.cache_dir() == tmp_path / ".cache" / "acr-policy-scanner"
+
+
+def test_a_missing_cache_directory_is_not_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "absent"))
+    assert loader.load_rule_file(RULE).id == "ACR-001"
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "also-absent"))
+    assert loader.load_rule_file(RULE).id == "ACR-001"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="needs POSIX permissions that bind")
+def test_a_read_only_cache_directory_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    tmp_path.chmod(0o500)
+    try:
+        assert loader.load_rule_file(RULE).id == "ACR-001"
+    finally:
+        tmp_path.chmod(0o700)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_empty_setting_turns_the_cache_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CACHE_ENV, "")
-    assert rule_cache.cache_dir() is None
-    result = _scan(tmp_path, "", "off.json")
-    assert result.returncode == 1 and result.stdout.strip() == "True", result.stderr
-
-
-def test_default_location_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv(CACHE_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert rule_cache.cache_dir() == tmp_path / "acr-policy-scanner"
+    assert rule_cache.cache_dir() is None
+    assert loader.load_rule_file(RULE).id == "ACR-001"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_entry_is_keyed_by_the_exact_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,11 +108,12 @@ def test_corrupt_or_foreign_entries_are_parsed_again(tmp_path: Path, monkeypatch
     assert rule_cache.cached(text) == fresh  # (and the entry is written again)
 
 
-def test_unwritable_cache_only_costs_the_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cache_path_that_is_a_file_only_costs_the_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     monkeypatch.setenv(CACHE_ENV, str(blocker))
     assert loader.load_rule_file(RULE).id == "ACR-001"
+    assert blocker.read_text() == "not a directory"
 
 
 def test_data_json_cannot_carry_is_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

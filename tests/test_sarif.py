@@ -21,7 +21,7 @@ import pytest
 
 from scanner.config import Config
 from scanner.outputs import FORMATS, RenderOptions, make_format
-from scanner.outputs.sarif_format import SarifFormat
+from scanner.outputs.sarif import SarifFormat
 from scanner.results import Finding, Location, Severity, Status
 from scanner.scan import prepare_rules, run_scan
 from scanner.scan_result import ScanResult
@@ -31,7 +31,7 @@ from tests import sarif_tools
 from tests.conftest import DEMO, run_cli
 
 NOW = "2026-11-27T02:00:00Z"
-# RULES.md: severity → SARIF level and security-severity (written out here, not imported).
+# Severity → SARIF level and security-severity as the README documents them (written out here, not imported).
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
 _ORDER = ["none", "note", "warning", "error"]

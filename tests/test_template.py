@@ -35,9 +35,9 @@ DOC = {
     ],
 )
 def test_render(text: str, expected: str) -> None:
-    assert compile_template(text)(DOC, {"limit": 30}, {}) == expected
+    assert compile_template(text).render(DOC, {"limit": 30}, {}) == expected
 
 
 def test_bindings_win_over_the_document() -> None:
     template = compile_template("{bad} of {name}")
-    assert template(DOC, {}, {"bad": ["r1", "r2"]}) == "r1, r2 of acr1"
+    assert template.render(DOC, {}, {"bad": ["r1", "r2"]}) == "r1, r2 of acr1"

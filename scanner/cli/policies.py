@@ -8,8 +8,9 @@ from pathlib import Path
 
 import orjson
 
-from scanner.engine.loader import load_rule_file, load_rules, rule_files, rule_schema
+from scanner.engine.loader import load_rule_file, load_rules, rule_files
 from scanner.engine.rule import compile_rule
+from scanner.engine.rule_schema import rule_schema_bytes
 from scanner.errors import ExitCode, InputError
 from scanner.outputs.terminal import safe_bytes, safe_multiline, safe_text
 
@@ -37,7 +38,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     command = args.policies_command
     if command == "schema":
-        sys.stdout.buffer.write(orjson.dumps(rule_schema(), option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.buffer.write(rule_schema_bytes())
         return 0
     if command == "subjects":
         return _subjects(args.kind)

@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     _check_outputs(args)
     baseline = None
     if args.baseline is not None:  # (imported only when used: a plain scan need not load it)
-        from scanner.baseline import load_results
+        from scanner.drift.results_file import load_results
 
         baseline = load_results(args.baseline, args.max_decompressed_size)  # bad input fails before work
     config = config_for(args.config)
@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     if baseline is None:
         code = gate(result.findings, fail_on, fail_on_unknown)
     else:
-        from scanner.baseline import compare, observe, partition
+        from scanner.drift.compare import compare, observe, partition
 
         new_findings, already = partition(result.findings, compare(baseline.observations, observe(result.findings)))
         code = gate(new_findings, fail_on, fail_on_unknown)

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
-import orjson
 
 from scanner.engine import rule_cache
+from scanner.engine.rule_schema import rule_schema
 from scanner.engine.yamlpos import line_of
 from scanner.errors import RuleError
 from scanner.input_limits import not_utf8
-from scanner.resources import builtin_policies_dir, rule_schema_path
+from scanner.resources import builtin_policies_dir
 from scanner.safeyaml import load_yaml
 
 
@@ -39,26 +39,45 @@ class RuleSpec:
 
 
 @cache
-def rule_schema() -> dict[str, Any]:
-    """The rule JSON Schema (``policies/rule.schema.json``)."""
-    loaded: dict[str, Any] = orjson.loads(rule_schema_path().read_bytes())
-    return loaded
-
-
-@cache
 def _validator() -> Any:
     return jsonschema_rs.validator_for(rule_schema())
 
 
-def _schema_error(path: Path, text: str, data: Any) -> RuleError:
-    """Explain the most relevant schema violation; the slow validator runs only on failure."""
-    import jsonschema  # imported lazily: only needed to explain an error
+_REQUIRED = jsonschema_rs.ValidationErrorKind.Required
 
+
+def _depth(error: Any) -> int:
+    return len(error.instance_path)
+
+
+def _most_specific(error: Any) -> Any:
+    """The error that says what is wrong, rather than that no ``oneOf`` branch matched.
+
+    A condition is one of several shapes; the branch worth reporting is the one that got
+    furthest into the data (its deepest error), and among equally deep ones, a branch whose
+    key is present (no "is a required property" error: a leaf with a misspelt operator is
+    reported as that operator, not as "all is a required property").
+    """
+    while branches := getattr(error.kind, "context", None):
+
+        def rank(branch: list[Any]) -> tuple[int, bool]:
+            return max(map(_depth, branch)), not any(isinstance(e.kind, _REQUIRED) for e in branch)
+
+        best = max(branches, key=rank)
+        if rank(best) <= (_depth(error), False):
+            break
+        error = max(best, key=_depth)
+    return error
+
+
+def _schema_error(path: Path, text: str, data: Any) -> RuleError:
+    """Explain the most relevant schema violation, with its place in the file."""
     try:
-        best = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(rule_schema()).iter_errors(data))
-    except RecursionError:  # (the pure-Python validator recurses a dozen frames per level)
-        best = None
-    pointer = list(best.absolute_path) if best is not None else []
+        first = next(iter(_validator().iter_errors(data)), None)
+    except ValueError:  # (a rule nested deeper than the validator goes)
+        first = None
+    best = _most_specific(first) if first is not None else None
+    pointer = list(best.instance_path) if best is not None else []
     message = best.message if best is not None else "does not match the rule schema"
     if len(message) > 200:
         message = message[:197] + "..."

@@ -1,4 +1,4 @@
-"""A compiled rule: the validated YAML bound to its parameters and turned into closures."""
+"""A compiled rule: the validated YAML bound to its parameters and turned into condition and template objects."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.engine.conditions import CompileError, Condition, as_rule_error, compile_condition
+from scanner.engine.compiler import CompileError, Condition, as_rule_error, compile_condition
 from scanner.engine.loader import RuleSpec
 from scanner.engine.template import Template, compile_template
 from scanner.errors import ConfigError

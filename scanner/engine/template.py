@@ -40,26 +40,11 @@ def _render(value: Any) -> str:
     return str(value)
 
 
-class Template:
-    """A compiled message or ``az`` command: ``render(doc, params, bindings)`` → text.
-
-    A class rather than a closure for the same reason as the condition nodes: compiled with
-    mypyc, the engine's call into it and its calls into the placeholders are direct C calls.
-    A template is also callable (``template(doc, params, bindings)``).
-    """
-
-    def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        raise NotImplementedError
-
-    def __call__(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        return self.render(doc, params, bindings)
-
-
 class _Placeholder:
     """The text one placeholder renders to: a binding, a parameter, or a value of the document."""
 
     def __init__(self, name: str) -> None:
-        parts = tuple(map(sys.intern, name.split(".")))  # (identity matches on document keys)
+        parts = tuple(map(sys.intern, name.split(".")))  # (interned like the documents' keys)
         self.name = name
         self.from_params = parts[0] == "params"
         self.walk = parts[1:] if self.from_params else parts
@@ -70,149 +55,38 @@ class _Placeholder:
             return _render(bindings[self.name])
         cur: Any = params if self.from_params else doc
         for part in self.walk:
-            if type(cur) is dict or isinstance(cur, Mapping):
-                cur = cur.get(part, _ABSENT)
-                if cur is _ABSENT:
-                    return self.missing
-            else:
+            if type(cur) is not dict and not isinstance(cur, Mapping):
+                return self.missing
+            cur = cur.get(part, _ABSENT)
+            if cur is _ABSENT:
                 return self.missing
         return cur if type(cur) is str else _render(cur)
 
 
-class _KeyPlaceholder(_Placeholder):
-    """``{name}``: one key of the document, looked up directly."""
+class Template:
+    """A compiled message or ``az`` command: ``render(doc, params, bindings)`` → text.
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.key = self.walk[0]
-
-    def text(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        if type(doc) is not dict or (bindings and self.name in bindings):
-            return super().text(doc, params, bindings)
-        value = doc.get(self.key, _ABSENT)
-        if type(value) is str:
-            return value
-        return self.missing if value is _ABSENT else _render(value)
-
-
-class _PairPlaceholder(_Placeholder):
-    """``{role.name}``: two keys of the document, looked up directly."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.outer = self.walk[0]
-        self.inner = self.walk[1]
-
-    def text(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        if type(doc) is not dict or (bindings and self.name in bindings):
-            return super().text(doc, params, bindings)
-        cur = doc.get(self.outer, _ABSENT)
-        if type(cur) is not dict:
-            return super().text(doc, params, bindings)
-        value = cur.get(self.inner, _ABSENT)
-        if type(value) is str:
-            return value
-        return self.missing if value is _ABSENT else _render(value)
-
-
-def _placeholder(name: str) -> _Placeholder:
-    """Every message of every finding runs these, so a placeholder naming one or two keys of
-    the document (``{name}``, ``{role.name}``) looks them up directly; anything else (a
-    parameter, a deeper path, a non-dict on the way) takes the general walk."""
-    if name.split(".")[0] == "params" or name.count(".") > 1:
-        return _Placeholder(name)
-    if "." not in name:
-        return _KeyPlaceholder(name)
-    return _PairPlaceholder(name)
-
-
-class _Text(Template):
-    """No placeholders."""
+    The text is split once into literal pieces and placeholders; rendering joins the
+    literals with the placeholders' text. No format string is involved, so literal braces
+    (an ``az`` command's JSON argument, say) need no escaping and no placeholder text is
+    ever interpreted.
+    """
 
     def __init__(self, text: str) -> None:
-        self.text = text
+        pieces = _PLACEHOLDER.split(text)  # literal, name, literal, name, ..., literal
+        self.head = pieces[0]
+        self.rest = [(_Placeholder(name), literal) for name, literal in zip(pieces[1::2], pieces[2::2], strict=True)]
 
     def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        return self.text
-
-
-class _One(Template):
-    """One placeholder (most messages): a concatenation."""
-
-    def __init__(self, head: str, only: _Placeholder, tail: str) -> None:
-        self.head = head
-        self.only = only
-        self.tail = tail
-
-    def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        return self.head + self.only.text(doc, params, bindings) + self.tail
-
-
-class _Two(Template):
-    """Two placeholders: one ``join`` of five pieces (a third of the cost of ``str.format``,
-    which parses its pattern on every call)."""
-
-    def __init__(self, literals: list[str], first: _Placeholder, second: _Placeholder) -> None:
-        self.head, self.middle, self.tail = literals
-        self.first = first
-        self.second = second
-
-    def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        first = self.first.text(doc, params, bindings)
-        second = self.second.text(doc, params, bindings)
-        return "".join((self.head, first, self.middle, second, self.tail))
-
-
-class _Three(Template):
-    """Three placeholders (remediation commands often have them): one ``join`` of seven pieces."""
-
-    def __init__(self, literals: list[str], placeholders: list[_Placeholder]) -> None:
-        self.head, self.second_literal, self.third_literal, self.tail = literals
-        self.first, self.second, self.third = placeholders
-
-    def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        first = self.first.text(doc, params, bindings)
-        second = self.second.text(doc, params, bindings)
-        third = self.third.text(doc, params, bindings)
-        return "".join((self.head, first, self.second_literal, second, self.third_literal, third, self.tail))
-
-
-class _Many(Template):
-    """Four or more placeholders: the literals and the filled placeholders, joined."""
-
-    def __init__(self, literals: list[str], placeholders: list[_Placeholder]) -> None:
-        self.head = literals[0]
-        self.pairs = list(zip(placeholders, literals[1:], strict=True))
-
-    def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
+        if not self.rest:
+            return self.head
         parts = [self.head]
-        for placeholder, literal in self.pairs:
+        for placeholder, literal in self.rest:
             parts.append(placeholder.text(doc, params, bindings))
             parts.append(literal)
         return "".join(parts)
 
 
 def compile_template(text: str) -> Template:
-    """Compile ``text`` once into its literal pieces plus one getter per placeholder.
-
-    Rendering a finding's message then joins the pieces with the placeholders' text: no
-    format string is involved, so literal braces (an ``az`` command's JSON argument, say)
-    need no escaping and no placeholder text is ever interpreted.
-    """
-    placeholders: list[_Placeholder] = []
-    literals: list[str] = []
-    pos = 0
-    for match in _PLACEHOLDER.finditer(text):
-        literals.append(text[pos : match.start()])
-        placeholders.append(_placeholder(match.group(1)))
-        pos = match.end()
-    literals.append(text[pos:])
-    if not placeholders:
-        return _Text(text)
-    if len(placeholders) == 1:
-        return _One(literals[0], placeholders[0], literals[1])
-    if len(placeholders) == 2:
-        return _Two(literals, placeholders[0], placeholders[1])
-    if len(placeholders) == 3:
-        return _Three(literals, placeholders)
-    return _Many(literals, placeholders)
+    """Compile ``text`` once into its literal pieces and placeholders."""
+    return Template(text)

@@ -44,7 +44,7 @@ def _markdown(options: RenderOptions) -> OutputFormat:
 
 
 def _sarif(options: RenderOptions) -> OutputFormat:
-    from scanner.outputs.sarif_format import SarifFormat
+    from scanner.outputs.sarif import SarifFormat
 
     return SarifFormat(profile=options.sarif_profile, repo_root=options.repo_root)
 

@@ -24,6 +24,21 @@ class InlineSuppression:
 
 
 @dataclass(frozen=True, slots=True)
+class ModuleCall:
+    """A Terraform ``module`` block instance that a declaration is reached through."""
+
+    address: str  # module.containerregistry, module.outer["k"].module.inner
+    file: str
+    line: int
+
+
+# The row ``type`` of a module whose code could not be read (not downloaded): the IaC core turns
+# it into a coverage gap scoped to the module (its ``id``), with the row's ``message``, so the
+# scan cannot pass on what it did not see.
+UNREAD_MODULE = "acr-scan/unreadModule"
+
+
+@dataclass(frozen=True, slots=True)
 class IacResource:
     """One declared resource, already in its ARM row shape, and where it was declared.
 
@@ -38,6 +53,7 @@ class IacResource:
     property_lines: Mapping[str, int] = field(default_factory=dict)
     suppressions: tuple[InlineSuppression, ...] = ()
     address: str | None = None  # Terraform address or ARM symbolic name, for messages
+    module_calls: tuple[ModuleCall, ...] = ()  # the Terraform module calls it is declared through, outermost first
 
 
 @dataclass(frozen=True, slots=True)

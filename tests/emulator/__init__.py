@@ -6,6 +6,7 @@ without a tenant. See ``server.py`` for the endpoints and the failure modes it c
 """
 
 from tests.emulator.certs import CertificatePaths, make_certificates
+from tests.emulator.clock import FakeClock
 from tests.emulator.faults import FAULT_KINDS, ITEM_FAULTS, Fault
 from tests.emulator.server import AzureEmulator, EmulatorConfig, RequestRecord
 
@@ -15,6 +16,7 @@ __all__ = [
     "AzureEmulator",
     "CertificatePaths",
     "EmulatorConfig",
+    "FakeClock",
     "Fault",
     "RequestRecord",
     "make_certificates",

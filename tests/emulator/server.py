@@ -1,6 +1,6 @@
 """A local HTTPS emulator of the Azure endpoints the live collector talks to, serving a snapshot.
 
-The tenant it serves *is* a snapshot document (``design/SNAPSHOT.md``): Resource Graph answers
+The tenant it serves *is* a snapshot document (docs/snapshot-format.md): Resource Graph answers
 with the snapshot's rows (``resourceGraph.subscriptions`` are the ``resourcecontainers`` table's
 subscription rows, with their management-group chain), the ACR ARM lists with its ``arm``
 section, Microsoft Graph with its ``graph`` section. The real ``azure-identity`` credential and
@@ -9,8 +9,9 @@ the real SDK clients run against it unchanged (``authority=`` / ``base_url=`` po
 behaviour as production: OAuth client credentials, ARG paging with ``$skipToken``, per-user ARG
 quota headers and 429s, 403s on subscriptions and on single registries,
 ``ResponsePayloadTooLarge``, ARM ``nextLink`` paging, Graph ``$batch`` with per-item 404/429.
-Payload shapes and error bodies are the ones in ``reference/AZURE-API.md`` and
-``reference/azure-api/``.
+Payload shapes and error bodies are those the Azure REST APIs document and return (the snapshot
+keeps raw payloads, docs/decisions/0001-raw-payload-snapshots.md); what the collector does with
+each fault is docs/live-collection.md.
 
 The emulator does not run KQL. It reads the table (the query's first word) and the resource
 type (the first ``type =~ '...'`` / ``type == '...'``) and returns those rows whole; the
@@ -52,6 +53,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from tests.emulator.certs import CertificatePaths, make_certificates
 from tests.emulator.consumers import CONSUMER_LIST_TYPES, MEMBERS_PATH, SITE_CONFIG_PATH, members_page, site_config
 from tests.emulator.faults import ITEM_FAULTS, Fault, FaultInjector, fault_status, item_answer, write_fault
@@ -118,7 +120,7 @@ ROLE_ASSIGNMENTS = "microsoft.authorization/roleassignments"
 ROLE_DEFINITIONS = "microsoft.authorization/roledefinitions"
 SCOPE_FILTERS = frozenset({"AtScopeAndBelow", "AtScopeAndAbove", "AtScopeExact", "AtScopeAboveAndBelow"})
 
-#: Real error texts (reference/azure-api/arg_error_*.json, GitHub issues quoted in AZURE-API.md).
+#: Error texts as Resource Graph sends them (so the collector is tested against the real wording).
 RATE_LIMIT_DETAIL = (
     "Client application has been throttled and should not attempt to repeat the request until an amount of "
     "time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help."
@@ -175,6 +177,9 @@ class EmulatorConfig:
     faults: tuple[Fault, ...] = ()
     """Transport, status and body faults per endpoint kind (``tests/emulator/faults.py``); the first
     matching fault with uses left answers a request instead of the emulated service."""
+    clock: Clock = SYSTEM_CLOCK
+    """The time ARG quota windows are measured on: a ``tests.emulator.clock.FakeClock`` shared with
+    the collector makes quota waits instant (``Retry-After`` values are sent as configured either way)."""
 
     def __post_init__(self) -> None:
         """Refuse settings that cannot describe a tenant, so a typo fails at construction."""
@@ -327,7 +332,7 @@ RESOURCE_CONTAINER_TYPES = frozenset(
 
 
 def _table_of(row_type: str) -> str:
-    """The ARG table a resource type lives in (AZURE-API.md §2.1)."""
+    """The Resource Graph table a resource type lives in, as Resource Graph's table reference assigns them."""
     if row_type.startswith("microsoft.authorization/"):
         return "authorizationresources"
     if row_type in RESOURCE_CONTAINER_TYPES:
@@ -1116,7 +1121,7 @@ class _App:
         index = _TenantIndex(snapshot)
         self.faults = FaultInjector(config.faults)
         self.identity = _Identity(base_url, tenant_id, config)
-        self.resource_graph = _ResourceGraph(index, config, _QuotaMeter(config.arg_quota))
+        self.resource_graph = _ResourceGraph(index, config, _QuotaMeter(config.arg_quota, config.clock.now))
         self.arm = _Arm(index, config, base_url)
         self.graph = _Graph(index, config, base_url, self.faults)
 

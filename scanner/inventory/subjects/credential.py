@@ -14,7 +14,7 @@ from typing import Any
 from scanner.inventory.model import Credential, Inventory, Principal
 from scanner.inventory.subjects.access import is_service_principal, registry_access, unreadable_registries
 from scanner.inventory.subjects.subject import Subject, unknown_per_registry
-from scanner.results import SubjectRef, new_subject_ref
+from scanner.results import SubjectRef
 from scanner.unknown import Unknown
 
 
@@ -78,12 +78,12 @@ def _principal_subjects(inv: Inventory, pid: str, regs: list[str]) -> Iterator[S
         return
     name = principal.display_name or pid
     if not principal.credentials:
-        ref = new_subject_ref(principal.id, name, "credential")
+        ref = SubjectRef(principal.id, name, "credential")
         yield Subject("credential", ref, _credential_doc(principal, None, regs))
         return
     for cred in sorted(principal.credentials, key=lambda c: (c.owner, c.key_id)):
         doc = _credential_doc(principal, cred, regs)
-        ref = new_subject_ref(doc["id"], f"{name}: {doc['name']}", "credential")
+        ref = SubjectRef(doc["id"], f"{name}: {doc['name']}", "credential")
         yield Subject("credential", ref, doc)
 
 

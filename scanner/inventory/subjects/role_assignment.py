@@ -13,7 +13,7 @@ from typing import Any
 from scanner.inventory.model import Inventory, RoleAssignment, RoleDefinition
 from scanner.inventory.subjects.access import is_service_principal, registry_access, unreadable_registries
 from scanner.inventory.subjects.subject import Subject, registry_stub, unknown_per_registry
-from scanner.results import new_subject_ref
+from scanner.results import SubjectRef
 from scanner.unknown import Unknown
 
 
@@ -101,7 +101,7 @@ def role_assignments(inv: Inventory) -> Iterator[Subject]:
             "registryCount": len(regs),
             "registry": registry_stub(first),
         }
-        ref = new_subject_ref(
+        ref = SubjectRef(
             a.id,
             f"{doc['role']['name'] if isinstance(doc['role'], Mapping) else a.role_guid} → {a.principal_id}",
             "role_assignment",

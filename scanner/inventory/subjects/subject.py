@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.inventory.model import Registry
-from scanner.results import SubjectRef, new_subject_ref
+from scanner.results import SubjectRef
 from scanner.unknown import Unknown
 
 
@@ -30,7 +30,7 @@ class Subject:
 
 def registry_child_ref(reg: Registry, kind: str, rid: str, name: str) -> SubjectRef:
     """The reference of a subject that belongs to one registry (or of the registry itself)."""
-    return new_subject_ref(rid, name, kind, reg.subscription_id, reg.resource_group, reg.id, reg.name)
+    return SubjectRef(rid, name, kind, reg.subscription_id, reg.resource_group, reg.id, reg.name)
 
 
 def registry_ref(reg: Registry) -> SubjectRef:

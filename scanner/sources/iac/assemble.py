@@ -32,7 +32,7 @@ from scanner import __version__
 from scanner.azure import facts
 from scanner.azure.ids import last_segment, norm
 from scanner.azure.sections import ARM_PARENT_MARKERS, RESOURCE_GRAPH_LISTS, SECTIONS
-from scanner.sources.declarations import Declarations, IacResource
+from scanner.sources.declarations import UNREAD_MODULE, Declarations, IacResource
 from scanner.unknown import Unknown
 
 LIVE_ONLY: dict[str, str] = {
@@ -232,12 +232,17 @@ def assemble(
     }
     arm_rows: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     duplicates: dict[str, int] = {}
+    errors: list[dict[str, Any]] = []
     for resource in resources:
         row = resource.row
         rid = row.get("id")
         if not isinstance(rid, str) or not rid:
             continue
         key = norm(rid)
+        if row.get("type") == UNREAD_MODULE:  # all it could declare is unknown, its findings at the call
+            errors.append(_unresolved_list(rid, "registries", Unknown(str(row.get("message")))))
+            locations[key] = resource
+            continue
         if key in locations:
             if locations[key].row == row:
                 continue  # the same declaration twice (a shared DNS zone in several templates): one resource
@@ -258,7 +263,6 @@ def assemble(
             arm_rows.setdefault(name, []).append((key, row))
 
     registries: dict[str, Mapping[str, Any]] = {}
-    errors: list[dict[str, Any]] = []
     for row in lists["registries"]:
         props = row.get("properties")
         row = {**row, "sku": _sku(row), "properties": with_defaults({} if props is None else props, REGISTRY_DEFAULTS)}
@@ -286,11 +290,13 @@ def assemble(
             pecs = list(pecs) if isinstance(pecs, list) else []
             if any(_pec_endpoint(p) == norm(endpoint["id"]) for p in pecs):
                 continue
-            conn_name = conn.get("name") if isinstance(conn.get("name"), str) else endpoint.get("name")
+            # An endpoint name the reader could not resolve is the last segment of its synthetic id.
+            pe_name = endpoint.get("name") if isinstance(endpoint.get("name"), str) else last_segment(endpoint["id"])
+            conn_name = conn.get("name") if isinstance(conn.get("name"), str) else pe_name
             pecs.append(
                 {
-                    "id": f"{registry['id']}/privateEndpointConnections/{endpoint.get('name')}.{conn_name}",
-                    "name": f"{endpoint.get('name')}.{conn_name}",
+                    "id": f"{registry['id']}/privateEndpointConnections/{pe_name}.{conn_name}",
+                    "name": f"{pe_name}.{conn_name}",
                     "type": "Microsoft.ContainerRegistry/registries/privateEndpointConnections",
                     "properties": {
                         "privateEndpoint": {"id": endpoint["id"]},

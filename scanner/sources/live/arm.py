@@ -12,7 +12,6 @@ GETs: never ``listCredentials``, ``generateCredentials`` or anything that writes
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from threading import Event, Lock
@@ -21,6 +20,7 @@ from typing import Any
 from scanner.azure.ids import norm, subscription_of
 from scanner.azure.sections import SITE_CONFIG
 from scanner.sources.live.bodies import kind_of, wrong_shape
+from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import forbidden_hint
 from scanner.sources.live.exchange import Answer, exchange, json_answer
@@ -129,8 +129,7 @@ class ArmReader:
         workers: int = 8,
         log: Callable[[str], None] | None = None,
         limits: LiveLimits | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
         verbose: Callable[[str], None] | None = None,
         per_call_policies: Iterable[Any] = (),
     ) -> None:
@@ -142,7 +141,7 @@ class ArmReader:
         self._per_call_policies = tuple(per_call_policies)
         self._clients: dict[str, Any] = {}  # subscription id -> azure-mgmt-containerregistry client
         self._lock = Lock()
-        self.retrier = Retrier("ARM", self._limits, sleep=sleep, clock=clock, log=verbose)
+        self.retrier = Retrier("ARM", self._limits, clock=clock, log=verbose)
         self.requests = 0
 
     def _client(self, url: str) -> Any:

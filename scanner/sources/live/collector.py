@@ -24,7 +24,6 @@ nothing can be collected: no token, a network or TLS failure, or no registry lis
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from typing import Any, TypeVar
 from scanner import __version__
 from scanner.azure.sections import CONSUMER_LISTS, GROUP_MEMBERS, RESOURCE_GRAPH_LISTS
 from scanner.sources.live.arm import ArmReader, is_container_site
+from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import CollectionFailed, explain_authentication, explain_unreachable
 from scanner.sources.live.failures import CallFailed
@@ -151,8 +151,7 @@ def collect(
     verbose: Log | None = None,
     progress: Log | None = None,
     stats: CollectStats | None = None,
-    sleep: Callable[[float], None] | None = None,
-    clock: Callable[[], float] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
     limits: LiveLimits | None = None,
 ) -> dict[str, Any]:
     """Read the tenant and return a snapshot document.
@@ -165,11 +164,10 @@ def collect(
     status = _Status(progress or (lambda _m: None))
     stats = stats if stats is not None else CollectStats()
     policies = [RequestLogPolicy(verbose)] if verbose else []
-    started = time.monotonic()
+    started = clock.now()
     collected_at = format_datetime(datetime.now(UTC))
     timing: dict[str, Any] = {
-        "sleep": sleep or time.sleep,
-        "clock": clock or time.monotonic,
+        "clock": clock,
         "limits": limits or LiveLimits(),
         "verbose": verbose,
         "per_call_policies": policies,
@@ -186,7 +184,7 @@ def collect(
         section, errors = arm.collect(
             registries, progress=lambda done, total: status("arm", f"{done}/{total} registries"), cancel=cancel
         )
-        stats.arm_seconds = time.monotonic() - started
+        stats.arm_seconds = clock.now() - started
         status("arm", None)
         return section, errors
 
@@ -194,7 +192,7 @@ def collect(
         principals = dict(principals_of(access))
         status("microsoft graph", f"{len(principals)} principals")
         result = graph.collect(principals, tenant_id)
-        stats.graph_seconds = time.monotonic() - started
+        stats.graph_seconds = clock.now() - started
         status("microsoft graph", None)
         return result
 
@@ -227,7 +225,7 @@ def collect(
                     "errors": [e for n in ACCESS_LISTS for e in rg_errors[n]],
                 }
                 futures["graph"] = phases.submit(_explained(partial(graph_phase, access), cloud, cloud.microsoft_graph))
-        stats.resource_graph_seconds = time.monotonic() - started
+        stats.resource_graph_seconds = clock.now() - started
         status("resource graph", None)
 
     phases = ThreadPoolExecutor(max_workers=2, thread_name_prefix="collect")
@@ -251,7 +249,7 @@ def collect(
         stats.resource_graph_waited = rg.waited
         stats.arm_requests = arm.requests
         stats.graph_requests = graph.requests
-        stats.seconds = time.monotonic() - started
+        stats.seconds = clock.now() - started
     errors = [e for name in SNAPSHOT_LISTS for e in rg_errors[name]] + arm_errors + graph_result.errors
     scope_doc: dict[str, Any] = {}
     if scope.subscriptions:

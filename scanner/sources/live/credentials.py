@@ -17,6 +17,7 @@ from typing import Any
 
 from scanner.errors import InputError
 from scanner.sources.live.capped_session import capped_session
+from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import CollectionFailed
 from scanner.sources.live.failures import one_line
@@ -47,12 +48,14 @@ def _inner_credential(mode: str, cloud: Cloud, limits: LiveLimits, notes: Traffi
     raise InputError(f"--auth {mode!r}: expected one of {', '.join(AUTH_MODES)}")
 
 
-def make_credential(mode: str, cloud: Cloud, limits: LiveLimits | None = None) -> GuardedCredential:
-    """A ``TokenCredential`` for ``mode`` that talks to ``cloud``'s authority within ``limits``."""
+def make_credential(
+    mode: str, cloud: Cloud, limits: LiveLimits | None = None, clock: Clock = SYSTEM_CLOCK
+) -> GuardedCredential:
+    """A ``TokenCredential`` for ``mode`` that talks to ``cloud``'s authority within ``limits`` (waits on ``clock``)."""
     bounds = limits or LiveLimits()
     notes = TrafficNotes()
     try:
         inner = _inner_credential(mode, cloud, bounds, notes)
     except (ValueError, TypeError) as exc:  # azure-identity refuses a configuration it cannot use
         raise CollectionFailed(f"--auth {mode}: {one_line(str(exc))}") from None
-    return GuardedCredential(inner, cloud.authority_host, bounds, notes, chained=mode == "default")
+    return GuardedCredential(inner, cloud.authority_host, bounds, notes, chained=mode == "default", clock=clock)

@@ -14,7 +14,6 @@ is written.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Any
 
 from scanner.azure.sections import GROUP_MEMBERS
 from scanner.sources.live.bodies import kind_of, wrong_shape
+from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.exchange import Answer, exchange, json_answer
 from scanner.sources.live.failures import CallFailed, call_name, from_status, one_line
@@ -144,8 +144,7 @@ class GraphReader:
         credential: Any,
         cloud: Cloud,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
         log: Callable[[str], None] | None = None,
         verbose: Callable[[str], None] | None = None,
         per_call_policies: Iterable[Any] = (),
@@ -160,7 +159,7 @@ class GraphReader:
         self.call = call_name("POST", cloud.microsoft_graph + "/v1.0/$batch")
         self._log = log or (lambda _m: None)
         self._verbose = verbose or (lambda _m: None)
-        self.retrier = Retrier("Microsoft Graph", self._limits, sleep=sleep, clock=clock, log=verbose)
+        self.retrier = Retrier("Microsoft Graph", self._limits, clock=clock, log=verbose)
         self._workers = max(1, workers)
         self._lock = Lock()
         self.requests = 0

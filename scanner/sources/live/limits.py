@@ -22,10 +22,11 @@ from __future__ import annotations
 import argparse
 import math
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 
 #: Defaults of the CLI options (documented in docs/live-collection.md and the README).
 REQUEST_TIMEOUT = 60.0
@@ -68,14 +69,14 @@ class LiveLimits:
 class Deadline:
     """The end of one phase, on ``clock``."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, seconds: float, clock: Clock = SYSTEM_CLOCK) -> None:
         self.seconds = seconds
         self._clock = clock
-        self._end = clock() + seconds
+        self._end = clock.now() + seconds
 
     def remaining(self) -> float:
         """Seconds left (0 once passed)."""
-        return max(0.0, self._end - self._clock())
+        return max(0.0, self._end - self._clock.now())
 
     def passed(self) -> bool:
         """Whether the phase is out of time."""

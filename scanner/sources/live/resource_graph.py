@@ -26,7 +26,6 @@
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -34,6 +33,7 @@ from typing import Any
 
 from scanner.azure.sections import CONSUMER_LISTS
 from scanner.sources.live.bodies import kind_of, wrong_shape
+from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import forbidden_hint
 from scanner.sources.live.exchange import Answer, exchange, json_answer
@@ -148,8 +148,7 @@ class ResourceGraphReader:
         *,
         page_size: int = PAGE_SIZE,
         max_subscriptions: int = MAX_SUBSCRIPTIONS,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
         log: Callable[[str], None] | None = None,
         verbose: Callable[[str], None] | None = None,
         limits: LiveLimits | None = None,
@@ -163,7 +162,7 @@ class ResourceGraphReader:
         self._clock = clock
         self._log = log or (lambda _m: None)
         self._verbose = verbose or (lambda _m: None)
-        self.retrier = Retrier("Resource Graph", bounds, sleep=sleep, clock=clock, log=verbose)
+        self.retrier = Retrier("Resource Graph", bounds, clock=clock, log=verbose)
         self.requests = 0
         self.throttled = 0
         self._remaining: int | None = None
@@ -184,7 +183,7 @@ class ResourceGraphReader:
     def _pace(self) -> None:
         """Wait for the quota window to reset when the last response said none is left."""
         if self._remaining is not None and self._remaining <= 0 and self._reset_at is not None:
-            delay = self._reset_at - self._clock()
+            delay = self._reset_at - self._clock.now()
             if delay > 0:
                 self._verbose(f"resource graph quota used up; waiting {delay:.2f}s for the window to reset")
                 self.retrier.wait(self.call, delay + PACE_MARGIN, "the quota window to reset")
@@ -205,7 +204,7 @@ class ResourceGraphReader:
             return
         resets = _parse_resets_after(headers.get("x-ms-user-quota-resets-after"))
         count = int(remaining)
-        bound = self._clock() + (resets if resets is not None else 5.0)
+        bound = self._clock.now() + (resets if resets is not None else 5.0)
         previous, reset_at = self._remaining, self._reset_at
         same_window = (
             self._tighten
@@ -225,7 +224,7 @@ class ResourceGraphReader:
         self._pace()
         after_wait, self._paced = self._paced, False
         self.requests += 1
-        sent_at = self._clock()
+        sent_at = self._clock.now()
         answer = self._query(body)
         throttled = answer.status == 429
         if throttled and after_wait and self._tighten:

@@ -8,10 +8,10 @@ stack and no SDK sleeps for a ``Retry-After`` it was never asked to cap.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.failures import CallFailed
 from scanner.sources.live.limits import Breaker, Deadline, LiveLimits
 
@@ -26,13 +26,11 @@ class Retrier:
         service: str,
         limits: LiveLimits,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.service = service
         self.limits = limits
-        self._sleep = sleep
         self._clock = clock
         self._log = log or (lambda _m: None)
         self._breakers: dict[str, Breaker] = {}
@@ -77,7 +75,7 @@ class Retrier:
                 f"{self.service} asked to wait {seconds:g} s ({why}), past the --phase-timeout ({left:.0f} s left)",
             )
         self.waited += seconds
-        self._sleep(seconds)
+        self._clock.sleep(seconds)
 
     def run(self, call: str, attempt: Callable[[], T], kind: str = "") -> T:
         """``attempt()`` until it answers, a failure is not worth repeating, or the retries are spent.
@@ -106,7 +104,7 @@ class Retrier:
                     raise failed.with_cause(f"{failed.cause} (no time left for a retry: --phase-timeout)") from None
                 self._log(f"{failed.message}; retry {retries} in {delay:.1f}s")
                 self.waited += delay
-                self._sleep(delay)
+                self._clock.sleep(delay)
                 continue
             breaker.succeeded()
             return result

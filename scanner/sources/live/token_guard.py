@@ -13,13 +13,13 @@ empty, the wrong shape: retried, then said as such).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from scanner.sources.live.bodies import decode_json, kind_of
+from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.diagnostics import CollectionFailed, explain_authentication
 from scanner.sources.live.failures import RETRYABLE_STATUSES, CallFailed, call_name, error_fields, from_exception
 from scanner.sources.live.failures import parse_retry_after as retry_after_of
@@ -117,14 +117,13 @@ class GuardedCredential:
         notes: TrafficNotes,
         *,
         chained: bool = False,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._inner = inner
         self._authority = authority
         self._notes = notes
         self._chained = chained  # DefaultAzureCredential: only its exchanges with the authority count
-        self._retrier = Retrier(TOKEN_SERVICE, limits, sleep=sleep, clock=clock)
+        self._retrier = Retrier(TOKEN_SERVICE, limits, clock=clock)
 
     def get_token(self, *scopes: str, **kwargs: Any) -> Any:
         """A token from the inner credential; on failure, one clear :class:`CollectionFailed`."""

@@ -20,7 +20,7 @@ from scanner.sources.iac.arm.expressions.scope import Env, Scope
 from scanner.sources.iac.arm.expressions.values import Unresolved
 from scanner.sources.iac.arm.files import LinkedTemplates, TemplateFile
 from scanner.sources.iac.arm.properties import as_text
-from scanner.sources.iac.arm.resource_ids import template_level
+from scanner.sources.iac.arm.resource_ids import symbols_located, template_level
 from scanner.sources.iac.budget import BudgetExceeded, Meter
 from scanner.sources.iac.ids import DEFAULT_RESOURCE_GROUP
 
@@ -89,7 +89,7 @@ def nested_deployment(
     )
     options = props.get("expressionEvaluationOptions")
     if linked or (isinstance(options, Mapping) and str(options.get("scope", "")).lower() == "inner"):
-        env = Env(Scope(template, _passed(props.get("parameters"), env), target, meter))
+        env = Env(symbols_located(Scope(template, _passed(props.get("parameters"), env), target, meter)))
     # else the outer scope: the parent's parameters, variables and resourceGroup()
     return NestedDeployment(template, Deploying(env, target, inner_file), linked)
 
@@ -98,9 +98,13 @@ def _passed(parameters: Any, env: Env) -> dict[str, Any]:
     """The parameter values a deployment passes to the template it deploys."""
     supplied: dict[str, Any] = {}
     if isinstance(parameters, Mapping):
-        for name, entry in parameters.items():
-            if isinstance(entry, Mapping) and "value" in entry:
-                supplied[name] = evaluate_value(entry["value"], env)
+        for name, raw in parameters.items():
+            # Bicep may pass a whole entry as an expression: "[if(c, createObject('value', x), ...)]"
+            entry = evaluate_value(raw, env) if isinstance(raw, str) else raw
+            if type(entry) is Unresolved:
+                supplied[name] = entry
+            elif isinstance(entry, Mapping) and "value" in entry:
+                supplied[name] = entry["value"] if isinstance(raw, str) else evaluate_value(entry["value"], env)
             elif isinstance(entry, Mapping) and "reference" in entry:
                 supplied[name] = Unresolved(f"parameter '{name}' is a Key Vault reference", f"<{name}>")
     return supplied

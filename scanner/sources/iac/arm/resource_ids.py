@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.sources.iac.arm.expressions.context import Target
-from scanner.sources.iac.arm.expressions.scope import Env
+from scanner.sources.iac.arm.expressions.scope import Env, Scope
 from scanner.sources.iac.arm.properties import as_text
 
 # Extension resources that, declared without a scope, extend the deployment scope itself.
@@ -51,6 +51,13 @@ def place(target: Target, full_type: str, full_name: str, fields: Mapping[str, A
     elif full_type.lower() in _EXTENSIONS:
         scope_id = target.scope_id()
     return Placed(_resource_id(target, ext_type, ext_name, scope_id), ext_type, ext_name, scope_id)
+
+
+def symbols_located(scope: Scope) -> Scope:
+    """``scope`` with the ids of its symbolic resources built here, as :func:`place` builds them."""
+    env = Env(scope)
+    scope.symbols.locate = lambda fields, rtype, name: place(scope.target, rtype, name, fields, env).id
+    return scope
 
 
 def template_level(template: Mapping[str, Any]) -> str:

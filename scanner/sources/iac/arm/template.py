@@ -28,7 +28,7 @@ from scanner.sources.iac.arm.files import LinkedTemplates, TemplateFile, read_pa
 from scanner.sources.iac.arm.json_doc import JsonDoc, load_json
 from scanner.sources.iac.arm.properties import ROW_FIELDS, RowValues, as_text
 from scanner.sources.iac.arm.property_lines import PropertyLines
-from scanner.sources.iac.arm.resource_ids import Parent, Placed, place, qualify, template_level
+from scanner.sources.iac.arm.resource_ids import Parent, Placed, place, qualify, symbols_located, template_level
 from scanner.sources.iac.arm.suppressions import suppressions
 from scanner.sources.iac.budget import BudgetExceeded, Meter
 from scanner.sources.iac.detect import repo_relative
@@ -198,7 +198,8 @@ def read_template(
     reader = _Reader(meter, LinkedTemplates(repo_root, [*trees, repo_root, path.parent]))
     with reader.links.reading(Path(os.path.realpath(path))):
         try:
-            reader.template(template, Deploying(Env(Scope(template, supplied, target, meter)), target, file))
+            scope = symbols_located(Scope(template, supplied, target, meter))
+            reader.template(template, Deploying(Env(scope), target, file))
         except RecursionError:
             raise _too_deep(file.label) from None
     return reader.out

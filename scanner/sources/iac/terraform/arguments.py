@@ -9,6 +9,7 @@ finding points at the line that sets the property (docs/iac-terraform.md).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from lark import Tree
@@ -61,7 +62,7 @@ class Arguments:
         if isinstance(value, Unknown) and not value.reason.startswith(inst.address):
             text = quote(expr, inst.scope.file)
             reason = value.reason if value.reason.startswith(text) else f"{text}: {value.reason}"
-            value = Unknown(f"{inst.address}.{name} = {reason}")
+            value = replace(value, reason=f"{inst.address}.{name} = {reason}")  # an UnknownName stays one
         return value
 
     def body(self, inst: Instance, scope: Scope) -> tuple[dict[str, Any], dict[AttrPath, int]]:

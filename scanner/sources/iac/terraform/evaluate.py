@@ -219,6 +219,9 @@ class Evaluator:
             return right
         rhs = self.eval(rhs_node, scope)
         self.walked(lhs, rhs)
+        nulls = lhs is None or rhs is None
+        if op in ("==", "!=") and nulls and not isinstance(lhs, Unknown) and not isinstance(rhs, Unknown):
+            return (lhs is rhs) == (op == "==")  # an object with unknown attributes is still not null
         missing = first_unknown(lhs, rhs)
         if missing is not None:
             return Unknown(f"{quote(node, scope.file)}: {missing.reason}")
@@ -266,7 +269,11 @@ class Evaluator:
             args.extend(last)
         self.walked(args)  # a function's work is at most proportional to its arguments
         if name != "jsonencode":
-            missing = first_unknown(*args) if name not in ("merge", "concat", "compact") else None
+            # Functions that only rearrange their arguments keep unknowns nested inside them.
+            shallow = name in ("merge", "concat", "compact", "tomap", "tolist")
+            missing = first_unknown(*args) if not shallow else None
+            if name in ("tomap", "tolist"):
+                missing = next((a for a in args if isinstance(a, Unknown)), None)
             if missing is not None:
                 return Unknown(f"{text}: {missing.reason}")
         try:

@@ -38,9 +38,12 @@ class Instance:
     cache: dict[str, Any] = field(default_factory=dict)
 
 
-def expand(evaluator: Evaluator, kind: str, key: tuple[str, str], block: Block) -> list[Instance]:
-    """The instances of the ``kind`` (``resource`` or ``data``) block ``key`` = (type, name)."""
-    base = f"{key[0]}.{key[1]}" if kind == "resource" else f"data.{key[0]}.{key[1]}"
+def expand(evaluator: Evaluator, kind: str, key: tuple[str, str], block: Block, prefix: str = "") -> list[Instance]:
+    """The instances of the ``kind`` (``resource`` or ``data``) block ``key`` = (type, name).
+
+    ``prefix`` is the address of the module instance the block is in (``module.m[0].``).
+    """
+    base = prefix + (f"{key[0]}.{key[1]}" if kind == "resource" else f"data.{key[0]}.{key[1]}")
     scope = Scope(block.file)
     count_expr = for_each_expr = None
     for akind, node in body_items(block.body):

@@ -47,4 +47,10 @@ class TerraformSourceReader:
             raise InputError(f"{unit.companions[0]}: a variables file needs the Terraform module it is for (.tf files)")
         from scanner.sources.iac.terraform.module import read_tf
 
-        return read_tf([f.path for f in unit.files], context.repo_root, var_files=unit.companions, meter=context.meter)
+        return read_tf(
+            [f.path for f in unit.files],
+            context.repo_root,
+            var_files=unit.companions,
+            meter=context.meter,
+            trees=context.trees,
+        )

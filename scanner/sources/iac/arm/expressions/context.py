@@ -68,6 +68,47 @@ class Context(Protocol):
         """The value of a parsed expression here (what a lazy function calls on its arguments)."""
         ...
 
+    def with_lambda(self, bindings: tuple[tuple[str, Any], ...]) -> Context:
+        """This context inside a lambda's body, its variables bound (``lambdaVariables``)."""
+        ...
+
+    def lambda_variable(self, name: str) -> Any:
+        """The value of a lambda variable of the lambdas being evaluated (innermost first)."""
+        ...
+
+    def user_function(self, name: str, args: list[Any], text: str) -> Any:
+        """The value of user-defined function ``namespace.name`` called with ``args``."""
+        ...
+
+    def resource_symbol(self, symbol: str) -> SymbolInfo | None:
+        """What the template declares of the resource with symbolic name ``symbol`` (None: no such symbol)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolInfo:
+    """A resource of ``languageVersion`` 2.0 by its symbolic name: its id, and its properties as declared.
+
+    ``properties`` is what ``reference(symbol)`` can know before deployment: the declared
+    properties of a resource the template deploys, unresolved for an ``existing`` one.
+    """
+
+    id: Any
+    name: Any
+    type: str
+    api_version: Any
+    existing: bool
+    properties: Any
+
+
+def bound(bindings: tuple[tuple[str, Any], ...], name: str, text: str) -> Any:
+    """The value of lambda variable ``name`` in ``bindings`` (innermost last), else unresolved."""
+    key = name.lower()
+    for variable, value in reversed(bindings):
+        if variable == key:
+            return value
+    return fail(text, f"lambda variable '{name}' is not defined here")
+
 
 #: A function of evaluated arguments: ``(arguments, context, the call's text) -> value``.
 Function = Callable[[list[Any], Context, str], Any]

@@ -16,7 +16,7 @@ from scanner.sources.iac import budget
 from scanner.sources.iac.arm.expressions.context import Context
 from scanner.sources.iac.arm.expressions.parser import Node, parse
 from scanner.sources.iac.arm.expressions.registry import FUNCTIONS, LAZY, RUNTIME
-from scanner.sources.iac.arm.expressions.values import Unresolved, fail
+from scanner.sources.iac.arm.expressions.values import Declared, Unresolved, fail
 from scanner.sources.iac.budget import BudgetExceeded, Meter
 
 
@@ -32,7 +32,9 @@ def evaluate(node: Node, env: Context) -> Any:
             return lazy(node[2], env, node[3])
         function = FUNCTIONS.get(name)
         if function is None:
-            return _unsupported(name, node[3])
+            if "." not in name:
+                return _unsupported(name, node[3])
+            function = _user_function
         args = [evaluate(arg, env) for arg in node[2]]
         try:
             _charge(args, env.meter, node[3][: len(name)])  # (the name as written)
@@ -101,6 +103,8 @@ def _member(base: Any, name: str, text: str, env: Context) -> Any:
         for key, value in base.items():
             if key.lower() == lowered:
                 return value
+        if type(base) is Declared:
+            return base.missing(name, text)
         return Unresolved(f"the object has no property '{name}' ({text})", f"<{text}>")
     return Unresolved(f"cannot read property '{name}' of {json_kind(base)} ({text})", f"<{text}>")
 
@@ -108,9 +112,12 @@ def _member(base: Any, name: str, text: str, env: Context) -> Any:
 def _unsupported(name: str, text: str) -> Unresolved:
     if name.startswith("list") or name in RUNTIME:
         return Unresolved(f"{text} is only known after deployment", f"<{text}>")
-    if "." in name:
-        return Unresolved(f"user-defined function {text} is not evaluated by this scanner", f"<{text}>")
     return Unresolved(f"function {name}() is not supported by this scanner", f"<{text}>")
+
+
+def _user_function(args: list[Any], env: Context, text: str) -> Any:
+    """A call of ``namespace.name``: the template's user-defined function (its arguments may be unresolved)."""
+    return env.user_function("".join(text[: text.index("(")].split()).lower(), args, text)
 
 
 def evaluate_string(value: str, env: Context) -> Any:

@@ -8,24 +8,31 @@ names and ``list*`` functions, "not supported by this scanner" for the rest.
 
 from __future__ import annotations
 
-from scanner.sources.iac.arm.expressions import arrays, deployment, hashing, logic, resources, strings
+from scanner.sources.iac.arm.expressions import (
+    arrays,
+    cidr,
+    conversions,
+    deployment,
+    hashing,
+    lambdas,
+    logic,
+    objects,
+    resources,
+    strings,
+)
 from scanner.sources.iac.arm.expressions.context import Function, LazyFunction
 
-FUNCTIONS: dict[str, Function] = {
-    **strings.FUNCTIONS,
-    **hashing.FUNCTIONS,
-    **arrays.FUNCTIONS,
-    **logic.FUNCTIONS,
-    **resources.FUNCTIONS,
-    **deployment.FUNCTIONS,
-}
+#: The function families, each a module with a ``FUNCTIONS`` table (and maybe a ``LAZY`` one).
+FAMILIES = (strings, hashing, arrays, logic, resources, deployment, objects, lambdas, cidr, conversions)
 
-LAZY: dict[str, LazyFunction] = logic.LAZY
+FUNCTIONS: dict[str, Function] = {name: f for family in FAMILIES for name, f in family.FUNCTIONS.items()}
+
+LAZY: dict[str, LazyFunction] = {**logic.LAZY, **lambdas.LAZY}
 
 #: Functions whose value only Azure knows, at deployment.
 RUNTIME = frozenset(
     {
-        "reference",
+        "references",
         "newguid",
         "utcnow",
         "pickzones",

@@ -1,9 +1,15 @@
-"""Resource id functions: ``resourceId``, ``subscriptionResourceId``, ``tenantResourceId``, ``extensionResourceId``.
+"""Resource functions: the id family (``resourceId``, ``subscriptionResourceId``, ``tenantResourceId``,
+``extensionResourceId``), and ``reference`` / ``resourceInfo`` of a symbolic name.
 
 They always build an id, with placeholders for unresolved names, so
 ``resourceId('...registries', parameters('acrName'))`` and a registry named
 ``[parameters('acrName')]`` get the same id (``.../registries/<acrName>``) and their relation
 still joins.
+
+``reference('symbol')`` reads what the template declares of one of its own resources (its
+``properties``; with ``'Full'`` also its id, name and type); a property it does not declare,
+an ``existing`` resource's properties and ``reference()`` of anything else (a resource id, a
+resource outside the template) are only known after deployment.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from scanner.sources.iac.arm.expressions.context import Context, Function, Target
+from scanner.sources.iac.arm.expressions.context import Context, Function, Target, strict
 from scanner.sources.iac.arm.expressions.values import Unresolved, fail, to_text
 
 
@@ -74,7 +80,34 @@ def _extension_resource_id(args: list[Any], env: Context, text: str) -> Any:
     return _provider_id(args[1:], text, lambda scope: base.rstrip("/"))
 
 
+def _runtime(text: str) -> Unresolved:
+    return Unresolved(f"{text} is only known after deployment", f"<{text}>")
+
+
+def _reference(args: list[Any], env: Context, text: str) -> Any:
+    if not args or len(args) > 3:
+        return fail(text, f"expects 1 to 3 arguments, got {len(args)}")
+    target = args[0]
+    info = env.resource_symbol(target) if isinstance(target, str) and "/" not in target else None
+    if info is None:
+        return _runtime(text)
+    full = len(args) == 3 and isinstance(args[2], str) and args[2].lower() == "full"
+    if not full:
+        return info.properties
+    return {"id": info.id, "name": info.name, "type": info.type, "apiVersion": info.api_version,
+            "properties": info.properties}
+
+
+def _resource_info(args: list[Any], env: Context, text: str) -> Any:
+    info = env.resource_symbol(args[0]) if isinstance(args[0], str) else None
+    if info is None:
+        return fail(text, f"{args[0]!r} is not the symbolic name of a resource of this template")
+    return {"id": info.id, "name": info.name, "type": info.type, "apiVersion": info.api_version}
+
+
 FUNCTIONS: dict[str, Function] = {
+    "reference": _reference,
+    "resourceinfo": strict(_resource_info, (1, 1)),
     "resourceid": _resource_id,
     "subscriptionresourceid": _subscription_resource_id,
     "tenantresourceid": _tenant_resource_id,

@@ -12,9 +12,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from scanner.sources.iac import budget
-from scanner.sources.iac.arm.expressions.context import Target
+from scanner.sources.iac.arm.expressions.context import Context, SymbolInfo, Target, bound
+from scanner.sources.iac.arm.expressions.declared_types import TypeTable
 from scanner.sources.iac.arm.expressions.evaluator import evaluate, evaluate_value
 from scanner.sources.iac.arm.expressions.parser import Node
+from scanner.sources.iac.arm.expressions.symbols import Symbols
+from scanner.sources.iac.arm.expressions.user_functions import UserFunctions
 from scanner.sources.iac.arm.expressions.values import Unresolved
 from scanner.sources.iac.budget import BudgetExceeded, Meter
 
@@ -31,6 +34,9 @@ class Scope:
     ) -> None:
         self.target = target
         self.meter = meter if meter is not None else Meter()
+        self.types = TypeTable(template.get("definitions"))
+        self.functions = UserFunctions(template.get("functions"), self.types, target, self.meter)
+        self.symbols = Symbols(template.get("resources"), self)
         params = template.get("parameters")
         self.declared: dict[str, tuple[str, Mapping[str, Any]]] = {}
         if isinstance(params, Mapping):
@@ -67,10 +73,14 @@ class Scope:
         declared = self.declared.get(key[2:])
         if declared is None:
             return Unresolved(f"parameter '{name}' is not declared in the template", f"<{name}>")
+        types = self.types
         if key[2:] in self.supplied:
-            return self.supplied[key[2:]]
+            return types.with_defaults(self.supplied[key[2:]], declared[1])
         if "defaultValue" in declared[1]:
-            return self._resolve(key, f"parameter '{name}'", name, declared[1]["defaultValue"])
+            value = self.resolve(key, f"parameter '{name}'", name, declared[1]["defaultValue"])
+            return types.with_defaults(value, declared[1])
+        if types.nullable(declared[1]):
+            return None  # ARM gives a nullable parameter without a value null
         return Unresolved(
             f"parameter '{declared[0]}' has no value (no defaultValue and no parameters file)", f"<{declared[0]}>"
         )
@@ -79,13 +89,17 @@ class Scope:
         raw = self.raw_variables.get(key[2:])
         if raw is None:
             return Unresolved(f"variable '{name}' is not defined", f"<{name}>")
-        value = self._resolve(key, f"variable '{name}'", name, raw[1])
+        value = self.resolve(key, f"variable '{name}'", name, raw[1])
         if isinstance(raw[1], Mapping) and set(raw[1]) == {"copy"} and isinstance(value, Mapping):
             return value.get(raw[0], value)  # a variable defined by a top-level copy loop
         return value
 
-    def _resolve(self, busy: str, what: str, name: str, raw: Any) -> Any:
-        """Evaluate a parameter's default or a variable, inside the others being resolved (bounded)."""
+    def resolve(self, busy: str, what: str, name: str, raw: Any) -> Any:
+        """Evaluate ``raw`` (a default, a variable, a resource's properties) inside the others being resolved.
+
+        ``busy`` names what is being computed: meeting it again while computing it is a
+        reference to itself (unresolved); chains of references are bounded.
+        """
         if busy in self._busy:  # (its value is being computed: this is a reference to itself)
             return Unresolved(f"{what} refers to itself", f"<{name}>")
         meter = self.meter
@@ -105,13 +119,19 @@ class Scope:
 
 
 class Env:
-    """A scope plus the copy loops being expanded (innermost last)."""
+    """A scope plus the copy loops being expanded and the lambda variables bound (innermost last)."""
 
-    __slots__ = ("loops", "meter", "scope", "target")
+    __slots__ = ("lambdas", "loops", "meter", "scope", "target")
 
-    def __init__(self, scope: Scope, loops: tuple[tuple[str, int | Unresolved], ...] = ()) -> None:
+    def __init__(
+        self,
+        scope: Scope,
+        loops: tuple[tuple[str, int | Unresolved], ...] = (),
+        lambdas: tuple[tuple[str, Any], ...] = (),
+    ) -> None:
         self.scope = scope
         self.loops = loops
+        self.lambdas = lambdas
         self.target: Target = scope.target
         self.meter: Meter = scope.meter
 
@@ -126,7 +146,19 @@ class Env:
 
     def with_copy(self, name: str, index: int | Unresolved) -> Env:
         """This scope inside one iteration of copy loop ``name`` (an unresolved count: any iteration)."""
-        return Env(self.scope, (*self.loops, (name.lower(), index)))
+        return Env(self.scope, (*self.loops, (name.lower(), index)), self.lambdas)
+
+    def with_lambda(self, bindings: tuple[tuple[str, Any], ...]) -> Context:
+        return Env(self.scope, self.loops, (*self.lambdas, *bindings))
+
+    def lambda_variable(self, name: str) -> Any:
+        return bound(self.lambdas, name, f"lambdaVariables('{name}')")
+
+    def user_function(self, name: str, args: list[Any], text: str) -> Any:
+        return self.scope.functions.call(name, args, text)
+
+    def resource_symbol(self, symbol: str) -> SymbolInfo | None:
+        return self.scope.symbols.get(symbol)
 
     def copy_index(self, loop: str | None) -> int | Unresolved | None:
         if not self.loops:

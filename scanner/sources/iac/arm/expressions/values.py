@@ -28,6 +28,21 @@ class Unresolved:
         return f"Unresolved({self.reason!r}, {self.placeholder!r})"
 
 
+class Declared(dict[str, Any]):
+    """A resource's properties as its template declares them: one it leaves out is Azure's, known once deployed."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, properties: Mapping[str, Any], owner: str) -> None:
+        super().__init__(properties)
+        self.owner = owner
+
+    def missing(self, name: str, text: str) -> Unresolved:
+        return Unresolved(
+            f"property '{name}' of {self.owner} is not declared: only known after deployment ({text})", f"<{text}>"
+        )
+
+
 def fail(text: str, message: str) -> Unresolved:
     """The value of call ``text`` that ARM would refuse: unknown here, with the reason."""
     return Unresolved(f"{text}: {message}", f"<{text}>")

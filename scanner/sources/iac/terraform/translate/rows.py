@@ -130,8 +130,37 @@ def str_list(value: Any) -> list[Any] | Unknown:
     return [value]
 
 
+@dataclass(frozen=True, slots=True)
+class UnknownName(Unknown):
+    """A declared resource's name that is not known, read through a reference (``acr.name``).
+
+    ``stand_in`` is what that resource's synthetic id holds in its place (its address), so a
+    token or scope map naming its registry by that reference still gets an id under it.
+    """
+
+    stand_in: str = ""
+
+
+def plain_unknowns(value: Any) -> Any:
+    """``value`` with every :class:`UnknownName` made a plain :class:`Unknown` (the same object when none is).
+
+    The stand-in only serves ids inside the reader; the rule engine knows unknowns by their exact type.
+    """
+    if isinstance(value, UnknownName):
+        return Unknown(value.reason, value.live_only)
+    if isinstance(value, Mapping):
+        items = {k: plain_unknowns(v) for k, v in value.items()}
+        return value if all(items[k] is value[k] for k in value) else items
+    if isinstance(value, list):
+        elements = [plain_unknowns(v) for v in value]
+        return value if all(a is b for a, b in zip(elements, value, strict=True)) else elements
+    return value
+
+
 def name_segment(value: Any, address: str) -> str:
     """A name segment of a synthetic id: the literal name, or the Terraform address."""
+    if isinstance(value, UnknownName) and value.stand_in:
+        return value.stand_in
     return value if isinstance(value, str) and value else address
 
 

@@ -7,11 +7,13 @@ forbid every script and every network request.
 from __future__ import annotations
 
 from functools import cache
+from typing import BinaryIO
 
 from jinja2 import Template
 from markupsafe import Markup
 
-from scanner.baseline import Drift, Observation, ResultsFile
+from scanner.drift.base import Comparison
+from scanner.drift.compare import Observation
 from scanner.outputs.html_format import csp_hash, environment, inline_asset
 
 TEMPLATE = "diff.html.j2"
@@ -29,8 +31,17 @@ def _template() -> tuple[Template, Markup, str]:
     return environment().get_template(TEMPLATE), Markup(css), csp
 
 
-def drift_html(drift: Drift, old: ResultsFile, new: ResultsFile) -> str:
+class DriftHtml:
     """The drift page (deterministic for the same inputs)."""
-    template, css, csp = _template()
-    sections = [("New", drift.new), ("Fixed", drift.fixed), ("Changed", drift.changed)]
-    return template.render(old=old, new=new, counts=drift.counts(), sections=sections, state=_state, css=css, csp=csp)
+
+    name = "html"
+
+    def write(self, comparison: Comparison, stream: BinaryIO) -> None:
+        template, css, csp = _template()
+        drift = comparison.drift
+        sections = [("New", drift.new), ("Fixed", drift.fixed), ("Changed", drift.changed)]
+        page = template.render(
+            old=comparison.old, new=comparison.new, counts=drift.counts(),
+            sections=sections, state=_state, css=css, csp=csp,
+        )  # fmt: skip
+        stream.write(page.encode("utf-8", "replace"))

@@ -1,0 +1,32 @@
+"""The one small interface every diff format implements, and the comparison it renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol
+
+from scanner.drift.compare import Drift, compare
+from scanner.drift.results_file import ResultsFile
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Two results files and the drift from the older to the newer."""
+
+    old: ResultsFile
+    new: ResultsFile
+    drift: Drift
+
+    @classmethod
+    def of(cls, old: ResultsFile, new: ResultsFile) -> Comparison:
+        return cls(old, new, compare(old.observations, new.observations))
+
+
+class DriftFormat(Protocol):
+    """Renders a :class:`Comparison`; never decides the exit code."""
+
+    name: str
+
+    def write(self, comparison: Comparison, stream: BinaryIO) -> None:
+        """Write the complete document to ``stream`` (the caller makes file writes atomic)."""
+        ...
