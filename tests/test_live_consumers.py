@@ -181,3 +181,29 @@ def test_a_consumer_row_carrying_a_registry_password_is_refused_never_stored(
     assert "leaked-registry-password" not in (tmp_path / "snapshot.json").read_text()
     assert "leaked-registry-password" not in outcome.stderr
     assert collected["resourceGraph"]["containerGroups"] == []
+
+
+def test_role_assignment_conditions_and_role_changing_registry_properties_are_kept(
+    tenant: dict[str, Any], tmp_path: Path
+) -> None:
+    """What changes the meaning of a role stays in the raw rows: an ABAC condition and its version,
+    the registry's role-assignment mode, its ARM-token policy and its network bypass."""
+    conditional = copy.deepcopy(tenant)
+    assignment = conditional["resourceGraph"]["roleAssignments"][0]["properties"]
+    assignment["condition"] = (
+        "((!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/read'})) OR "
+        "(@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringStartsWithIgnoreCase 'team-a/'))"
+    )
+    assignment["conditionVersion"] = "2.0"
+    registry = conditional["resourceGraph"]["registries"][0]["properties"]
+    registry["roleAssignmentMode"] = "AbacRepositoryPermissions"
+    with AzureEmulator(conditional) as emu:
+        outcome, collected = _collect(emu, tmp_path)
+    assert outcome.code == 0, outcome.describe()
+    kept = collected["resourceGraph"]["roleAssignments"][0]["properties"]
+    assert (kept["condition"], kept["conditionVersion"]) == (assignment["condition"], "2.0")
+    row = collected["resourceGraph"]["registries"][0]["properties"]
+    assert row["roleAssignmentMode"] == "AbacRepositoryPermissions"
+    arm_token_policy = "azureADAuthenticationAsArmPolicy"
+    assert row["policies"][arm_token_policy] == registry["policies"][arm_token_policy]
+    assert row["networkRuleBypassOptions"] == registry["networkRuleBypassOptions"]
