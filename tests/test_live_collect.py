@@ -26,6 +26,7 @@ from scanner.sources.live.resource_graph import PACE_MARGIN
 from tests.cli import CliRun
 from tests.conftest import DEMO, ROOT, run_cli
 from tests.emulator import AzureEmulator, EmulatorConfig, FakeClock
+from tests.emulator.consumer_tenant import with_consumers
 from tests.emulator.live import collect_on, live_env
 
 NOW = "2026-11-27T02:00:00Z"
@@ -78,7 +79,8 @@ def demo_findings(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, An
 
 @pytest.fixture(scope="module")
 def demo() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(DEMO.read_text())
+    """The demo tenant with the registries' consumers (which change no finding)."""
+    loaded: dict[str, Any] = with_consumers(json.loads(DEMO.read_text()))
     return loaded
 
 
@@ -104,7 +106,8 @@ def test_collect_demo_tenant_gives_the_same_findings(
     assert _findings(out, tmp_path) == demo_findings
     # Exactly one Resource Graph request per list: every list fits in one 1,000-row page.
     assert "subscriptions" in collected["resourceGraph"]
-    assert emulator.count("arg") == len(demo["resourceGraph"]) == 11
+    assert collected["graph"]["groupMembers"] == demo["graph"]["groupMembers"]
+    assert emulator.count("arg") == len(demo["resourceGraph"]) == 19
 
 
 def test_quota_headers_are_honoured_before_any_429(demo: dict[str, Any], tmp_path: Path) -> None:
@@ -113,11 +116,11 @@ def test_quota_headers_are_honoured_before_any_429(demo: dict[str, Any], tmp_pat
     with AzureEmulator(demo, EmulatorConfig(arg_quota=(4, 5.0), clock=clock)) as emu:
         snapshot = collect_on(emu, tmp_path, clock)
         statuses = [r.status for r in emu.requests if r.endpoint_kind == "arg"]
-    assert len(statuses) == 11 and 429 not in statuses
+    assert len(statuses) == len(demo["resourceGraph"]) == 19 and 429 not in statuses
     assert snapshot["resourceGraph"] == demo["resourceGraph"]
-    # 11 requests, 4 per window: two waits for a window to reset, each at most a window plus the
+    # 19 requests, 4 per window: four waits for a window to reset, each at most a window plus the
     # header's rounding up to whole seconds.
-    assert len(clock.sleeps) == 2 and all(0 < s <= 5.0 + 1 + PACE_MARGIN + 1e-9 for s in clock.sleeps), clock.sleeps
+    assert len(clock.sleeps) == 4 and all(0 < s <= 5.0 + 1 + PACE_MARGIN + 1e-9 for s in clock.sleeps), clock.sleeps
 
 
 def test_429_without_warning_headers_is_recovered(demo: dict[str, Any], tmp_path: Path) -> None:
@@ -291,14 +294,14 @@ def _synthetic(registries: int, seed: int) -> dict[str, Any]:
 
 
 def test_paging_uses_the_minimum_number_of_requests(tmp_path: Path) -> None:
-    snapshot = _synthetic(400, 7)  # about 1,200 role assignments
+    snapshot = with_consumers(_synthetic(400, 7), extra_public_ips=1001)  # about 1,200 role assignments
     with AzureEmulator(snapshot, EmulatorConfig()) as emu:
         out = tmp_path / "s.json.gz"
         proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
         assert proc.returncode == 0, proc.stderr
         sent = emu.count("arg")
-    # One request per 1,000 rows per list (the 11th list is the subscriptions with their MG chain).
-    assert len(snapshot["resourceGraph"]) == 11
+    # One request per 1,000 rows per list (subscriptions with their MG chain and the consumers too).
+    assert len(snapshot["resourceGraph"]) == 19
     expected = sum(max(1, math.ceil(len(rows) / 1000)) for rows in snapshot["resourceGraph"].values())
     assert sent == expected
     assert any(len(rows) > 1000 for rows in snapshot["resourceGraph"].values())

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.emulator import FAULT_KINDS, ITEM_FAULTS, AzureEmulator, Fault
+from tests.emulator.consumer_tenant import with_consumers
 from tests.emulator.live import live_env
 from tests.hostile import Outcome, assert_contract, run_in_process
 
@@ -49,13 +50,24 @@ ENDPOINTS = {
         3,
         "GET https://",
         source="arm",
-        affects=frozenset({"tokens", "scopeMaps", "usages", "diagnosticSettings"}),
+        affects=frozenset({"tokens", "scopeMaps", "usages", "diagnosticSettings", "siteConfig"}),
     ),
     "arm-usages": Endpoint(
         "arm", 3, "/listUsages", path_contains="/listusages", source="arm", affects=frozenset({"usages"})
     ),
+    "arm-site-config": Endpoint(
+        "arm", 3, "/config/web", path_contains="/config/web", source="arm", affects=frozenset({"siteConfig"})
+    ),
     "graph-batch": Endpoint("graph_batch", 3, "POST https://", source="graph", affects=frozenset({"principal"})),
     "graph-get": Endpoint("graph", 3, "(in $batch)", source="graph", affects=frozenset({"principal"})),
+    "graph-members": Endpoint(
+        "graph",
+        3,
+        "/transitiveMembers",
+        path_contains="/transitivemembers",
+        source="graph",
+        affects=frozenset({"groupMembers"}),
+    ),
 }
 
 #: What the error must say was wrong (any one of these, case-insensitive).
@@ -88,13 +100,14 @@ def _cases() -> Iterator[Any]:
 
 
 def _small_tenant(demo: dict[str, Any], registries: int = 3) -> dict[str, Any]:
-    """The demo tenant cut to a few registries (each case then costs a few dozen requests)."""
+    """The demo tenant cut to a few registries (each case then costs a few dozen requests), with
+    the registries' consumers (a container site to read the configuration of, groups to expand)."""
     tenant = copy.deepcopy(demo)
     kept = tenant["resourceGraph"]["registries"][:registries]
     tenant["resourceGraph"]["registries"] = kept
     ids = {row["id"].lower() for row in kept}
     tenant["arm"] = {key: value for key, value in tenant["arm"].items() if key in ids}
-    return tenant
+    return with_consumers(tenant)
 
 
 @pytest.fixture(scope="module")

@@ -57,7 +57,13 @@ def mutate_tenant(tenant: dict[str, Any], data: st.DataObject) -> dict[str, Any]
         ]
         target = data.draw(st.sampled_from(rows))["properties"]
     elif section == "arm":
-        items = [item for lists in tenant["arm"].values() for items in lists.values() for item in items]
+        # Per-registry lists of items, and a container site's configuration (one object).
+        items = [
+            item
+            for entry in tenant["arm"].values()
+            for value in entry.values()
+            for item in (value if isinstance(value, list) else [value["properties"]])
+        ]
         target = data.draw(st.sampled_from(items))
     else:
         target = data.draw(st.sampled_from(tenant["graph"]["servicePrincipals"]))

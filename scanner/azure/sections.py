@@ -20,10 +20,29 @@ RESOURCE_GRAPH_LISTS = (
     "roleAssignments",
     "roleDefinitions",
 )
+#: The Resource Graph lists of the registries' consumers: the workloads that pull images, the
+#: identities they pull with and the networks they pull from. Kept apart from
+#: :data:`RESOURCE_GRAPH_LISTS` because only a live collection reads them: IaC templates and the
+#: generated tenants declare registries, so there these lists are missing ("not collected",
+#: ``unknown``), never empty ("there are none").
+CONSUMER_LISTS = (
+    "managedClusters",
+    "containerApps",
+    "managedEnvironments",
+    "webApps",
+    "containerGroups",
+    "userAssignedIdentities",
+    "virtualNetworks",
+    "publicIpAddresses",
+)
 #: The per-registry lists read from ARM.
 ARM_LISTS = ("tokens", "scopeMaps", "usages", "diagnosticSettings")
+#: The per-site ARM entry: a container site's ``config/web`` (Resource Graph rows lack most of it).
+SITE_CONFIG = "siteConfig"
 #: The Microsoft Graph section.
 GRAPH_LISTS = ("servicePrincipals", "applications", "missingPrincipals")
+#: The Graph transitive members of the groups holding a role over a registry (group id → members).
+GROUP_MEMBERS = "groupMembers"
 
 REGISTRY = "microsoft.containerregistry/registries"
 

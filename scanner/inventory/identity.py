@@ -147,6 +147,8 @@ def _subscription_chains(inv: Inventory, resource_graph: Section) -> None:
     for row in rows(resource_graph, "subscriptions"):
         sub = subscription_of(row["id"]) or str(row.get("subscriptionId") or "").lower()
         chain = props(row).get("managementGroupAncestorsChain") or ()
+        if not isinstance(chain, list | tuple) or not all(isinstance(mg, Mapping) for mg in chain):
+            continue  # not a chain: the subscription counts as unchained (under every group)
         inv.subscription_mgs[sub] = tuple(
             f"/providers/microsoft.management/managementgroups/{str(mg.get('name')).lower()}" for mg in chain
         )

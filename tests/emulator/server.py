@@ -55,6 +55,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from tests.emulator.certs import CertificatePaths, make_certificates
+from tests.emulator.consumers import CONSUMER_LIST_TYPES, MEMBERS_PATH, SITE_CONFIG_PATH, members_page, site_config
 from tests.emulator.faults import ITEM_FAULTS, Fault, FaultInjector, fault_status, item_answer, write_fault
 
 JSON = Any
@@ -111,6 +112,7 @@ LIST_TYPES: dict[str, str] = {
     "roleAssignments": "microsoft.authorization/roleassignments",
     "roleDefinitions": "microsoft.authorization/roledefinitions",
     "subscriptions": "microsoft.resources/subscriptions",
+    **CONSUMER_LIST_TYPES,
 }
 LIST_OF_TYPE: dict[str, str] = {kind: name for name, kind in LIST_TYPES.items()}
 
@@ -170,6 +172,8 @@ class EmulatorConfig:
     """Items per ARM list page for tokens, scope maps (later pages through ``nextLink``)."""
     graph_odata_context: bool = True
     """Add ``@odata.context`` to Graph object bodies, as Graph does."""
+    graph_page_size: int = 999
+    """Most members per page of ``/groups/{id}/transitiveMembers`` (later pages through ``@odata.nextLink``)."""
     faults: tuple[Fault, ...] = ()
     """Transport, status and body faults per endpoint kind (``tests/emulator/faults.py``); the first
     matching fault with uses left answers a request instead of the emulated service."""
@@ -368,6 +372,7 @@ class _TenantIndex:
         self.applications = self._by(graph.get("applications"), "id")
         self.app_by_app = self._by(graph.get("applications"), "appId")
         self.missing = frozenset(str(i).lower() for i in graph.get("missingPrincipals") or [])
+        self.group_members = {str(k).lower(): list(v) for k, v in (graph.get("groupMembers") or {}).items()}
         self.principal_types = {
             str((row.data.get("properties") or {}).get("principalId") or "").lower(): str(
                 (row.data.get("properties") or {}).get("principalType") or ""
@@ -876,6 +881,10 @@ class _Arm:
         dns = _DNS_PATH.match(path)
         if dns is not None:
             return self._dns_records(call, dns)
+        site = SITE_CONFIG_PATH.match(path)
+        if site is not None:
+            replayed = self.index.replay("arm", [site.group(1)], "siteConfig")
+            return _json_reply(*site_config(self.index.arm, site, call.path, self.forbidden, replayed))
         sub = _subscription_of(path)
         if sub in self.forbidden:
             return _json_reply(403, _arm_error("AuthorizationFailed", _forbidden_message("*/read", call.path)))
@@ -1025,6 +1034,13 @@ class _Graph:
     def get(self, path: str, query: Mapping[str, str]) -> tuple[int, JSON]:
         """(status, body) of a Graph GET relative to ``/v1.0``."""
         lowered = path.lower().rstrip("/")
+        members = MEMBERS_PATH.match(lowered)
+        if members is not None:
+            groups = frozenset(k for k, kind in self.index.principal_types.items() if kind.lower() == "group")
+            group_id = unquote(path.rstrip("/")[members.start(1) : members.end(1)])
+            return members_page(
+                self.index.group_members, groups, group_id, query, self.base, self.config.graph_page_size
+            )
         for pattern, collection in _GRAPH_ROUTES:
             match = pattern.match(lowered)
             if match is not None:

@@ -1,4 +1,5 @@
-"""The ARM calls Resource Graph cannot answer: tokens, scope maps, usages, diagnostic settings.
+"""The ARM calls Resource Graph cannot answer: tokens, scope maps, usages, diagnostic settings,
+and the ``config/web`` of container sites.
 
 Through one read-only azure-core client (:mod:`scanner.sources.live.pipelines`). Lists are
 fetched as raw JSON (``nextLink`` paging) so the snapshot holds the payloads exactly as Azure
@@ -17,6 +18,7 @@ from threading import Event, Lock
 from typing import Any
 
 from scanner.azure.ids import norm, subscription_of
+from scanner.azure.sections import SITE_CONFIG
 from scanner.sources.live.bodies import kind_of, wrong_shape
 from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.clouds import Cloud
@@ -26,12 +28,13 @@ from scanner.sources.live.failures import CallFailed, call_name
 from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.pipelines import registry_client
 from scanner.sources.live.retrying import Retrier
-from scanner.sources.live.shapes import items_problem
+from scanner.sources.live.shapes import items_problem, site_config_problem
 from scanner.sources.secret_fields import scrub_lists
 
 ACR_API_VERSION = "2025-11-01"  # azure-mgmt-containerregistry 15 default
 DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"
 PRIVATE_DNS_API = "2024-06-01"
+WEB_API_VERSION = "2024-11-01"  # Microsoft.Web sites/config/web
 #: Snapshot list → the path under a registry id that lists it, and its api-version.
 REGISTRY_LISTS: dict[str, tuple[str, str]] = {
     "tokens": ("/tokens", ACR_API_VERSION),
@@ -63,6 +66,36 @@ def error_entry(scope: str, failed: CallFailed, affects: str, hint: str | None =
         "message": message,
         "affects": [affects],
     }
+
+
+def is_container_site(row: Any) -> bool:
+    """Whether an App Service site runs a container image (kind or ``linuxFxVersion`` says so).
+
+    Resource Graph rows of sites carry ``kind`` but leave most of ``siteConfig`` empty, so either
+    sign is enough to ask ARM for the site's ``config/web``.
+    """
+    if not isinstance(row, dict):
+        return False
+    kind = row.get("kind")
+    properties = row.get("properties")
+    config = properties.get("siteConfig") if isinstance(properties, dict) else None
+    fx = config.get("linuxFxVersion") if isinstance(config, dict) else None
+    return (isinstance(kind, str) and "container" in kind.lower()) or (
+        isinstance(fx, str) and fx.upper().startswith("DOCKER|")
+    )
+
+
+def site_config_body(call: str, answer: Answer, site_id: str) -> dict[str, Any]:
+    """A site's ``config/web`` resource: an object that fits the snapshot schema, of that site."""
+    body = json_answer(answer, call)
+    if not isinstance(body, dict):
+        raise wrong_shape(call, answer.status, f"{kind_of(body)} where a site configuration object belongs")
+    problem = site_config_problem(body)
+    if problem is not None:
+        raise wrong_shape(call, answer.status, problem)
+    if norm(str(body["id"])) != norm(f"{site_id}/config/web"):
+        raise wrong_shape(call, answer.status, "the configuration's 'id' is not the site's config/web")
+    return body
 
 
 def list_page(call: str, answer: Answer, name: str, section: str = "arm") -> dict[str, Any]:
@@ -216,6 +249,47 @@ class ArmReader:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
         return arm, errors
+
+    def _site_config(self, site_id: str) -> dict[str, Any]:
+        """One GET of ``{site id}/config/web``, retried."""
+        from azure.core.rest import HttpRequest
+
+        url = f"{site_id}/config/web"
+        call = call_name("GET", self._cloud.resource_manager + url)
+
+        def attempt() -> dict[str, Any]:
+            with self._lock:
+                self.requests += 1
+            request = HttpRequest("GET", url, params={"api-version": WEB_API_VERSION})
+            return site_config_body(call, exchange(self._client(url).send_request, request, call), site_id)
+
+        return self.retrier.run(call, attempt, kind="siteConfig")
+
+    def site_configs(self, site_ids: Sequence[str]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+        """``arm`` entries of container sites (lower-cased site id → ``{"siteConfig": body}``) and the errors met.
+
+        A site that cannot be read (a 403, a 404, a body of the wrong shape after its retries)
+        gets an ``errors`` entry scoped to it, and its configuration stays unknown.
+        """
+
+        def one(site_id: str) -> dict[str, Any] | CallFailed:
+            try:
+                return self._site_config(site_id)
+            except CallFailed as failed:
+                if failed.fatal:
+                    raise
+                return failed
+
+        entries: dict[str, dict[str, Any]] = {}
+        errors: list[dict[str, Any]] = []
+        with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="arm-sites") as pool:
+            for site_id, outcome in zip(site_ids, pool.map(one, site_ids), strict=True):
+                if isinstance(outcome, CallFailed):
+                    hint = forbidden_hint(site_id, "Microsoft.Web/sites/config/read")
+                    errors.append(error_entry(site_id, outcome, SITE_CONFIG, hint))
+                else:
+                    entries[norm(site_id)] = {SITE_CONFIG: outcome}
+        return entries, errors
 
     def private_dns_records(self, zone_ids: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """A record sets of the zones through the Private DNS ARM API (fallback for dnsresources)."""

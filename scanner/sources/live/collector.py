@@ -32,8 +32,8 @@ from functools import partial
 from typing import Any, TypeVar
 
 from scanner import __version__
-from scanner.azure.sections import RESOURCE_GRAPH_LISTS
-from scanner.sources.live.arm import ArmReader
+from scanner.azure.sections import CONSUMER_LISTS, GROUP_MEMBERS, RESOURCE_GRAPH_LISTS
+from scanner.sources.live.arm import ArmReader, is_container_site
 from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import CollectionFailed, explain_authentication, explain_unreachable
@@ -48,7 +48,7 @@ Log = Callable[[str], None]
 T = TypeVar("T")
 
 #: Every Resource Graph list of a snapshot, in the order the snapshot writes them.
-SNAPSHOT_LISTS = (*RESOURCE_GRAPH_LISTS, "subscriptions")
+SNAPSHOT_LISTS = (*RESOURCE_GRAPH_LISTS, "subscriptions", *CONSUMER_LISTS)
 #: What decides which principals hold a role over a registry (and so what Graph is asked).
 ACCESS_LISTS = ("registries", "subscriptions", "roleDefinitions", "roleAssignments")
 #: Query order: what the ARM and Graph phases wait for comes first.
@@ -231,7 +231,10 @@ def collect(
     phases = ThreadPoolExecutor(max_workers=2, thread_name_prefix="collect")
     try:
         _explained(resource_graph_phase, cloud, cloud.resource_manager)()
+        sites = [row["id"] for row in resource_graph["webApps"] if is_container_site(row)]
+        site_section, site_errors = _explained(partial(arm.site_configs, sites), cloud, cloud.resource_manager)()
         arm_section, arm_errors = futures["arm"].result()
+        arm_section, arm_errors = {**arm_section, **site_section}, arm_errors + site_errors
         graph_result: GraphResult = futures["graph"].result()
     except BaseException:
         cancel.set()
@@ -267,6 +270,7 @@ def collect(
             "servicePrincipals": sorted(graph_result.service_principals, key=lambda o: str(o.get("id", "")).lower()),
             "applications": sorted(graph_result.applications, key=lambda o: str(o.get("id", "")).lower()),
             "missingPrincipals": sorted(graph_result.missing),
+            GROUP_MEMBERS: {key: graph_result.group_members[key] for key in sorted(graph_result.group_members)},
         },
         "errors": errors,
     }

@@ -2,12 +2,14 @@
 
 Through ``$batch`` (20 requests each) with ``$select`` of only the needed fields, using an
 ``azure.core`` pipeline with the same credential. Service principals by object id, their
-applications by ``appId`` (only for apps owned by this tenant), and a bare existence check
-for users and groups. A 404 puts the id in ``missingPrincipals`` (a deleted principal); a
-429 or 5xx item, or one whose body is not the object asked for, is asked again after its
-``Retry-After`` (within ``--max-retry-wait``), and a lookup still unanswered after the retries
-becomes an ``errors`` entry for that principal. ``hint``, ``secretText`` and ``key`` are never
-selected, and are dropped again before anything is written.
+applications by ``appId`` (only for apps owned by this tenant), a bare existence check
+for users and groups, and the transitive members of those groups (``groupMembers``, paged
+through ``@odata.nextLink``, at most :data:`MAX_GROUP_MEMBERS` per group). A 404 puts the id in
+``missingPrincipals`` (a deleted principal); a 429 or 5xx item, or one whose body is not the
+object asked for, is asked again after its ``Retry-After`` (within ``--max-retry-wait``), and a
+lookup still unanswered after the retries becomes an ``errors`` entry for that principal.
+``hint``, ``secretText`` and ``key`` are never selected, and are dropped again before anything
+is written.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from threading import Lock
 from typing import Any
 
+from scanner.azure.sections import GROUP_MEMBERS
 from scanner.sources.live.bodies import kind_of, wrong_shape
 from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.clouds import Cloud
@@ -26,7 +29,7 @@ from scanner.sources.live.failures import CallFailed, call_name, from_status, on
 from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.pipelines import read_only_client
 from scanner.sources.live.retrying import Retrier
-from scanner.sources.live.shapes import items_problem
+from scanner.sources.live.shapes import items_problem, members_problem
 from scanner.sources.secret_fields import scrub_lists
 
 BATCH_SIZE = 20
@@ -34,6 +37,10 @@ WORKERS = 4  # $batch requests in flight at once (each already carries 20 lookup
 SP_FIELDS = "id,appId,displayName,servicePrincipalType,appOwnerOrganizationId,passwordCredentials,keyCredentials"
 APP_FIELDS = "id,appId,displayName,passwordCredentials,keyCredentials"
 CREDENTIAL_LISTS = frozenset({"passwordcredentials", "keycredentials"})
+MEMBER_FIELDS = "id,displayName,servicePrincipalType"
+MEMBER_PAGE = 999  # Graph's largest $top for directory object collections
+#: Transitive members read per group at most; a larger group is recorded as not expanded.
+MAX_GROUP_MEMBERS = 5000
 
 
 def scrub_credentials(obj: dict[str, Any]) -> dict[str, Any]:
@@ -58,6 +65,7 @@ class GraphResult:
     applications: list[dict[str, Any]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    group_members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 #: What one lookup ended with: (status, checked body), or why it could not be answered.
@@ -86,9 +94,26 @@ def _credential_object(entity: str) -> Check:
 
 
 def _directory_object(body: Any) -> Any:
-    """An existence check only needs an object back."""
+    """An existence check only needs an object with an id back (a group's is then expanded)."""
     if not isinstance(body, dict):
         raise ValueError(f"{kind_of(body)} where a directory object belongs")
+    if not isinstance(body.get("id"), str):
+        raise ValueError(f"'id' is {kind_of(body.get('id'))}, not a string")
+    return body
+
+
+def _members_page(body: Any) -> Any:
+    """A page of a group's transitive members: ``value`` objects that fit the snapshot schema, maybe a nextLink."""
+    if not isinstance(body, dict):
+        raise ValueError(f"{kind_of(body)} where a page of members belongs")
+    value = body.get("value")
+    if not isinstance(value, list):
+        raise ValueError(f"'value' is {kind_of(value)}, not an array of members")
+    if not isinstance(body.get("@odata.nextLink"), str | None):
+        raise ValueError(f"'@odata.nextLink' is {kind_of(body.get('@odata.nextLink'))}")
+    problem = members_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return body
 
 
@@ -285,21 +310,85 @@ class GraphReader:
                 result.applications.append(body)
             elif status != 404:  # 404: an app registered in another tenant
                 result.errors.append(self._error(f"application {app_id}", status, body))
+        unanswered = set(result.missing) | {str(e["scope"]) for e in result.errors}
+        groups = sorted(pid for pid, kind in principals.items() if kind.lower() == "group" and pid not in unanswered)
+        result.group_members = self.group_members(groups, result.errors)
         return result
 
+    def group_members(
+        self, group_ids: list[str], errors: list[dict[str, Any]], limit: int | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Group id → its transitive members (``$batch``, following ``@odata.nextLink``).
+
+        A group whose pages cannot all be read, or that has more than ``limit`` members
+        (default :data:`MAX_GROUP_MEMBERS`), is left out (its members stay unknown) with an
+        ``errors`` entry scoped ``group <id>``.
+        """
+        limit = MAX_GROUP_MEMBERS if limit is None else limit
+        read: dict[str, list[dict[str, Any]]] = {gid: [] for gid in group_ids}
+        pending = {
+            gid: f"/groups/{gid}/transitiveMembers?$select={MEMBER_FIELDS}&$top={MEMBER_PAGE}" for gid in group_ids
+        }
+        seen: set[str] = set(pending.values())
+        done: dict[str, list[dict[str, Any]]] = {}
+        while pending:
+            following: dict[str, str] = {}
+            for gid, outcome in sorted(self._batch(pending, lambda _key: _members_page).items()):
+                where = f"group {gid}"
+                if isinstance(outcome, CallFailed):
+                    errors.append(self._failure(where, outcome, GROUP_MEMBERS))
+                    continue
+                status, body = outcome
+                if status != 200:
+                    errors.append(self._error(where, status, body, GROUP_MEMBERS))
+                    continue
+                read[gid].extend(body["value"])
+                link = body.get("@odata.nextLink")
+                problem = self._members_problem(len(read[gid]), limit, link, seen)
+                if problem is not None:
+                    failed = CallFailed(self._item_call(pending[gid]), problem)
+                    errors.append(self._failure(where, failed, GROUP_MEMBERS))
+                elif link:
+                    following[gid] = self._relative(link)
+                    seen.add(following[gid])
+                else:
+                    done[gid] = sorted(read[gid], key=lambda member: str(member["id"]).lower())
+            pending = following
+        return done
+
+    def _members_problem(self, count: int, limit: int, link: str | None, seen: set[str]) -> str | None:
+        """Why a group's expansion stops here (too many members, a nextLink that cannot be followed)."""
+        if count > limit:
+            return f"more than {limit} transitive members: the group's members are not collected"
+        if not link:
+            return None
+        relative = self._relative(link)
+        if not relative:
+            return "@odata.nextLink points outside Microsoft Graph v1.0"
+        if relative in seen:
+            return "@odata.nextLink points back to a page already read (a paging loop)"
+        return None
+
+    def _relative(self, link: str) -> str:
+        """A nextLink as a ``$batch`` url (relative to ``/v1.0``); empty when it leaves Graph."""
+        prefix = self._base.rstrip("/") + "/v1.0/"
+        if not link.lower().startswith(prefix.lower()):
+            return ""
+        return "/" + link[len(prefix) :]
+
     @staticmethod
-    def _failure(what: str, failed: CallFailed) -> dict[str, Any]:
+    def _failure(what: str, failed: CallFailed, affects: str = "principal") -> dict[str, Any]:
         return {
             "source": "graph",
             "scope": what,
             "status": failed.status,
             "code": failed.code,
             "message": failed.entry_message(),
-            "affects": ["principal"],
+            "affects": [affects],
         }
 
     @staticmethod
-    def _error(what: str, status: int, body: Any) -> dict[str, Any]:
+    def _error(what: str, status: int, body: Any, affects: str = "principal") -> dict[str, Any]:
         error = body.get("error") if isinstance(body, dict) else None
         code = error.get("code") if isinstance(error, dict) else None
         message = error.get("message") if isinstance(error, dict) else None
@@ -309,5 +398,5 @@ class GraphReader:
             "status": status,
             "code": code if isinstance(code, str) else None,
             "message": one_line(message if isinstance(message, str) and message.strip() else f"HTTP {status}"),
-            "affects": ["principal"],
+            "affects": [affects],
         }

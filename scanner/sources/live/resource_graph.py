@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from scanner.azure.sections import CONSUMER_LISTS
 from scanner.sources.live.bodies import kind_of, wrong_shape
 from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.clouds import Cloud
@@ -60,6 +61,7 @@ TABLE_OF_LIST = {
     "roleAssignments": "authorizationresources",
     "roleDefinitions": "authorizationresources",
     "subscriptions": "resourcecontainers",
+    **dict.fromkeys(CONSUMER_LISTS, "resources"),
 }
 
 

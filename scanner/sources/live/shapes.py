@@ -38,9 +38,35 @@ def _array_validator(section: str, name: str) -> Any:
     return jsonschema_rs.validator_for({"type": "array", "items": items, "$defs": _schema().get("$defs", {})})
 
 
+@cache
+def _value_validator(*path: str) -> Any:
+    """A validator of the snapshot schema's subschema at ``path`` (keys from the root schema)."""
+    import jsonschema_rs
+
+    schema: Any = _schema()
+    for key in path:
+        schema = schema[key]
+    return jsonschema_rs.validator_for({**schema, "$defs": _schema().get("$defs", {})})
+
+
+def site_config_problem(body: Any) -> str | None:
+    """The first way a site's ``config/web`` body breaks the snapshot schema, or None."""
+    validator = _value_validator("properties", "arm", "additionalProperties", "properties", "siteConfig")
+    return _problem(validator, "siteConfig", body)
+
+
+def members_problem(members: list[Any]) -> str | None:
+    """The first way a page of group members breaks the snapshot schema, or None."""
+    validator = _value_validator("properties", "graph", "properties", "groupMembers", "additionalProperties")
+    return _problem(validator, "groupMembers", members)
+
+
 def items_problem(section: str, name: str, items: list[Any]) -> str | None:
     """The first way ``items`` break the schema of ``section``.``name`` items, or None."""
-    validator = _array_validator(section, name)
+    return _problem(_array_validator(section, name), name, items)
+
+
+def _problem(validator: Any, name: str, items: Any) -> str | None:
     if validator.is_valid(items):
         return None
     first = min(validator.iter_errors(items), key=lambda e: [str(p) for p in e.instance_path])
@@ -56,7 +82,7 @@ def _what(error: Any) -> str:
         return f"lacks '{kind.property}'"
     if name == "Type":
         return f"is {kind_of(error.instance)}, not {' or '.join(str(t) for t in kind.types)}"
-    if name == "Not":
+    if name in ("Not", "PropertyNames"):  # the schema's only negations and name rules refuse secret fields
         return "carries secret material that is never stored"
     if name == "MinLength":
         return "is an empty string"
