@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from scan_env import scan_env
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "out" / "bench"
 
@@ -45,7 +47,7 @@ def measure(tree: Path, snapshot: Path, fmt: str, tag: str) -> tuple[float, floa
     output = OUT / f"result-{tag}-{snapshot.stem}.{fmt}"
     cmd = [sys.executable, "-m", "scanner", "scan", "--snapshot", str(snapshot), "--format", fmt]
     cmd += ["--output", str(output), "--quiet"]
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+    env = scan_env(tree)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=tree, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -91,6 +93,8 @@ def main() -> int:
         snapshot = snapshot_for(size)
         for fmt in args.formats:
             runs: dict[str, list[tuple[float, float, int]]] = {tag: [] for tag in trees}
+            for tag, tree in trees.items():
+                measure(tree, snapshot, fmt, tag)  # warm-up, not counted: bytecode written, files cached
             for _ in range(args.repeat if size < 20_000 else 1):
                 for tag, tree in trees.items():
                     runs[tag].append(measure(tree, snapshot, fmt, tag))

@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from scan_env import scan_env
+
 ROOT = Path(__file__).resolve().parent.parent
 AVM = ROOT / "tests" / "data" / "corpus" / "terraform-avm-containerregistry"
 
@@ -26,7 +28,7 @@ AVM = ROOT / "tests" / "data" / "corpus" / "terraform-avm-containerregistry"
 def gate_once(example: Path) -> tuple[float, int]:
     """One scan in a fresh process: (wall seconds, exit code)."""
     cmd = [sys.executable, "-m", "scanner", "scan", "--iac", str(example), "--quiet", "--format", "table"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = scan_env(ROOT)
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return time.perf_counter() - start, done.returncode
@@ -57,6 +59,7 @@ def main() -> None:
     for name in args.examples:
         example = AVM / "examples" / name
         read_once(example)  # warm-up: imports and first parse
+        gate_once(example)  # warm-up, not counted: bytecode written, files cached
         reads = [read_once(example) for _ in range(args.repeat)]
         gates = [gate_once(example) for _ in range(args.repeat)]
         codes = sorted({code for _, code in gates})
