@@ -3,7 +3,7 @@
 Most CLI tests check what a command writes and how it exits, not the process around it; running
 ``main(argv)`` here skips an interpreter start and the imports per call. What only a real process
 shows (the console script's exit status, signals, a closed stdout, memory and file-size caps) is
-tested with ``subprocess`` (:func:`tests.conftest.run_cli_process`, :func:`tests.hostile.run_contained`).
+tested in a child process (:func:`tests.conftest.run_cli_process`, :func:`tests.hostile.run_contained`).
 """
 
 from __future__ import annotations
