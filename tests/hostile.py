@@ -5,21 +5,26 @@ must end with a documented exit code (never 4, "internal error"), at most one li
 when it fails, no traceback, within a time and memory bound, and without writing a file over
 the output bound. Two ways to run it:
 
-* :func:`run_contained`: the real ``python -m scanner`` in a child process with an address-space
-  cap (``RLIMIT_AS``), a file-size cap (``RLIMIT_FSIZE``: a larger write kills the child with
-  ``SIGXFSZ``) and a wall-clock timeout. Used for the seed corpus of reproducers under
-  ``tests/data/hostile/``.
+* :func:`run_contained`: the command line in a child process with an address-space cap
+  (``RLIMIT_AS``), a file-size cap (``RLIMIT_FSIZE``) and a wall-clock timeout. Used for the seed
+  corpus of reproducers under ``tests/data/hostile/``. The child is forked from a small server
+  process that has already imported ``scanner.cli`` (what ``python -m scanner`` imports before
+  reading its arguments), so each run skips an interpreter start; everything after the fork
+  (caps, environment, working directory, streams, exit status, signals) is the child's own.
 * :func:`run_in_process`: :func:`scanner.cli.main` in this process with captured streams. Used by
   the hypothesis suites, where a child process per example would be too slow.
 """
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
+import multiprocessing.context
 import os
 import resource
 import signal
-import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,6 +67,38 @@ def _limits(memory: int, output: int) -> None:  # pragma: no cover - runs in the
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+@functools.cache
+def _fork_server() -> multiprocessing.context.ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["scanner.cli"])
+    return context
+
+
+def _contained_main(
+    args: Sequence[str], cwd: Path, env: dict[str, str], memory: int, output: int, out: str, err: str
+) -> None:  # pragma: no cover - runs in the child
+    """``acr-scan ARGS`` as ``python -m scanner`` would run it, under the caps, streams into ``out``/``err``."""
+    _limits(memory, output)
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    for fd, path in ((1, out), (2, err)):
+        target = os.open(path, os.O_WRONLY | os.O_TRUNC)
+        os.dup2(target, fd)
+        os.close(target)
+    sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115 - the process's stdout until it exits
+    sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+    from scanner.cli import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse usage errors
+        code = exc.code if isinstance(exc.code, int) else 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def run_contained(
     args: Sequence[str],
     *,
@@ -71,26 +108,30 @@ def run_contained(
     memory: int = MEMORY_LIMIT,
     output: int = OUTPUT_LIMIT,
 ) -> Outcome:
-    """Run ``python -m scanner ARGS`` under the contract's bounds and report how it ended."""
+    """Run ``acr-scan ARGS`` in a child process under the contract's bounds and report how it ended."""
     child_env = {**os.environ, **(env or {})}
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scanner", *args],
-        cwd=cwd or ROOT,
-        env=child_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        preexec_fn=lambda: _limits(memory, output),
-    )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        return Outcome(-1, out.decode(errors="replace"), err.decode(errors="replace"), timeout, "timeout")
-    seconds = time.monotonic() - started
-    killed = signal.Signals(-proc.returncode).name if proc.returncode < 0 else None
-    return Outcome(proc.returncode, out.decode(errors="replace"), err.decode(errors="replace"), seconds, killed)
+    with tempfile.TemporaryDirectory(prefix="acr-contained-") as streams:
+        out, err = Path(streams, "stdout"), Path(streams, "stderr")
+        out.touch()
+        err.touch()
+        started = time.monotonic()
+        child = _fork_server().Process(
+            target=_contained_main, args=(list(args), cwd or ROOT, child_env, memory, output, str(out), str(err))
+        )
+        child.start()
+        child.join(timeout)
+        timed_out = child.exitcode is None
+        if timed_out:
+            child.kill()
+            child.join()
+        seconds = time.monotonic() - started
+        stdout, stderr = out.read_bytes().decode(errors="replace"), err.read_bytes().decode(errors="replace")
+    code = child.exitcode
+    assert code is not None
+    if timed_out:
+        return Outcome(-1, stdout, stderr, timeout, "timeout")
+    killed = signal.Signals(-code).name if code < 0 else None
+    return Outcome(code, stdout, stderr, seconds, killed)
 
 
 def run_in_process(args: Sequence[str]) -> Outcome:

@@ -4,6 +4,7 @@ lambdas, safe access, CIDR and date functions, symbolic references, and copy loo
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -338,3 +339,42 @@ def test_an_unsupported_function_makes_only_the_values_using_it_unknown(tmp_path
     assert "only known after deployment" in props["anonymousPullEnabled"].reason
     assert "only known after deployment" in props["dataEndpointEnabled"].reason
     assert row["sku"] == {"name": "Premium"}
+
+
+# --------------------------------------------------------------------------- hostile input stays bounded
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        (
+            "[string(map(range(0, 100000), lambda('x', map(range(0, 100000), lambda('y', lambdaVariables('y'))))))]",
+            "more than 100000 lambda evaluations",
+        ),
+        (
+            "[string(sort(range(0, 100000), lambda('a', 'b', less(lambdaVariables('a'), lambdaVariables('b')))))]",
+            "sort() of 100000 items",
+        ),
+        (
+            "[string(reduce(range(0, 100000), createArray(1), "
+            "lambda('a', 'x', concat(lambdaVariables('a'), lambdaVariables('a')))))]",
+            "over the limit of 100000",
+        ),
+        (
+            "[string(reduce(range(0, 5000), createArray(), "
+            "lambda('a', 'x', union(lambdaVariables('a'), createArray(lambdaVariables('x'))))))]",
+            "the values this scan builds would exceed",
+        ),
+    ],
+)
+def test_lambdas_that_would_run_away_are_input_errors(tmp_path: Path, expression: str, message: str) -> None:
+    with pytest.raises(InputError, match=re.escape(message)):
+        read(tmp_path, {"resources": {"r": {"type": ACR, "name": expression, "sku": {"name": "Basic"}}}})
+
+
+def test_union_of_large_arrays_keeps_the_first_of_equal_items() -> None:
+    assert len(ev("[union(range(0, 60000), range(30000, 60000))]")) == 90000  # range(start, count)
+    assert ev(
+        "[union(createArray(1, true(), 'a', null()), createArray(1, 'a', createObject('k', 1)), "
+        "createArray(createObject('k', 1)))]"
+    ) == [1, True, "a", None, {"k": 1}]

@@ -9,6 +9,7 @@ an ``unknown`` its inputs determine: every unknown is listed below with its reas
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -219,3 +220,12 @@ def test_a_downloaded_registry_module_is_scanned_like_a_local_one(tmp_path: Path
     assert by_rule["ACR-040"]["status"] == "fail"
     assert by_rule["ACR-040"]["location"]["file"] == ".terraform/modules/acr/main.tf"
     assert by_rule["ACR-040"]["message"].endswith("(module.acr, called at main.tf:2)")
+
+
+def test_a_manifest_may_point_at_the_vendored_copy_inside_the_repository(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(CONSUMER)
+    manifest = {"Modules": [{"Key": "acr", "Source": "Azure/avm", "Dir": os.path.relpath(AVM, tmp_path)}]}
+    (tmp_path / ".terraform" / "modules").mkdir(parents=True)
+    (tmp_path / ".terraform" / "modules" / "modules.json").write_text(json.dumps(manifest))
+    registry = next(r for r in read_tf([tmp_path], ROOT) if r.address == "module.acr.azurerm_container_registry.this")
+    assert (registry.file, registry.row["name"]) == (f"{AVM_REL}/main.tf", "acrconsumer01")

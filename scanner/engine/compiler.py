@@ -84,7 +84,8 @@ class _Junction(Condition):
             result = child.test(doc, ctx)
             if result is decided_by:
                 return decided_by
-            unknown = _first_gap(unknown, result)
+            if type(result) is not bool:
+                unknown = _first_gap(unknown, result)
         return unknown if unknown is not None else not decided_by
 
 
@@ -122,7 +123,7 @@ class Leaf(Condition):
         if evidence is not None:
             evidence[self.path] = None if value is MISSING else value
         vocabulary = self.vocabulary
-        if vocabulary is None or is_absent(value) or (type(value) is str and value in self.exact):
+        if vocabulary is None or value is MISSING or value is None or (type(value) is str and value in self.exact):
             return self.operator.check(value, doc, ctx)
         if not vocabulary.admits(value):
             return undocumented(self.field, value, vocabulary)

@@ -54,12 +54,11 @@ class _Placeholder:
         if bindings and self.name in bindings:
             return _render(bindings[self.name])
         cur: Any = params if self.from_params else doc
-        for part in self.walk:
-            if type(cur) is not dict and not isinstance(cur, Mapping):
-                return self.missing
-            cur = cur.get(part, _ABSENT)
-            if cur is _ABSENT:
-                return self.missing
+        try:
+            for part in self.walk:
+                cur = cur[part]
+        except (KeyError, TypeError):  # (a missing key, or a value on the way that has no keys: a list, text)
+            return self.missing
         return cur if type(cur) is str else _render(cur)
 
 
@@ -78,13 +77,10 @@ class Template:
         self.rest = [(_Placeholder(name), literal) for name, literal in zip(pieces[1::2], pieces[2::2], strict=True)]
 
     def render(self, doc: Mapping[str, Any], params: Mapping[str, Any], bindings: Mapping[str, Any]) -> str:
-        if not self.rest:
-            return self.head
-        parts = [self.head]
+        text = self.head
         for placeholder, literal in self.rest:
-            parts.append(placeholder.text(doc, params, bindings))
-            parts.append(literal)
-        return "".join(parts)
+            text += placeholder.text(doc, params, bindings) + literal
+        return text
 
 
 def compile_template(text: str) -> Template:

@@ -76,6 +76,8 @@ SCAN_VALUE_SIZE = 32 * MIB
 ITEM_SIZE = 8
 #: Terraform expression evaluations in one scan (each node of an expression evaluated counts).
 TERRAFORM_STEPS = 1_000_000
+#: Evaluations of an ARM lambda's body in one scan (``map``, ``filter``, ``sort`` comparisons …).
+LAMBDA_CALLS = 100_000
 #: A ``.tf``, ``.tf.json`` or ``.tfvars`` file (the HCL parser reads about 150 KB a second).
 TERRAFORM_BYTES = MIB
 #: A Terraform plan (``terraform show -json``).
@@ -213,12 +215,13 @@ def too_deep(where: str, limit: int = JSON_DEPTH) -> InputError:
 class Meter:
     """What one scan has spent of its cumulative budgets (resources, value size, evaluation steps)."""
 
-    __slots__ = ("references", "resources", "size", "steps")
+    __slots__ = ("lambda_calls", "references", "resources", "size", "steps")
 
     def __init__(self) -> None:
         self.resources = 0
         self.size = 0
         self.steps = 0
+        self.lambda_calls = 0
         self.references = 0  # variables/parameters/locals being resolved inside one another right now
 
     def spend(self, size: int, what: str, expression: str | None = None) -> None:
@@ -235,6 +238,12 @@ class Meter:
         self.resources += 1
         if self.resources > SCAN_RESOURCES:
             raise BudgetExceeded(f"more than {SCAN_RESOURCES} resource instances in one scan (the limit)")
+
+    def lambda_call(self, what: str) -> None:
+        """Count one evaluation of an ARM lambda's body; refuse past :data:`LAMBDA_CALLS`."""
+        self.lambda_calls += 1
+        if self.lambda_calls > LAMBDA_CALLS:
+            raise BudgetExceeded(f"{what}: more than {LAMBDA_CALLS} lambda evaluations in one scan (the limit)")
 
     def remaining(self) -> int:
         return SCAN_VALUE_SIZE - self.size

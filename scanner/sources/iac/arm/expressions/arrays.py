@@ -63,6 +63,19 @@ def _merge(a: Any, b: Any) -> Any:
     return b
 
 
+def _scalar_key(value: Any) -> tuple[str, Any] | None:
+    """A key equal where ARM's ``equals`` is (``1`` and ``1.0``, never ``true`` and ``1``); None for others."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int | float):
+        return ("number", value)
+    if isinstance(value, str):
+        return ("string", value)
+    if value is None:
+        return ("null", None)
+    return None
+
+
 def _union(args: list[Any], env: Context, text: str) -> Any:
     if all(isinstance(a, Mapping) for a in args):
         result: dict[str, Any] = {}
@@ -71,11 +84,20 @@ def _union(args: list[Any], env: Context, text: str) -> Any:
         return result
     if all(isinstance(a, list) for a in args):
         out: list[Any] = []
+        scalars: set[tuple[str, Any]] = set()
+        structured: list[Any] = []
         for arg in args:
-            # Every item is compared with those kept: each comparison costs as much as reading an item.
-            env.meter.spend(len(arg) * len(out) * budget.ITEM_SIZE, "union()")
             for item in arg:
-                if not any(equals(item, seen) is True for seen in out):
+                key = _scalar_key(item)
+                if key is not None:
+                    if key not in scalars:
+                        scalars.add(key)
+                        out.append(item)
+                    continue
+                # An array or object is compared with those kept: each comparison costs as much as reading an item.
+                env.meter.spend(len(structured) * budget.ITEM_SIZE, "union()")
+                if not any(equals(item, seen) is True for seen in structured):
+                    structured.append(item)
                     out.append(item)
         return out
     raise TypeError("union() expects only arrays or only objects")

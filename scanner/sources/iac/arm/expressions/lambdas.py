@@ -4,7 +4,8 @@
 evaluate its body once per item with ``lambdaVariables('x')`` bound (:meth:`~.context.Context.with_lambda`),
 so they are lazy (:data:`LAZY`). Their work is bounded by the array's size (itself within
 :data:`~scanner.sources.iac.budget.LIST_ITEMS`), each body evaluation charged like any call;
-``sort`` charges its comparisons before it starts. An unresolved array, key or comparison
+``sort`` charges its comparisons before it starts, and every evaluation of a lambda's body
+counts against :data:`~scanner.sources.iac.budget.LAMBDA_CALLS`. An unresolved array, key or comparison
 makes the result unresolved.
 """
 
@@ -19,6 +20,7 @@ from scanner.sources.iac import budget
 from scanner.sources.iac.arm.expressions.context import Context, Function, LazyFunction, strict
 from scanner.sources.iac.arm.expressions.parser import Node
 from scanner.sources.iac.arm.expressions.values import Unresolved, fail, to_text
+from scanner.sources.iac.budget import BudgetExceeded
 
 
 class _Stop(Exception):
@@ -40,6 +42,7 @@ class _Lambda:
         self.env = env
 
     def __call__(self, *values: Any) -> Any:
+        self.env.meter.lambda_call("a lambda")
         bindings = tuple(zip(self.names, values, strict=False))
         return self.env.with_lambda(bindings).evaluate(self.body)
 
@@ -131,6 +134,8 @@ def _reduce(items: list[Any], f: list[_Lambda], plain: list[Any], env: Context) 
 
 def _sort(items: list[Any], f: list[_Lambda], plain: list[Any], env: Context) -> Any:
     comparisons = len(items) * max(1, len(items).bit_length())
+    if comparisons > budget.LAMBDA_CALLS:  # known before sorting: refuse before doing the work
+        raise BudgetExceeded(f"sort() of {len(items)} items needs more than {budget.LAMBDA_CALLS} lambda evaluations")
     env.meter.spend(comparisons * budget.ITEM_SIZE, "sort()")
 
     def compare(a: Any, b: Any) -> int:

@@ -94,8 +94,13 @@ def _reference(args: list[Any], env: Context, text: str) -> Any:
     full = len(args) == 3 and isinstance(args[2], str) and args[2].lower() == "full"
     if not full:
         return info.properties
-    return {"id": info.id, "name": info.name, "type": info.type, "apiVersion": info.api_version,
-            "properties": info.properties}
+    return {
+        "id": info.id,
+        "name": info.name,
+        "type": info.type,
+        "apiVersion": info.api_version,
+        "properties": info.properties,
+    }
 
 
 def _resource_info(args: list[Any], env: Context, text: str) -> Any:

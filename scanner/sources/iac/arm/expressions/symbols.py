@@ -53,8 +53,14 @@ class Symbols:
         existing = fields.get("existing") is True
         if "copy" in fields:
             why = f"resource '{symbol}' is a copy loop: reference() of one of its copies is not evaluated"
-            return SymbolInfo(Unresolved(why, f"<{symbol}>"), name, full_type, fields.get("apiversion"), existing,
-                              Unresolved(why, f"<reference('{symbol}')>"))
+            return SymbolInfo(
+                Unresolved(why, f"<{symbol}>"),
+                name,
+                full_type,
+                fields.get("apiversion"),
+                existing,
+                Unresolved(why, f"<reference('{symbol}')>"),
+            )
         rid: Any = (
             self.locate(fields, full_type, to_text(name))
             if self.locate is not None
@@ -69,7 +75,5 @@ class Symbols:
             declared = scope.resolve(
                 f"s:{symbol}:properties", f"the properties of resource '{symbol}'", symbol, fields.get("properties", {})
             )
-            properties = (
-                Declared(declared, f"resource '{symbol}'") if isinstance(declared, Mapping) else declared
-            )
+            properties = Declared(declared, f"resource '{symbol}'") if isinstance(declared, Mapping) else declared
         return SymbolInfo(rid, name, full_type, fields.get("apiversion"), existing, properties)
