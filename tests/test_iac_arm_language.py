@@ -260,7 +260,7 @@ def test_reference_and_resource_info_of_symbols(tmp_path: Path) -> None:
                 "type": "Microsoft.OperationalInsights/workspaces",
                 "apiVersion": "2022-10-01",
                 "name": "law",
-                "properties": {"retentionInDays": 30},
+                "properties": {"retentionInDays": 30, "sku": "[parameters('missing')]"},
             },
             "acr": {
                 "type": ACR,
@@ -272,6 +272,7 @@ def test_reference_and_resource_info_of_symbols(tmp_path: Path) -> None:
                     "dataEndpointEnabled": "[empty(reference('logs').customerId)]",
                     "zoneRedundancy": "[reference('identity').clientId]",
                     "policies": {"exportPolicy": {"status": "[resourceInfo('logs').id]"}},
+                    "networkRuleSet": "[reference('logs')]",
                 },
                 "dependsOn": ["logs", "identity"],
             },
@@ -286,6 +287,8 @@ def test_reference_and_resource_info_of_symbols(tmp_path: Path) -> None:
         isinstance(props["zoneRedundancy"], Unknown)
         and "existing resource 'identity'" in props["zoneRedundancy"].reason
     )
+    whole = props["networkRuleSet"]  # a whole reference(): the declared properties, unknowns as Unknown
+    assert whole["retentionInDays"] == 30 and isinstance(whole["sku"], Unknown)
     assert props["policies"]["exportPolicy"]["status"] == f"{RG}/providers/Microsoft.OperationalInsights/workspaces/law"
 
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from scanner.cli import collect as cli_support
+from scanner.cli import live_collect as cli_support
 
 
 class _Terminal(io.StringIO):

@@ -209,7 +209,7 @@ def _source(args: argparse.Namespace) -> tuple[Source, Path | None]:
             if args.output
             else Path("acr-snapshot.json.gz")
         )
-        from scanner.cli.collect import collect_to  # (the Azure SDKs: only for a live scan)
+        from scanner.cli.live_collect import collect_to  # (the Azure SDKs: only for a live scan)
 
         collect_to(args, snapshot)
         return SnapshotFileSource(snapshot, max_decompressed=None), snapshot  # (written just now, by us)

@@ -14,7 +14,7 @@ from typing import Any
 from scanner.sources.iac import budget
 from scanner.sources.iac.arm.expressions.evaluator import copy_count, evaluate_string, evaluate_value, property_loops
 from scanner.sources.iac.arm.expressions.scope import Env
-from scanner.sources.iac.arm.expressions.values import Unresolved, to_text
+from scanner.sources.iac.arm.expressions.values import Declared, Unresolved, to_text
 from scanner.sources.iac.budget import BudgetExceeded, Meter
 from scanner.unknown import Unknown
 
@@ -115,6 +115,8 @@ class RowValues:
     def finish(self, result: Any, source: str, id_like: bool) -> Any:
         """An expression's value as a row holds it: unresolved → Unknown (or the placeholder, for ids)."""
         kind = type(result)
+        if kind is Declared:  # reference('symbol'): in a row, the properties as declared
+            result, kind = dict(result), dict
         if kind is str:
             self.meter.spend(len(result), "a resource's properties", source)
             return result

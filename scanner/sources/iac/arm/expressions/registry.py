@@ -33,6 +33,7 @@ LAZY: dict[str, LazyFunction] = {**logic.LAZY, **lambdas.LAZY}
 RUNTIME = frozenset(
     {
         "references",
+        "deployer",
         "newguid",
         "utcnow",
         "pickzones",
