@@ -1222,7 +1222,7 @@ class _Handler(BaseHTTPRequestHandler):
             raw_body=raw,
             body=_parse_body(raw, self.headers.get("Content-Type") or ""),
         )
-        fault = emulator.app.faults.take(_kind_of(call.lower_path), call.lower_path)
+        fault = emulator.app.faults.take(_kind_of(call.lower_path), call.lower_path, body=raw)
         if fault is not None:  # recorded first: a stalled request must not land in a later test's log
             kind = _kind_of(call.lower_path)
             emulator.log.append(RequestRecord(call.method, call.path, call.query, None, fault_status(fault), kind))
