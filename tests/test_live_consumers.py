@@ -207,3 +207,27 @@ def test_role_assignment_conditions_and_role_changing_registry_properties_are_ke
     arm_token_policy = "azureADAuthenticationAsArmPolicy"
     assert row["policies"][arm_token_policy] == registry["policies"][arm_token_policy]
     assert row["networkRuleBypassOptions"] == registry["networkRuleBypassOptions"]
+
+
+def test_a_refused_member_list_is_a_gap_of_that_group_and_round_trips(tenant: dict[str, Any], tmp_path: Path) -> None:
+    """Without GroupMember.Read.All Graph refuses each group's member list: the group is looked up,
+    its members are recorded as not collected, and serving that snapshot again gives the same gap."""
+    group = sorted(tenant["graph"]["groupMembers"])[0]
+    refused = {
+        "source": "graph",
+        "scope": f"group {group}",
+        "status": 403,
+        "code": "Authorization_RequestDenied",
+        "message": "Insufficient privileges to complete the operation.",
+        "affects": ["groupMembers"],
+    }
+    with AzureEmulator({**tenant, "errors": [refused]}) as emu:
+        outcome, collected = _collect(emu, tmp_path)
+    assert outcome.code == 3, outcome.describe()
+    (error,) = collected["errors"]
+    assert {k: error[k] for k in ("source", "scope", "status", "code", "affects")} == {
+        k: refused[k] for k in ("source", "scope", "status", "code", "affects")
+    }
+    assert group not in collected["graph"]["groupMembers"] and group not in collected["graph"]["missingPrincipals"]
+    others = {gid: members for gid, members in tenant["graph"]["groupMembers"].items() if gid != group}
+    assert collected["graph"]["groupMembers"] == others

@@ -9,7 +9,9 @@ this module adds the two calls that are not Resource Graph:
 * Microsoft Graph ``GET /groups/{id}/transitiveMembers`` answers the tenant's
   ``graph.groupMembers`` of that group in pages of ``$top`` (at most ``EmulatorConfig.graph_page_size``)
   with an absolute ``@odata.nextLink`` carrying ``$skiptoken``, as Graph does. A group that holds
-  a role but has no ``groupMembers`` entry has no members; any other id is 404.
+  a role but has no ``groupMembers`` entry has no members; any other id is 404. A replayed
+  ``graph`` error scoped ``group <id>`` with ``affects: ["groupMembers"]`` answers the member
+  list of that group only (the server checks it), as a missing GroupMember.Read.All would.
 
 Both return ``(status, body)`` for the server to send, so this module needs nothing from it.
 """

@@ -102,6 +102,8 @@ class Fault:
     retry_after: int | None = None
     stall_seconds: float = 30.0
     path_contains: str = ""
+    body_contains: str = ""
+    """Only requests whose body holds this text (any case): one Resource Graph query among the others."""
 
     def __post_init__(self) -> None:
         """Refuse a fault that cannot be emulated, so a typo fails at construction."""
@@ -140,15 +142,18 @@ class FaultInjector:
             self._left = [f.times for f in self._faults]
             self.injected = 0
 
-    def take(self, endpoint: str, path: str, kinds: frozenset[str] = FAULT_KINDS) -> Fault | None:
+    def take(self, endpoint: str, path: str, kinds: frozenset[str] = FAULT_KINDS, body: bytes = b"") -> Fault | None:
         """The fault of one of ``kinds`` for a request of ``endpoint`` at ``path``, spending one use."""
         lowered = path.lower()
+        text = body.decode("utf-8", "replace").lower()
         with self._lock:
             for n, fault in enumerate(self._faults):
                 left = self._left[n]
                 if fault.endpoint != endpoint or fault.kind not in kinds or (left is not None and left <= 0):
                     continue
                 if fault.path_contains and fault.path_contains.lower() not in lowered:
+                    continue
+                if fault.body_contains and fault.body_contains.lower() not in text:
                     continue
                 if left is not None:
                     self._left[n] = left - 1

@@ -1038,6 +1038,9 @@ class _Graph:
         if members is not None:
             groups = frozenset(k for k, kind in self.index.principal_types.items() if kind.lower() == "group")
             group_id = unquote(path.rstrip("/")[members.start(1) : members.end(1)])
+            replayed = self.index.replay("graph", [f"group {group_id}"], "groupMembers")
+            if replayed is not None:
+                return replayed.status, _graph_error(replayed.code, replayed.message)
             return members_page(
                 self.index.group_members, groups, group_id, query, self.base, self.config.graph_page_size
             )
@@ -1052,7 +1055,14 @@ class _Graph:
     def _lookup(self, collection: str, key: str, query: Mapping[str, str]) -> tuple[int, JSON]:
         """Find the object (deleted principals and unknown ids are 404), then apply ``$select``."""
         lowered = key.lower()
-        error = next((e for e in self.index.replayed if e.source == "graph" and e.scope.endswith(lowered)), None)
+        error = next(
+            (
+                e
+                for e in self.index.replayed
+                if e.source == "graph" and e.scope.endswith(lowered) and e.affects != {"groupMembers"}
+            ),
+            None,
+        )
         if error is not None:
             return error.status, _graph_error(error.code, error.message)
         found = None if lowered in self.index.missing else self._find(collection, lowered)
@@ -1212,7 +1222,7 @@ class _Handler(BaseHTTPRequestHandler):
             raw_body=raw,
             body=_parse_body(raw, self.headers.get("Content-Type") or ""),
         )
-        fault = emulator.app.faults.take(_kind_of(call.lower_path), call.lower_path)
+        fault = emulator.app.faults.take(_kind_of(call.lower_path), call.lower_path, body=raw)
         if fault is not None:  # recorded first: a stalled request must not land in a later test's log
             kind = _kind_of(call.lower_path)
             emulator.log.append(RequestRecord(call.method, call.path, call.query, None, fault_status(fault), kind))

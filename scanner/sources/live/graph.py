@@ -318,12 +318,9 @@ class GraphReader:
     def group_members(
         self, group_ids: list[str], errors: list[dict[str, Any]], limit: int | None = None
     ) -> dict[str, list[dict[str, Any]]]:
-        """Group id → its transitive members (``$batch``, following ``@odata.nextLink``).
-
-        A group whose pages cannot all be read, or that has more than ``limit`` members
-        (default :data:`MAX_GROUP_MEMBERS`), is left out (its members stay unknown) with an
-        ``errors`` entry scoped ``group <id>``.
-        """
+        """Group id → its transitive members (``$batch``, following ``@odata.nextLink``). A group whose
+        pages cannot all be read, or with more than ``limit`` (default :data:`MAX_GROUP_MEMBERS`)
+        members, is left out (unknown) with an ``errors`` entry scoped ``group <id>``."""
         limit = MAX_GROUP_MEMBERS if limit is None else limit
         read: dict[str, list[dict[str, Any]]] = {gid: [] for gid in group_ids}
         pending = {
