@@ -20,7 +20,7 @@ import jsonschema_rs
 import orjson
 
 from scanner.errors import ConfigError
-from scanner.input_limits import MAX_DEPTH, not_utf8
+from scanner.input_limits import MAX_DEPTH, Unreadable, read_utf8
 from scanner.plain_data import DataProblem, json_data
 from scanner.resources import snapshot_schema_path
 from scanner.safeyaml import load_yaml
@@ -60,12 +60,9 @@ def _validator() -> Any:
 
 def _read(path: Path) -> tuple[Any, str]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        at, what = not_utf8(path)
-        raise ConfigError(f"{path}:{at}: {what}") from None
+        text = read_utf8(path, "config")
+    except Unreadable as exc:
+        raise ConfigError(f"{path}:{exc.line}: {exc.reason}" if exc.line else f"{path}: {exc.reason}") from None
     if path.name == "pyproject.toml":
         return _tool_section(path, text), text
     import yaml  # (only for a YAML config: a scan without one never loads PyYAML)

@@ -7,7 +7,10 @@ no debugger and no time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -44,3 +47,17 @@ class RuleError(ScannerError):
 
 class ConfigError(ScannerError):
     """The user's configuration is malformed or refers to something that does not exist."""
+
+
+@contextmanager
+def reading(path: Path, what: str) -> Iterator[None]:
+    """Opening or reading ``path`` inside this block fails as one :class:`InputError` line that
+    names the file, what it should have been, and why it could not be read."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise InputError(f"{path}: cannot read {what}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: cannot read {what}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None

@@ -111,6 +111,30 @@ def gunzip_bounded(data: bytes | bytearray | memoryview | mmap.mmap, limit: int,
     return out
 
 
+class Unreadable(Exception):
+    """Why a text file could not be read: ``line`` (``None``: the file as a whole) and ``reason``.
+
+    Each caller turns it into its own error type and wording; the ways of failing are one list.
+    """
+
+    def __init__(self, line: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+def read_utf8(path: Path, what: str) -> str:
+    """The text of ``path`` (a ``what``: "config", "rule file" ...); :class:`Unreadable` when the
+    file cannot be read or is not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise Unreadable(None, f"cannot read {what}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        line, reason = not_utf8(path)
+        raise Unreadable(line, reason) from None
+
+
 def not_utf8(path: Path) -> tuple[int, str]:
     """``(line, what)`` for a text file that failed to decode as UTF-8 (read again: error path)."""
     try:

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from scanner.drift.compare import Observation
-from scanner.errors import InputError
+from scanner.errors import InputError, reading
 from scanner.input_limits import DEFAULT_MAX_DECOMPRESSED, gunzip_bounded
 from scanner.results import Severity, Status
 
@@ -55,14 +55,8 @@ def load_results(path: Path, max_decompressed: int = DEFAULT_MAX_DECOMPRESSED) -
     """Read and check a results JSON file (``.json`` or gzip, which may decompress to at most
     ``max_decompressed`` bytes); every problem is one :class:`InputError`."""
     raw: bytes | bytearray
-    try:
+    with reading(path, "results JSON file"):
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a results JSON file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if raw[:2] == b"\x1f\x8b":
         raw = gunzip_bounded(raw, max_decompressed, str(path))
     try:

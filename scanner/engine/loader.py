@@ -19,7 +19,7 @@ from scanner.engine import rule_cache
 from scanner.engine.rule_schema import rule_schema
 from scanner.engine.yamlpos import line_of
 from scanner.errors import RuleError
-from scanner.input_limits import not_utf8
+from scanner.input_limits import Unreadable, read_utf8
 from scanner.resources import builtin_policies_dir
 from scanner.safeyaml import load_yaml
 
@@ -88,12 +88,9 @@ def _schema_error(path: Path, text: str, data: Any) -> RuleError:
 def load_rule_file(path: Path) -> RuleSpec:
     """Read and validate one rule file."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RuleError(f"{path}:1: cannot read rule file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        line, what = not_utf8(path)
-        raise RuleError(f"{path}:{line}: {what}") from None
+        text = read_utf8(path, "rule file")
+    except Unreadable as exc:
+        raise RuleError(f"{path}:{exc.line or 1}: {exc.reason}") from None
     data = rule_cache.cached(text)
     if isinstance(data, dict) and _valid_cached(data):
         return RuleSpec(id=data["id"], data=data, path=path, text=text)

@@ -24,7 +24,7 @@ import jsonschema_rs
 import msgspec
 import orjson
 
-from scanner.errors import InputError
+from scanner.errors import InputError, reading
 from scanner.input_limits import DEFAULT_MAX_DECOMPRESSED, MAX_DEPTH, gunzip_bounded
 from scanner.resources import snapshot_schema_path
 from scanner.sources.base import RawSnapshot
@@ -63,25 +63,18 @@ def _snapshot_bytes(path: Path, max_decompressed: int | None) -> Iterator[bytes 
     Mapping a plain file lets the decoder read the page cache in place instead of copying the
     whole file into a fresh allocation first.
     """
-    try:
-        with path.open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size == 0:
-                yield b""  # (an empty file cannot be mapped; the decoder reports it)
+    with reading(path, "snapshot"), path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            yield b""  # (an empty file cannot be mapped; the decoder reports it)
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            if mapped[:2] == b"\x1f\x8b":
+                yield gunzip_bounded(mapped, _no_limit(max_decompressed), str(path))
                 return
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                if mapped[:2] == b"\x1f\x8b":
-                    yield gunzip_bounded(mapped, _no_limit(max_decompressed), str(path))
-                    return
-                if path.suffix == ".gz":
-                    raise InputError(f"{path}: file ends in .gz but is not gzip-compressed")
-                yield mapped
-    except FileNotFoundError:
-        raise InputError(f"{path}: snapshot file not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: cannot read snapshot: is a directory") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read snapshot: {exc.strerror or exc}") from None
+            if path.suffix == ".gz":
+                raise InputError(f"{path}: file ends in .gz but is not gzip-compressed")
+            yield mapped
 
 
 _BYTE = re.compile(r"\(byte (\d+)\)")

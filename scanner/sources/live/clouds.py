@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError
-from scanner.input_limits import not_utf8
+from scanner.input_limits import Unreadable, read_utf8
 from scanner.safeyaml import load_yaml
 
 
@@ -80,12 +80,12 @@ def _read_yaml(path: Path) -> Any:
     import yaml
 
     try:
-        return load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read cloud file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        line, what = not_utf8(path)
-        raise InputError(f"{path}:{line}: invalid cloud file: {what}") from None
+        text = read_utf8(path, "cloud file")
+    except Unreadable as exc:
+        where = f"{path}:{exc.line}: invalid cloud file" if exc.line else str(path)
+        raise InputError(f"{where}: {exc.reason}") from None
+    try:
+        return load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line_part = f":{mark.line + 1}" if mark is not None else ""

@@ -138,35 +138,19 @@ def retries_option(text: str) -> int:
 
 def add_limit_options(parser: argparse.ArgumentParser) -> None:
     """``--request-timeout``, ``--max-retries``, ``--max-retry-wait`` and ``--phase-timeout``."""
-    parser.add_argument(
-        "--request-timeout",
-        type=seconds_option("--request-timeout"),
-        default=REQUEST_TIMEOUT,
-        metavar="SECONDS",
-        help=f"connect and read timeout of each HTTP request (default {REQUEST_TIMEOUT:g})",
-    )
-    parser.add_argument(
-        "--max-retries",
-        type=retries_option,
-        default=MAX_RETRIES,
-        metavar="N",
-        help=f"retries of a call that failed in a way worth repeating (default {MAX_RETRIES}; a timeout: 1)",
-    )
-    parser.add_argument(
-        "--max-retry-wait",
-        type=seconds_option("--max-retry-wait"),
-        default=MAX_RETRY_WAIT,
-        metavar="SECONDS",
-        help=f"longest single wait for Retry-After or a quota reset; longer asks fail that part "
-        f"(default {MAX_RETRY_WAIT:g})",
-    )
-    parser.add_argument(
-        "--phase-timeout",
-        type=seconds_option("--phase-timeout"),
-        default=PHASE_TIMEOUT,
-        metavar="SECONDS",
-        help=f"deadline of each collection phase; what is left is not collected (default {PHASE_TIMEOUT:g})",
-    )
+    options: tuple[tuple[str, Callable[[str], float], float, str, str], ...] = (
+        ("--request-timeout", seconds_option("--request-timeout"), REQUEST_TIMEOUT, "SECONDS",
+         f"connect and read timeout of each HTTP request (default {REQUEST_TIMEOUT:g})"),
+        ("--max-retries", retries_option, MAX_RETRIES, "N",
+         f"retries of a call that failed in a way worth repeating (default {MAX_RETRIES}; a timeout: 1)"),
+        ("--max-retry-wait", seconds_option("--max-retry-wait"), MAX_RETRY_WAIT, "SECONDS",
+         f"longest single wait for Retry-After or a quota reset; longer asks fail that part "
+         f"(default {MAX_RETRY_WAIT:g})"),
+        ("--phase-timeout", seconds_option("--phase-timeout"), PHASE_TIMEOUT, "SECONDS",
+         f"deadline of each collection phase; what is left is not collected (default {PHASE_TIMEOUT:g})"),
+    )  # fmt: skip
+    for flag, kind, default, metavar, help_text in options:
+        parser.add_argument(flag, type=kind, default=default, metavar=metavar, help=help_text)
 
 
 def limits_of(args: argparse.Namespace) -> LiveLimits:
