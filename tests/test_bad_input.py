@@ -80,7 +80,8 @@ def test_corrupt_gzip(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    _assert_one_line_error(_scan(tmp_path / "nope.json", tmp_path / "o.json"), "nope.json", "cannot read snapshot: no such file")
+    proc = _scan(tmp_path / "nope.json", tmp_path / "o.json")
+    _assert_one_line_error(proc, "nope.json", "cannot read snapshot: no such file")
 
 
 def test_bad_now(tmp_path: Path) -> None:
