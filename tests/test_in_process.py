@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from pathlib import Path
 
 from tests.conftest import DEMO
@@ -36,3 +37,25 @@ def test_gc_stays_disabled_when_the_caller_disabled_it(tmp_path: Path) -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_scan_leaves_nothing_out_of_the_collectors_sight(tmp_path: Path) -> None:
+    """The scan freezes what is alive when it ends, so writing the reports does not walk it; the
+    command gives it back once the result is dropped, so garbage from then is still collected."""
+    argv = ["scan", "--snapshot", str(DEMO), "--format", "json", "-o", str(tmp_path / "r.json"), "--quiet"]
+    gc.disable()  # (so the cycle is still uncollected garbage when the scan ends and freezes)
+    try:
+        cycle = _Cycle()
+        alive = weakref.ref(cycle)
+        del cycle
+        assert run_in_process(argv).code == 1
+    finally:
+        gc.enable()
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert alive() is None

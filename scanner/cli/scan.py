@@ -25,7 +25,7 @@ from scanner.gate import gate
 from scanner.outputs import FORMATS, OutputFormat, RenderOptions, TableFormat, make_format
 from scanner.outputs.terminal import safe_bytes, safe_text
 from scanner.results import Severity
-from scanner.scan import prepare_rules, run_scan
+from scanner.scan import prepare_rules, result_released, run_scan
 from scanner.scan_result import ScanResult
 from scanner.sources.base import Source
 from scanner.sources.snapshot import SnapshotFileSource
@@ -146,6 +146,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Scan, write every report, print the gate's verdict; the exit code is the gate's."""
+    with result_released():  # (the result is dropped when _scan_and_report returns)
+        return _scan_and_report(args)
+
+
+def _scan_and_report(args: argparse.Namespace) -> int:
     _check_outputs(args)
     baseline = None
     if args.baseline is not None:  # (imported only when used: a plain scan need not load it)

@@ -110,12 +110,18 @@ _BEYOND_LIMIT = b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1)
 
 def _stack_depth() -> int:
     here = inspect.currentframe()
-    frame: FrameType | None = here.f_back if here is not None else None
-    depth = 0
-    while frame is not None:
-        depth += 1
-        frame = frame.f_back
-    return depth
+    try:
+        frame: FrameType | None = here.f_back if here is not None else None
+        depth = 0
+        while frame is not None:
+            depth += 1
+            frame = frame.f_back
+        return depth
+    finally:
+        # A frame referring to itself through a local is a cycle: it would keep every calling
+        # frame, with the locals they hold when they return (the scan's result), alive until
+        # the cyclic collector next runs (Python's inspect documentation asks for this del).
+        del here
 
 
 def _decode(text: bytes | bytearray | mmap.mmap) -> msgspec.Struct:
