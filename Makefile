@@ -43,7 +43,7 @@ tools:
 	@scripts/install-test-tools.sh || echo "make: test tools not installed; the browser and Multitool tests will skip"
 
 test: $(STAMP) tools
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check scanner tests fixtures bench
