@@ -17,10 +17,6 @@ from scanner.unknown import Unknown
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_$][A-Za-z0-9_.$-]*)\}")
 
-
-_ABSENT = object()
-
-
 MAX_LIST_ITEMS = 10
 
 
