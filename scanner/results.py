@@ -2,14 +2,21 @@
 
 Outputs never compute policy; they only render these. Keeping them frozen (and their
 collections tuples) means a renderer cannot change what another renderer sees.
+
+A scan makes one :class:`Finding` (with its ref, location and remediation) per rule and
+subject, 150,000 of them for 5,000 registries, so these are ``msgspec.Struct``s: built in C
+rather than through a frozen dataclass's ``object.__setattr__`` per field, and, holding only
+acyclic data, not tracked by the cyclic collector (``gc=False``). See docs/decisions/0013.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+import msgspec
 
 
 class Status(StrEnum):
@@ -59,8 +66,7 @@ SEVERITY_RANK: dict[Severity, int] = {
 SEVERITY_ORDER: tuple[Severity, ...] = tuple(sorted(SEVERITY_RANK, key=lambda s: -SEVERITY_RANK[s]))
 
 
-@dataclass(frozen=True, slots=True)
-class SubjectRef:
+class SubjectRef(msgspec.Struct, frozen=True, gc=False):
     """What a finding is about: enough to find it in Azure and to group it in a report."""
 
     id: str
@@ -72,8 +78,7 @@ class SubjectRef:
     registry_name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(msgspec.Struct, frozen=True, gc=False):
     """Where to point a reader: a live resource id, or a file and line for IaC sources."""
 
     resource_id: str | None = None
@@ -81,16 +86,14 @@ class Location:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Remediation:
+class Remediation(msgspec.Struct, frozen=True, gc=False):
     """How to fix it: prose plus a ready ``az`` command with the real names filled in."""
 
     text: str
     command: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SuppressionRef:
+class SuppressionRef(msgspec.Struct, frozen=True, gc=False):
     """The suppression that turned a failing finding into ``suppressed``."""
 
     justification: str
@@ -98,8 +101,7 @@ class SuppressionRef:
     in_source: bool = False  # an inline suppression in the scanned IaC file, not the config
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True, gc=False):
     """One rule's verdict for one subject, with the evidence it rested on."""
 
     rule_id: str
@@ -108,9 +110,9 @@ class Finding:
     severity: Severity
     message: str
     subject: SubjectRef
-    evidence: Mapping[str, Any] = field(default_factory=dict)
+    evidence: Mapping[str, Any] = msgspec.field(default_factory=dict)
     remediation: Remediation | None = None
-    location: Location = field(default_factory=Location)
+    location: Location = msgspec.field(default_factory=Location)
     suppression: SuppressionRef | None = None
 
 

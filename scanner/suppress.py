@@ -6,11 +6,12 @@ instead of living forever.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatchcase
+
+import msgspec
 
 from scanner.config import Suppression
 from scanner.results import Finding, Status, SuppressionRef
@@ -50,7 +51,7 @@ def apply_suppressions(
             match = next((s for s in active if _matches(s, finding)), None)
             if match is not None:
                 counts[id(match)] += 1
-                finding = dataclasses.replace(
+                finding = msgspec.structs.replace(
                     finding,
                     status=Status.SUPPRESSED,
                     suppression=SuppressionRef(

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -228,9 +229,10 @@ def test_no_control_character_survives_the_table(
 ) -> None:
     findings = []
     for f in corpus_result.findings:
-        subject = dataclasses.replace(f.subject, name=name, registry_name=name or None)
-        remediation = dataclasses.replace(f.remediation, command=command) if f.remediation else None
-        findings.append(dataclasses.replace(f, message=message + f.message, subject=subject, remediation=remediation))
+        subject = msgspec.structs.replace(f.subject, name=name, registry_name=name or None)
+        remediation = msgspec.structs.replace(f.remediation, command=command) if f.remediation else None
+        changed = msgspec.structs.replace(f, message=message + f.message, subject=subject, remediation=remediation)
+        findings.append(changed)
     result = dataclasses.replace(corpus_result, findings=tuple(findings))
     text = TableFormat(color=colour).render(result).decode("utf-8")
     assert raw_controls(text, colour=colour) == []

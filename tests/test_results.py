@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import pickle
 
+import msgspec
 import orjson
 import pytest
 
@@ -28,13 +28,13 @@ FINDING = Finding(
 
 @pytest.mark.parametrize("value", [REF, Location("/subscriptions/s/x", "main.bicep", 12), FINDING], ids=repr)
 def test_fields_cannot_be_changed(value: object) -> None:
-    first = dataclasses.fields(value)[0].name  # type: ignore[arg-type]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    first = msgspec.structs.fields(value)[0].name  # type: ignore[arg-type]
+    with pytest.raises(AttributeError, match="immutable"):
         setattr(value, first, None)
 
 
 def test_a_changed_copy_leaves_the_original_alone() -> None:
-    suppressed = dataclasses.replace(FINDING, status=Status.SUPPRESSED)
+    suppressed = msgspec.structs.replace(FINDING, status=Status.SUPPRESSED)
     assert suppressed.status is Status.SUPPRESSED and FINDING.status is Status.FAIL
     assert suppressed != FINDING
 
@@ -45,7 +45,7 @@ def test_findings_round_trip_through_pickle_and_copy() -> None:
 
 
 def test_json_names_are_the_field_names() -> None:
-    data = orjson.loads(orjson.dumps(FINDING))
+    data = orjson.loads(msgspec.json.encode(FINDING))
     assert data["rule_id"] == "ACR-001" and data["status"] == "fail"
     assert data["subject"]["registry_name"] == "x" and data["location"] == {
         "resource_id": "/subscriptions/s/x",
@@ -56,4 +56,4 @@ def test_json_names_are_the_field_names() -> None:
 
 
 def test_references_and_locations_are_hashable_keys() -> None:
-    assert len({REF, SubjectRef(*dataclasses.astuple(REF)), Location("a"), Location("a")}) == 2
+    assert len({REF, SubjectRef(*msgspec.structs.astuple(REF)), Location("a"), Location("a")}) == 2

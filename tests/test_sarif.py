@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from scanner.config import Config
@@ -134,7 +135,7 @@ def files(work: Path, demo_scan: ScanResult) -> dict[str, Path]:
     # A rule that could not be evaluated: a tool execution notification, not a result.
     out["rule-error"] = work / "rule-error.sarif"
     broken_rule = tuple(
-        dataclasses.replace(f, status=Status.ERROR, message="Rule error for x: KeyError: 'sku'")
+        msgspec.structs.replace(f, status=Status.ERROR, message="Rule error for x: KeyError: 'sku'")
         if f.rule_id == "ACR-024"
         else f
         for f in demo_scan.findings
@@ -172,7 +173,7 @@ def _with_iac_locations(scan: ScanResult, repo: Path) -> ScanResult:
         id(failing[1]): Location(file="./infra/main.tf", line=None),
         id(failing[2]): Location(file="infra/network/private endpoint.json", line=0),
     }
-    findings = tuple(dataclasses.replace(f, location=moved[id(f)]) if id(f) in moved else f for f in scan.findings)
+    findings = tuple(msgspec.structs.replace(f, location=moved[id(f)]) if id(f) in moved else f for f in scan.findings)
     return dataclasses.replace(scan, findings=findings)
 
 
@@ -322,15 +323,15 @@ def test_fingerprints_are_unique_and_ignore_id_case_and_line(files: dict[str, Pa
         value: str = _run(doc)["results"][0]["partialFingerprints"]["primaryLocationLineHash"]
         return value
 
-    upper = dataclasses.replace(
+    upper = msgspec.structs.replace(
         first,
-        subject=dataclasses.replace(first.subject, id=first.subject.id.upper()),
+        subject=msgspec.structs.replace(first.subject, id=first.subject.id.upper()),
         location=Location(resource_id=resource.upper()),
         message="Another wording.",
     )
-    moved = dataclasses.replace(first, location=Location(resource_id=resource, file="infra/acr.bicep", line=40))
+    moved = msgspec.structs.replace(first, location=Location(resource_id=resource, file="infra/acr.bicep", line=40))
     assert fingerprint_of(first) == fingerprint_of(upper) == fingerprint_of(moved)
-    other_rule = dataclasses.replace(first, rule_id="ACR-002")
+    other_rule = msgspec.structs.replace(first, rule_id="ACR-002")
     assert fingerprint_of(other_rule) != fingerprint_of(first)
 
 
@@ -398,7 +399,7 @@ def _with_iac_locations_only_one(path: Path) -> ScanResult:
     rules, pack_hash = prepare_rules(config, only=["ACR-001"])
     scan = run_scan(SnapshotFileSource(DEMO), rules, pack_hash, config, parse_datetime(NOW))
     finding = _failing_findings(scan)[0]
-    finding = dataclasses.replace(finding, location=Location(file=str(path.parent.resolve() / path.name), line=3))
+    finding = msgspec.structs.replace(finding, location=Location(file=str(path.parent.resolve() / path.name), line=3))
     return dataclasses.replace(scan, findings=(finding,))
 
 
@@ -482,13 +483,13 @@ def test_more_than_25000_failing_findings_are_capped(
     demo_scan: ScanResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     failing = _failing_findings(demo_scan)
-    unknown = [dataclasses.replace(f, status=Status.UNKNOWN, severity=Severity.CRITICAL) for f in failing[:5]]
+    unknown = [msgspec.structs.replace(f, status=Status.UNKNOWN, severity=Severity.CRITICAL) for f in failing[:5]]
     copies = 25_000 // len(failing) + 1
     many: list[Finding] = []
     for n in range(copies):
         for f in failing:
-            subject = dataclasses.replace(f.subject, id=f"{f.subject.id}-{n}")
-            many.append(dataclasses.replace(f, subject=subject, location=Location(resource_id=subject.id)))
+            subject = msgspec.structs.replace(f.subject, id=f"{f.subject.id}-{n}")
+            many.append(msgspec.structs.replace(f, subject=subject, location=Location(resource_id=subject.id)))
     scan = dataclasses.replace(demo_scan, findings=tuple(unknown + many))
     raw = SarifFormat().render(scan)
     doc = json.loads(raw)

@@ -3,6 +3,9 @@
 Entities keep their raw payload (``raw``) so rules can reach any property Azure returns, and
 add typed fields for what relations and rules rely on. Ids are stored both as given (for
 display and remediation) and as a lower-cased ``key`` (for every comparison).
+
+Entities are frozen ``msgspec.Struct``s for the reason findings are (docs/decisions/0013):
+tens of thousands are built per scan, and they hold acyclic data only.
 """
 
 from __future__ import annotations
@@ -12,14 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from scanner.inventory.coverage import Coverage
 from scanner.unknown import Unknown
 
 Raw = Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Resource:
+class Resource(msgspec.Struct, frozen=True, gc=False):
     """What names an Azure resource and where it lives."""
 
     id: str
@@ -29,8 +33,7 @@ class Resource:
     resource_group: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class PrivateEndpointConnection:
+class PrivateEndpointConnection(msgspec.Struct, frozen=True, gc=False):
     """A registry's ``properties.privateEndpointConnections[]`` entry."""
 
     id: str
@@ -38,8 +41,7 @@ class PrivateEndpointConnection:
     private_endpoint_id: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class NicIpConfig:
+class NicIpConfig(msgspec.Struct, frozen=True, gc=False):
     """One IP configuration of a private endpoint's NIC: which ACR member it serves."""
 
     member: str
@@ -47,8 +49,7 @@ class NicIpConfig:
     fqdns: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class PrivateEndpoint(Resource):
+class PrivateEndpoint(Resource, frozen=True, gc=False):
     """A ``microsoft.network/privateendpoints`` row and what it connects to."""
 
     subnet_id: str | None
@@ -60,8 +61,7 @@ class PrivateEndpoint(Resource):
     subnet_unknown: Unknown | None = None  # IaC: the subnet id is an unresolved expression
 
 
-@dataclass(frozen=True, slots=True)
-class VnetLink:
+class VnetLink(msgspec.Struct, frozen=True, gc=False):
     """A ``privatelink.azurecr.io`` zone's link to a virtual network."""
 
     id: str
@@ -72,13 +72,11 @@ class VnetLink:
     registration_enabled: bool
 
 
-@dataclass(frozen=True, slots=True)
-class DnsZone(Resource):
+class DnsZone(Resource, frozen=True, gc=False):
     """A private DNS zone (only ``privatelink.azurecr.io`` zones matter to ACR)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ARecord:
+class ARecord(msgspec.Struct, frozen=True, gc=False):
     """An A record set of a private DNS zone."""
 
     id: str
@@ -87,8 +85,7 @@ class ARecord:
     ips: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class RoleDefinition:
+class RoleDefinition(msgspec.Struct, frozen=True, gc=False):
     """A role definition with what it grants over registries, decided once."""
 
     guid: str
@@ -102,8 +99,7 @@ class RoleDefinition:
     grants_list_credentials: bool
 
 
-@dataclass(frozen=True, slots=True)
-class RoleAssignment:
+class RoleAssignment(msgspec.Struct, frozen=True, gc=False):
     """A role assignment (ARG ``authorizationresources`` row)."""
 
     id: str
@@ -118,8 +114,7 @@ class RoleAssignment:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class Credential:
+class Credential(msgspec.Struct, frozen=True, gc=False):
     """A password credential's metadata (never its value) on a principal or its application."""
 
     key_id: str
@@ -130,8 +125,7 @@ class Credential:
     owner_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
+class Principal(msgspec.Struct, frozen=True, gc=False):
     """A Microsoft Graph service principal with its (and its application's) credentials."""
 
     id: str
@@ -142,8 +136,7 @@ class Principal:
     application_id: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class ArmData:
+class ArmData(msgspec.Struct, frozen=True, gc=False):
     """ARM lists of one registry; each is an :class:`Unknown` when not collected."""
 
     tokens: list[Raw] | Unknown
@@ -152,8 +145,7 @@ class ArmData:
     diagnostic_settings: list[Raw] | Unknown
 
 
-@dataclass(frozen=True, slots=True)
-class Registry(Resource):
+class Registry(Resource, frozen=True, gc=False):
     """A container registry with everything that hangs off it."""
 
     location: str

@@ -1,18 +1,17 @@
 """JSON results: the complete, deterministic record of a scan.
 
-Findings are frozen dataclasses that orjson serializes natively (in C); field names are the
-dataclass fields (snake_case). The document is compact JSON with sorted keys, written in
-chunks so a 150,000-finding report never exists twice in memory. Its layout is versioned by
-``schema_version`` and described by ``scanner/schemas/results.schema.json``.
+Findings are ``msgspec.Struct``s that msgspec's encoder writes natively (in C), fields in
+their definition order (snake_case); every mapping's keys are sorted. The document is compact
+JSON, written in chunks so a 150,000-finding report never exists twice in memory. Its layout
+is versioned by ``schema_version`` and described by ``scanner/schemas/results.schema.json``.
 """
 
 from __future__ import annotations
 
 from typing import Any, BinaryIO
 
-import orjson
+import msgspec
 
-from scanner.outputs import jsonsafe
 from scanner.outputs.summary import tally
 from scanner.scan_result import ScanResult
 from scanner.timeutil import format_datetime
@@ -28,7 +27,7 @@ def _default(value: Any) -> Any:
 
 
 def result_document(result: ScanResult) -> dict[str, Any]:
-    """The whole JSON document (findings stay dataclasses; orjson serializes them)."""
+    """The whole JSON document (findings stay structs; the encoder writes them)."""
     meta = result.metadata
     counts = tally(result.findings)
     return {
@@ -96,13 +95,15 @@ def result_document(result: ScanResult) -> dict[str, Any]:
     }
 
 
-_OPTIONS = orjson.OPT_SORT_KEYS
+# "deterministic": mapping keys sorted, struct fields in definition order; integers of any size
+# are written exactly.
+_ENCODER = msgspec.json.Encoder(enc_hook=_default, order="deterministic")
 CHUNK = 2000
 
 
 def dumps(document: Any) -> bytes:
     """Deterministic compact JSON bytes (sorted keys) with a trailing newline."""
-    return jsonsafe.dumps(document, default=_default, option=_OPTIONS) + b"\n"
+    return _ENCODER.encode(document) + b"\n"
 
 
 def write_document(document: dict[str, Any], stream: BinaryIO) -> None:
@@ -114,19 +115,19 @@ def write_document(document: dict[str, Any], stream: BinaryIO) -> None:
     for i, key in enumerate(sorted(document)):
         if i:
             stream.write(b",")
-        stream.write(orjson.dumps(key) + b":")
+        stream.write(_ENCODER.encode(key) + b":")
         value = document[key]
         if key == "findings":
             items = value if isinstance(value, list | tuple) else list(value)
             stream.write(b"[")
             for start in range(0, len(items), CHUNK):
-                chunk = jsonsafe.dumps(items[start : start + CHUNK], default=_default, option=_OPTIONS)
+                chunk = _ENCODER.encode(items[start : start + CHUNK])
                 if start:
                     stream.write(b",")
                 stream.write(memoryview(chunk)[1:-1])  # a view: the chunk's bytes are not copied again
             stream.write(b"]")
         else:
-            stream.write(jsonsafe.dumps(value, default=_default, option=_OPTIONS))
+            stream.write(_ENCODER.encode(value))
     stream.write(b"}\n")
 
 

@@ -9,16 +9,16 @@ shows up as a finding instead of silently vanishing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from scanner.inventory.model import Registry
 from scanner.results import SubjectRef
 from scanner.unknown import Unknown
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
+class Subject(msgspec.Struct, frozen=True, gc=False):
     """One thing a rule is evaluated against."""
 
     kind: str
