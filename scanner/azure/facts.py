@@ -5,7 +5,6 @@ Kept in one place so a change in Azure (a new SKU limit, a new built-in role) is
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
 
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
@@ -112,8 +111,22 @@ LIST_CREDENTIALS = "microsoft.containerregistry/registries/listcredentials/actio
 
 
 def action_matches(pattern: str, action: str) -> bool:
-    """Whether an RBAC action pattern (with ``*`` wildcards) grants ``action``."""
-    return fnmatchcase(action.lower(), pattern.lower())
+    """Whether an RBAC action pattern grants ``action``: case-insensitive, and ``*`` matches any
+    run of characters, ``/`` included. Nothing else is special (unlike a shell glob, ``?`` and
+    ``[`` are literal), so no pattern is compiled."""
+    pattern, action = pattern.lower(), action.lower()
+    if "*" not in pattern:
+        return pattern == action
+    first, *middle, last = pattern.split("*")
+    if len(action) < len(first) + len(last) or not action.startswith(first) or not action.endswith(last):
+        return False
+    position, end = len(first), len(action) - len(last)
+    for part in middle:
+        found = action.find(part, position, end)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
 
 
 def grants(patterns: list[str], not_patterns: list[str], action: str) -> bool:
