@@ -5,7 +5,6 @@ Kept in one place so a change in Azure (a new SKU limit, a new built-in role) is
 
 from __future__ import annotations
 
-
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
