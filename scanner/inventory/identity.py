@@ -11,10 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from scanner.azure import facts
+from scanner.azure import facts, rbac
 from scanner.azure.ids import last_segment, norm, scope_level, subscription_of
-from scanner.inventory.model import Credential, Inventory, Principal, Raw, RoleAssignment, RoleDefinition
-from scanner.inventory.rows import Section, collected, props, rows
+from scanner.inventory.model import (
+    Credential,
+    GroupMember,
+    Inventory,
+    Principal,
+    Raw,
+    RoleAssignment,
+    RoleDefinition,
+)
+from scanner.inventory.rows import Section, as_list, as_map, collected, props, rows, text
 from scanner.sources.snapshot_types import RoleAssignmentRow
 from scanner.unknown import Unknown
 
@@ -31,6 +39,7 @@ def _role_definitions(definitions: list[Raw]) -> dict[str, RoleDefinition]:
             data_actions.extend(perm.get("dataActions") or ())
             not_actions.extend(perm.get("notActions") or ())
         guid = last_segment(row["id"]).lower()
+        permissions = rbac.permissions_of(as_list(row_props.get("permissions")))
         roles[guid] = RoleDefinition(
             guid=guid,
             id=row["id"],
@@ -41,6 +50,7 @@ def _role_definitions(definitions: list[Raw]) -> dict[str, RoleDefinition]:
             grants_registry_access=facts.touches_container_registry(actions + data_actions),
             grants_registry_write=facts.grants(actions, not_actions, facts.REGISTRY_WRITE),
             grants_list_credentials=facts.grants(actions, not_actions, facts.LIST_CREDENTIALS),
+            registry=rbac.registry_grants(permissions),
         )
     return roles
 
@@ -143,6 +153,30 @@ def _principals(inv: Inventory, graph: Section) -> None:
         inv.missing_principals = frozenset(str(p).lower() for p in graph.get("missingPrincipals") or ())
 
 
+def _group_members(inv: Inventory, graph: Section) -> None:
+    missing = inv.coverage.missing("graph", "groupMembers")
+    if graph is None or missing is not None:
+        live = inv.coverage.live_only("groupMembers")
+        if live is not None:
+            inv.group_members = live
+        else:
+            inv.group_members = missing if missing is not None else Unknown("graph was not collected")
+        return
+    members: dict[str, tuple[GroupMember, ...]] = {}
+    for group_id, listed in as_map(graph.get("groupMembers")).items():
+        members[str(group_id).lower()] = tuple(
+            GroupMember(
+                id=str(m["id"]).lower(),
+                kind=str(m.get("@odata.type") or "#microsoft.graph.unknown").rsplit(".", 1)[-1],
+                display_name=text(m.get("displayName")) or None,
+                sp_type=text(m.get("servicePrincipalType")) or None,
+            )
+            for m in as_list(listed)
+            if isinstance(m, Mapping) and type(m.get("id")) is str
+        )
+    inv.group_members = members
+
+
 def _subscription_chains(inv: Inventory, resource_graph: Section) -> None:
     for row in rows(resource_graph, "subscriptions"):
         sub = subscription_of(row["id"]) or str(row.get("subscriptionId") or "").lower()
@@ -159,4 +193,5 @@ def add_identities(inv: Inventory, resource_graph: Section, graph: Mapping[str, 
     inv.role_definitions = collected(inv.coverage, resource_graph, "roleDefinitions", _role_definitions)
     _role_assignments(inv, resource_graph)
     _principals(inv, graph)
+    _group_members(inv, graph)
     _subscription_chains(inv, resource_graph)

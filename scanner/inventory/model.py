@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from scanner.azure.rbac import RegistryGrants
 from scanner.inventory.coverage import Coverage
 from scanner.unknown import Unknown
 
@@ -97,6 +98,7 @@ class RoleDefinition(msgspec.Struct, frozen=True, gc=False):
     grants_registry_access: bool
     grants_registry_write: bool
     grants_list_credentials: bool
+    registry: RegistryGrants  # data-plane actions per role assignment mode, and escalations
 
 
 class RoleAssignment(msgspec.Struct, frozen=True, gc=False):
@@ -134,6 +136,15 @@ class Principal(msgspec.Struct, frozen=True, gc=False):
     sp_type: str | None
     credentials: tuple[Credential, ...]
     application_id: str | None
+
+
+class GroupMember(msgspec.Struct, frozen=True, gc=False):
+    """A transitive member of a group, as Microsoft Graph lists it."""
+
+    id: str  # lower-cased object id
+    kind: str  # "user", "group", "servicePrincipal", "device", ... (the @odata.type's last part)
+    display_name: str | None
+    sp_type: str | None  # servicePrincipalType: "Application", "ManagedIdentity", ...
 
 
 class ArmData(msgspec.Struct, frozen=True, gc=False):
@@ -177,6 +188,8 @@ class Inventory:
     principals: dict[str, Principal] | Unknown = field(default_factory=dict)
     missing_principals: frozenset[str] | Unknown = frozenset()
     subscription_mgs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # group object id → its transitive members; a group absent here was not expanded
+    group_members: dict[str, tuple[GroupMember, ...]] | Unknown = field(default_factory=dict)
     derived: dict[str, Any] = field(default_factory=dict)  # memoized joins shared by enumerators
     # IaC only: privatelink zone key → why one of its VNet links points at an unresolved VNet
     unknown_links: dict[str, Unknown] = field(default_factory=dict)

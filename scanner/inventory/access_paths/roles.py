@@ -1,0 +1,137 @@
+"""Grants and escalations from role assignments: RBAC, scope inheritance, group membership.
+
+The grants of the assignments at one scope (a subscription, a resource group, a management
+group, a registry) are built once per role assignment mode and shared by every registry below
+that scope, so a subscription-wide Owner costs one grant, not one per registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from scanner.azure import rbac
+from scanner.azure.abac_conditions import RepositoryCondition, repository_condition
+from scanner.inventory.access_paths.model import Escalation, Grant, Hop
+from scanner.inventory.model import GroupMember, Inventory, RoleAssignment, RoleDefinition
+from scanner.unknown import Unknown
+
+ScopePart = tuple[tuple[Grant, ...], tuple[Escalation, ...]]
+
+_UNKNOWN_ROLE = "its role definition was not collected: it may grant pull, push and delete"
+
+
+def _role(inv: Inventory, guid: str) -> RoleDefinition | Unknown:
+    if isinstance(inv.role_definitions, Unknown):
+        return inv.role_definitions
+    role = inv.role_definitions.get(guid)
+    return role if role is not None else Unknown(f"role definition {guid} was not collected")
+
+
+def _display_name(inv: Inventory, principal: str) -> str | None:
+    if isinstance(inv.principals, Unknown):
+        return None
+    found = inv.principals.get(principal)
+    return found.display_name if found is not None else None
+
+
+def _principal_type(assignment: RoleAssignment) -> str:
+    kind = assignment.principal_type
+    return kind if type(kind) is str else "Unknown"
+
+
+def _member_type(member: GroupMember) -> str:
+    if member.kind == "servicePrincipal":
+        return "ServicePrincipal"
+    return member.kind[:1].upper() + member.kind[1:]
+
+
+def _split_by_condition(
+    actions: tuple[str, ...], condition: str | None, mode: str | None
+) -> list[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
+    """(actions, repositories, unknown) groups: a repository condition narrows some actions only."""
+    if condition is None or not actions:
+        return [(actions, ("*",), ())]
+    if mode != rbac.ABAC:
+        note = "the assignment has a condition, which registries in legacy mode do not evaluate"
+        return [(actions, ("*",), (note,))]
+    parsed = repository_condition(condition)
+    if isinstance(parsed, Unknown):
+        return [(actions, ("*",), (parsed.reason,))]
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for action in actions:
+        groups.setdefault(_repositories(parsed, action), []).append(action)
+    return [(tuple(acts), repos, ()) for repos, acts in groups.items()]
+
+
+def _repositories(parsed: RepositoryCondition, action: str) -> tuple[str, ...]:
+    return parsed.repositories(rbac.ABAC_DATA_ACTIONS[action])
+
+
+def _assignment_part(
+    inv: Inventory, assignment: RoleAssignment, mode: str | None
+) -> tuple[list[Grant], list[Escalation]]:
+    role = _role(inv, assignment.role_guid)
+    unknown: tuple[str, ...] = ()
+    if isinstance(role, Unknown):
+        actions: tuple[str, ...] = ()
+        escalations: Iterable[str] = ()
+        role_name = assignment.role_guid
+        unknown = (f"{role.reason}; {_UNKNOWN_ROLE}",)
+    else:
+        if mode is None:  # an undocumented mode: what the role grants there is not known
+            actions = ()
+            unknown = ("the registry's role assignment mode is not documented: data access unknown",)
+        else:
+            granted = role.registry.actions(mode)
+            actions = tuple(a for a in rbac.ACTIONS if a in granted)
+        escalations = sorted(role.registry.escalations)
+        role_name = role.name
+        if not actions and not escalations and not unknown:
+            return [], []
+    hop = Hop("roleAssignment", assignment.id, f"{role_name} at {assignment.scope or '/'}")
+    direct: tuple[Hop, ...] = ()
+    holders = [
+        (assignment.principal_id, _principal_type(assignment), _display_name(inv, assignment.principal_id), direct)
+    ]
+    if holders[0][1].lower() == "group":
+        holders.extend(_members(inv, assignment.principal_id))
+    grants: list[Grant] = []
+    found: list[Escalation] = []
+    for principal, kind, name, group_hops in holders:
+        via = (*group_hops, hop)
+        extra: tuple[str, ...] = ()
+        if kind.lower() == "group" and not group_hops:
+            members = inv.group_members
+            if isinstance(members, Unknown) or principal not in members:
+                reason = members.reason if isinstance(members, Unknown) else "not expanded"
+                extra = (f"the members of group {principal} are unknown ({reason}): each of them holds this",)
+        if actions or unknown:
+            for acts, repos, notes in _split_by_condition(actions, assignment.condition, mode):
+                grants.append(Grant(principal, kind, name, acts, repos, via, (*unknown, *notes, *extra)))
+        found.extend(Escalation(principal, kind, name, capability, via) for capability in escalations)
+    return grants, found
+
+
+def _members(inv: Inventory, group: str) -> list[tuple[str, str, str | None, tuple[Hop, ...]]]:
+    members = inv.group_members
+    if isinstance(members, Unknown):
+        return []
+    hop = Hop("group", group, f"member of group {group}")
+    return [(m.id, _member_type(m), m.display_name, (hop,)) for m in members.get(group, ())]
+
+
+def scope_part(inv: Inventory, scope_key: str, assignments: list[RoleAssignment], mode: str | None) -> ScopePart:
+    """The grants and escalations of the assignments at one scope, for registries in ``mode``
+    (memoized on the inventory: every registry below the scope shares them)."""
+    cache: dict[tuple[str, str | None], ScopePart] = inv.derived.setdefault("access_paths.scopes", {})
+    key = (scope_key, mode)
+    part = cache.get(key)
+    if part is None:
+        grants: list[Grant] = []
+        escalations: list[Escalation] = []
+        for assignment in assignments:
+            g, e = _assignment_part(inv, assignment, mode)
+            grants.extend(g)
+            escalations.extend(e)
+        part = cache[key] = (tuple(grants), tuple(escalations))
+    return part
