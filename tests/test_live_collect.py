@@ -72,14 +72,16 @@ def _findings(snapshot: Path, tmp: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def demo_findings(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    """The findings of the bundled demo snapshot, which every faithful collection must reproduce."""
-    return _findings(DEMO, tmp_path_factory.mktemp("demo"))
+def demo_findings(demo: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """The findings of the emulated tenant's snapshot, which every faithful collection must reproduce."""
+    folder = tmp_path_factory.mktemp("demo")
+    (folder / "tenant.json").write_text(json.dumps(demo))
+    return _findings(folder / "tenant.json", folder)
 
 
 @pytest.fixture(scope="module")
 def demo() -> dict[str, Any]:
-    """The demo tenant with the registries' consumers (which change no finding)."""
+    """The demo tenant with the test workloads in place of its own."""
     loaded: dict[str, Any] = with_consumers(json.loads(DEMO.read_text()))
     return loaded
 

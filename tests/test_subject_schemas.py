@@ -9,7 +9,6 @@ documented set compare case-insensitively, as the engine compares them.
 
 from __future__ import annotations
 
-import json
 import re
 import runpy
 from collections.abc import Iterator, Mapping
@@ -23,10 +22,10 @@ import pytest
 from scanner.engine.documented import document_path
 from scanner.engine.examples import materialize
 from scanner.engine.loader import RuleSpec, load_rules
+from scanner.engine.rule_schema import rule_schema
 from scanner.inventory.build import build_inventory
 from scanner.inventory.subjects.kinds import ENUMERATORS, resolve, subject_schema
 from scanner.inventory.vocabulary import documented
-from scanner.resources import rule_schema_path
 from scanner.sources.base import RawSnapshot
 from scanner.sources.iac.source import IacSource
 from scanner.sources.snapshot import SnapshotFileSource
@@ -108,7 +107,7 @@ def test_schema_is_valid_json_schema(kind: str) -> None:
 
 
 def test_every_kind_a_rule_may_name_has_a_schema() -> None:
-    rule_subjects = json.loads(rule_schema_path().read_text())["properties"]["subject"]["enum"]
+    rule_subjects = rule_schema()["properties"]["subject"]["enum"]
     assert sorted(rule_subjects) == sorted(KINDS)
     shipped = sorted(p.name.removesuffix(".schema.json") for p in (ROOT / "scanner/schemas/subjects").glob("*.json"))
     assert shipped == sorted(KINDS)

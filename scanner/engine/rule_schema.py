@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from scanner.engine.operators import COUNTING, OPERATORS
+from scanner.inventory.subjects.kinds import ENUMERATORS
 from scanner.resources import rule_schema_path
 
 _NUMBER = {"oneOf": [{"type": "number"}, {"$ref": "#/$defs/param_ref"}, {"$ref": "#/$defs/field_ref"}]}
@@ -72,6 +73,7 @@ def rule_schema() -> dict[str, Any]:
     """The whole rule schema (``acr-scan policies schema``)."""
     schema: dict[str, Any] = orjson.loads(rule_schema_path().read_bytes())
     schema["$defs"] = {**schema["$defs"], "number": _NUMBER, "count": count_schema(), "leaf": leaf_schema()}
+    schema["properties"]["subject"] = {"enum": list(ENUMERATORS)}  # the subject kinds the inventory builds
     return schema
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from scanner.azure.ids import last_segment, norm, resource_group_of, subscription_of
+from scanner.inventory.consumers import collect_pulls
 from scanner.inventory.coverage import Coverage
 from scanner.inventory.identity import add_identities
 from scanner.inventory.model import ArmData, Inventory, PrivateEndpointConnection, Raw, Registry
@@ -116,4 +117,5 @@ def build_inventory(
     inv.registries = _registries(inv, resource_graph, data.get("arm"))
     add_network(inv, resource_graph)
     add_identities(inv, resource_graph, data.get("graph"))
+    inv.pulls = dict(collect_pulls(inv, data))
     return inv

@@ -190,6 +190,8 @@ class Inventory:
     subscription_mgs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # group object id → its transitive members; a group absent here was not expanded
     group_members: dict[str, tuple[GroupMember, ...]] | Unknown = field(default_factory=dict)
+    # consumer list name → its workloads' pulls (scanner.inventory.consumers.Pull), or why unknown
+    pulls: dict[str, list[Any] | Unknown] = field(default_factory=dict)
     derived: dict[str, Any] = field(default_factory=dict)  # memoized joins shared by enumerators
     # IaC only: privatelink zone key → why one of its VNet links points at an unresolved VNet
     unknown_links: dict[str, Unknown] = field(default_factory=dict)

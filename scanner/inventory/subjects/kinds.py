@@ -17,6 +17,7 @@ from scanner.errors import InputError
 from scanner.inventory.model import Inventory
 from scanner.inventory.subjects.credential import credentials
 from scanner.inventory.subjects.private_endpoint import private_endpoints
+from scanner.inventory.subjects.pull_path import pull_paths
 from scanner.inventory.subjects.registry import registries
 from scanner.inventory.subjects.role_assignment import role_assignments
 from scanner.inventory.subjects.subject import Subject
@@ -32,6 +33,7 @@ ENUMERATORS: dict[str, Callable[[Inventory], Iterator[Subject]]] = {
     "credential": credentials,
     "token": tokens,
     "token_password": token_passwords,
+    "pull_path": pull_paths,
 }
 
 

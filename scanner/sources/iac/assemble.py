@@ -31,7 +31,7 @@ from typing import Any
 from scanner import __version__
 from scanner.azure import facts
 from scanner.azure.ids import last_segment, norm
-from scanner.azure.sections import ARM_PARENT_MARKERS, RESOURCE_GRAPH_LISTS, SECTIONS
+from scanner.azure.sections import ARM_PARENT_MARKERS, CONSUMER_LISTS, RESOURCE_GRAPH_LISTS, SECTIONS
 from scanner.sources.declarations import UNREAD_MODULE, Declarations, IacResource
 from scanner.unknown import Unknown
 
@@ -40,6 +40,12 @@ LIVE_ONLY: dict[str, str] = {
     "servicePrincipals": "service principals and their credentials live in Microsoft Entra ID, not in IaC files",
     "missingPrincipals": "whether a principal exists is only known to Microsoft Entra ID",
     "networkInterfaces": "private endpoint IP addresses are only assigned at deployment",
+    # Templates declare registries, not every workload that pulls from them (decision 0012).
+    **{
+        name: "the workloads that pull from a registry are only known from the deployed estate"
+        for name in CONSUMER_LISTS
+    },
+    "groupMembers": "group memberships live in Microsoft Entra ID, not in IaC files",
 }
 
 
