@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from scanner.sources.iac.arm.expressions import lambdas, logic
-from scanner.sources.iac.arm.expressions.context import Target
+from scanner.sources.iac.arm.expressions.context import Family, Target
 from scanner.sources.iac.arm.expressions.evaluator import evaluate_string, evaluate_value
 from scanner.sources.iac.arm.expressions.hashing import arm_guid, unique_string
 from scanner.sources.iac.arm.expressions.parser import ExpressionError, is_expression, parse
@@ -313,6 +313,14 @@ def test_every_family_function_is_callable_by_name_and_no_family_hides_another()
     assert not set(LAZY) & set(FUNCTIONS)
     assert set(LAZY) == set(logic.LAZY) | set(lambdas.LAZY)
     assert ev("[toUpper(concat('a', string(add(1, 2))))]") == "A3"  # names are case-insensitive
+
+
+def test_a_family_refuses_a_name_defined_twice_in_any_case() -> None:
+    family = Family()
+    family.strict("dataUri", arity=(1, 1))(lambda args, env, text: None)
+    assert list(family.functions) == ["datauri"]  # as the evaluator looks names up
+    with pytest.raises(ValueError, match="defined twice"):
+        family.plain("DATAURI")(lambda args, env, text: None)
 
 
 def test_messages_name_a_value_by_its_json_kind_as_the_live_checks_do() -> None:

@@ -20,6 +20,7 @@ from scanner.sources.live.graph import GraphReader
 from scanner.sources.live.limits import BREAKER_THRESHOLD, LiveLimits
 from scanner.sources.live.resource_graph import ResourceGraphReader
 from scanner.sources.live.retrying import Retrier
+from scanner.sources.live.settings import ReaderSettings
 from tests.emulator.clock import FakeClock
 
 CLOUD = Cloud("test", "https://127.0.0.1:1", "https://127.0.0.1:1", "https://127.0.0.1:1", "", "", False)
@@ -151,7 +152,7 @@ def _answer(status: int, body: Any, **headers: str) -> Answer:
 def test_a_quota_reset_beyond_the_cap_is_not_waited_for() -> None:
     """``x-ms-user-quota-resets-after: 99:00:00`` with nothing left: the next query fails instead of sleeping."""
     clock = FakeClock()
-    reader = ResourceGraphReader(object(), CLOUD, clock=clock, limits=LiveLimits(max_retry_wait=30))
+    reader = ResourceGraphReader(object(), CLOUD, ReaderSettings(clock=clock, limits=LiveLimits(max_retry_wait=30)))
     spent = {"x-ms-user-quota-remaining": "0", "x-ms-user-quota-resets-after": "99:00:00"}
     reader._query = lambda body: _answer(200, {"data": [{"id": "/x"}]}, **spent)  # type: ignore[method-assign]
     assert reader._send({"query": "resources"})["data"] == [{"id": "/x"}]
@@ -166,7 +167,7 @@ def test_a_quota_reset_beyond_the_cap_is_not_waited_for() -> None:
 
 def test_a_429_storm_on_resource_graph_ends_within_the_retries() -> None:
     clock = FakeClock()
-    reader = ResourceGraphReader(object(), CLOUD, clock=clock, limits=LiveLimits(max_retries=2))
+    reader = ResourceGraphReader(object(), CLOUD, ReaderSettings(clock=clock, limits=LiveLimits(max_retries=2)))
     body = {"error": {"code": "RateLimiting", "message": "throttled"}}
     reader._query = lambda _body: _answer(429, body, **{"Retry-After": "999999"})  # type: ignore[method-assign]
     with pytest.raises(CallFailed) as failed:
@@ -178,7 +179,7 @@ def test_a_429_storm_on_resource_graph_ends_within_the_retries() -> None:
 
 def test_graph_items_throttled_for_ever_become_errors_without_sleeping_for_them() -> None:
     clock = FakeClock()
-    reader = GraphReader(object(), CLOUD, clock=clock, limits=LiveLimits(max_retries=2))
+    reader = GraphReader(object(), CLOUD, ReaderSettings(clock=clock, limits=LiveLimits(max_retries=2)))
     asked: list[list[str]] = []
 
     def post(chunk: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -198,7 +199,7 @@ def test_graph_items_throttled_for_ever_become_errors_without_sleeping_for_them(
 
 def test_graph_lookups_missing_from_the_batch_answer_are_asked_again_then_recorded() -> None:
     clock = FakeClock()
-    reader = GraphReader(object(), CLOUD, clock=clock, limits=LiveLimits(max_retries=1))
+    reader = GraphReader(object(), CLOUD, ReaderSettings(clock=clock, limits=LiveLimits(max_retries=1)))
     reader._post_batch = lambda chunk: {}  # type: ignore[method-assign]
     result = reader.collect({"a": "ServicePrincipal"}, None)
     assert result.service_principals == [] and result.missing == []

@@ -16,6 +16,7 @@ import pytest
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.exchange import Answer
 from scanner.sources.live.resource_graph import PACE_MARGIN, ResourceGraphReader
+from scanner.sources.live.settings import ReaderSettings
 from tests.emulator.clock import FakeClock
 
 
@@ -52,7 +53,7 @@ class _FixedWindowService:
 
 def _reader(clock: FakeClock) -> ResourceGraphReader:
     cloud = Cloud("test", "https://127.0.0.1:1", "https://127.0.0.1:1", "https://127.0.0.1:1", "", "", False)
-    return ResourceGraphReader(object(), cloud, clock=clock)
+    return ResourceGraphReader(object(), cloud, ReaderSettings(clock=clock))
 
 
 @pytest.mark.parametrize("latency", [0.01, 0.15])

@@ -5,32 +5,30 @@ Kept in one place so a change in Azure (a new SKU limit, a new built-in role) is
 
 from __future__ import annotations
 
-OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
-CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
-READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
-ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
-ACR_PUSH = "8311e382-0749-4cb8-b61a-304f252e45ec"
-ACR_DELETE = "c2f4ef07-c644-48eb-af81-4b1b4947fb11"
+from dataclasses import dataclass
 
-BUILTIN_ROLE_NAMES: dict[str, str] = {
-    OWNER: "Owner",
-    CONTRIBUTOR: "Contributor",
-    READER: "Reader",
-    ACR_PULL: "AcrPull",
-    ACR_PUSH: "AcrPush",
-    ACR_DELETE: "AcrDelete",
-    "6cef56e8-d556-48e5-a04f-b8e64114680f": "AcrImageSigner",
-    "cdda3590-29a3-44f6-95f2-9f980659eb04": "AcrQuarantineReader",
-    "c8d4ff99-41c3-41a8-9f60-21dfdad59608": "AcrQuarantineWriter",
-}
 
-# What the built-in roles above grant: (actions, notActions, dataActions). An IaC scan has no
-# roleDefinitions list, yet its role assignments name these roles by GUID.
-BUILTIN_ROLE_PERMISSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    OWNER: (("*",), (), ()),
-    CONTRIBUTOR: (
+@dataclass(frozen=True, slots=True)
+class BuiltinRole:
+    """A built-in role as Azure defines it: its GUID, its name and one permission block."""
+
+    guid: str
+    name: str
+    actions: tuple[str, ...]
+    not_actions: tuple[str, ...] = ()
+    data_actions: tuple[str, ...] = ()
+
+
+# The built-in roles that bear on a registry, one record each so that a role's GUID, name and
+# permissions cannot drift apart. An IaC scan has no roleDefinitions list, yet its role
+# assignments name these roles by GUID.
+BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
+    BuiltinRole("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner", ("*",)),
+    BuiltinRole(
+        "b24988ac-6180-42a0-ab88-20f7382dd24c",
+        "Contributor",
         ("*",),
-        (
+        not_actions=(
             "Microsoft.Authorization/*/Delete",
             "Microsoft.Authorization/*/Write",
             "Microsoft.Authorization/elevateAccess/Action",
@@ -43,38 +41,61 @@ BUILTIN_ROLE_PERMISSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tupl
             "Microsoft.Subscription/cancel/action",
             "Microsoft.Subscription/enable/action",
         ),
-        (),
     ),
-    READER: (("*/read",), (), ()),
-    ACR_PULL: (("Microsoft.ContainerRegistry/registries/pull/read",), (), ()),
-    ACR_PUSH: (
+    BuiltinRole("acdd72a7-3385-48ef-bd42-f606fba81ae7", "Reader", ("*/read",)),
+    BuiltinRole(
+        "7f951dda-4ed3-4680-a7ca-43fe172d538d", "AcrPull", ("Microsoft.ContainerRegistry/registries/pull/read",)
+    ),
+    BuiltinRole(
+        "8311e382-0749-4cb8-b61a-304f252e45ec",
+        "AcrPush",
         ("Microsoft.ContainerRegistry/registries/pull/read", "Microsoft.ContainerRegistry/registries/push/write"),
-        (),
-        (),
     ),
-    ACR_DELETE: (("Microsoft.ContainerRegistry/registries/artifacts/delete",), (), ()),
-    "6cef56e8-d556-48e5-a04f-b8e64114680f": (
+    BuiltinRole(
+        "c2f4ef07-c644-48eb-af81-4b1b4947fb11",
+        "AcrDelete",
+        ("Microsoft.ContainerRegistry/registries/artifacts/delete",),
+    ),
+    BuiltinRole(
+        "6cef56e8-d556-48e5-a04f-b8e64114680f",
+        "AcrImageSigner",
         ("Microsoft.ContainerRegistry/registries/sign/write",),
-        (),
-        ("Microsoft.ContainerRegistry/registries/trustedCollections/write",),
+        data_actions=("Microsoft.ContainerRegistry/registries/trustedCollections/write",),
     ),
-    "cdda3590-29a3-44f6-95f2-9f980659eb04": (
+    BuiltinRole(
+        "cdda3590-29a3-44f6-95f2-9f980659eb04",
+        "AcrQuarantineReader",
         ("Microsoft.ContainerRegistry/registries/quarantine/read",),
-        (),
-        ("Microsoft.ContainerRegistry/registries/quarantinedArtifacts/read",),
+        data_actions=("Microsoft.ContainerRegistry/registries/quarantinedArtifacts/read",),
     ),
-    "c8d4ff99-41c3-41a8-9f60-21dfdad59608": (
+    BuiltinRole(
+        "c8d4ff99-41c3-41a8-9f60-21dfdad59608",
+        "AcrQuarantineWriter",
         (
             "Microsoft.ContainerRegistry/registries/quarantine/read",
             "Microsoft.ContainerRegistry/registries/quarantine/write",
         ),
-        (),
-        (
+        data_actions=(
             "Microsoft.ContainerRegistry/registries/quarantinedArtifacts/read",
             "Microsoft.ContainerRegistry/registries/quarantinedArtifacts/write",
         ),
     ),
+)
+
+# The same facts by GUID, as a role assignment or a roleDefinitions row refers to a role.
+BUILTIN_ROLE_NAMES: dict[str, str] = {role.guid: role.name for role in BUILTIN_ROLES}
+BUILTIN_ROLE_PERMISSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    role.guid: (role.actions, role.not_actions, role.data_actions) for role in BUILTIN_ROLES
 }
+
+# The GUIDs of the roles that code and fixtures name (the others are only ever met by GUID).
+_GUID_OF = {role.name: role.guid for role in BUILTIN_ROLES}
+OWNER = _GUID_OF["Owner"]
+CONTRIBUTOR = _GUID_OF["Contributor"]
+READER = _GUID_OF["Reader"]
+ACR_PULL = _GUID_OF["AcrPull"]
+ACR_PUSH = _GUID_OF["AcrPush"]
+ACR_DELETE = _GUID_OF["AcrDelete"]
 
 # The scope maps Azure creates on every registry (ScopeMaps_List returns them): name →
 # (description, actions). Tokens in IaC refer to them without declaring them.

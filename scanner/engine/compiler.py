@@ -23,6 +23,7 @@ The leaf operators themselves are in :mod:`scanner.engine.operators`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from scanner.engine.documented import document_path, undocumented
@@ -133,18 +134,17 @@ class Leaf(Condition):
 _ANY, _ALL, _COUNT = "any", "all", "count"
 
 
+# eq=False: a node is itself, not equal to another node that happens to hold the same parts.
+@dataclass(frozen=True, slots=True, eq=False)
 class _Quantifier(Condition):
     """``any``/``all``/``count`` over a related list, with an optional ``where`` and ``as``."""
 
-    def __init__(
-        self, kind: str, path: str, getter: Getter, where: Condition | None, bind: str | None, compare: Check | None
-    ) -> None:
-        self.kind = kind
-        self.path = path
-        self.getter = getter
-        self.where = where
-        self.bind = bind
-        self.compare = compare
+    kind: str
+    path: str
+    getter: Getter
+    where: Condition | None
+    bind: str | None
+    compare: Check | None  # the comparator ending a ``count``
 
     def test(self, doc: Any, ctx: Context) -> Truth:
         items = self.getter.get(doc, ctx)

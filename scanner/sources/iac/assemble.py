@@ -172,21 +172,21 @@ def _assignment(row: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _builtin_roles() -> list[dict[str, Any]]:
     rows = []
-    for guid, (actions, not_actions, data_actions) in facts.BUILTIN_ROLE_PERMISSIONS.items():
+    for role in facts.BUILTIN_ROLES:
         rows.append(
             {
-                "id": f"/providers/Microsoft.Authorization/roleDefinitions/{guid}",
-                "name": guid,
+                "id": f"/providers/Microsoft.Authorization/roleDefinitions/{role.guid}",
+                "name": role.guid,
                 "type": "Microsoft.Authorization/roleDefinitions",
                 "properties": {
-                    "roleName": facts.BUILTIN_ROLE_NAMES[guid],
+                    "roleName": role.name,
                     "type": "BuiltInRole",
                     "assignableScopes": ["/"],
                     "permissions": [
                         {
-                            "actions": list(actions),
-                            "notActions": list(not_actions),
-                            "dataActions": list(data_actions),
+                            "actions": list(role.actions),
+                            "notActions": list(role.not_actions),
+                            "dataActions": list(role.data_actions),
                             "notDataActions": [],
                         }
                     ],

@@ -12,7 +12,7 @@ GETs: never ``listCredentials``, ``generateCredentials`` or anything that writes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from threading import Event, Lock
 from typing import Any
@@ -20,14 +20,12 @@ from typing import Any
 from scanner.azure.ids import norm, subscription_of
 from scanner.azure.sections import SITE_CONFIG
 from scanner.sources.live.bodies import kind_of, wrong_shape
-from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import forbidden_hint
 from scanner.sources.live.exchange import Answer, exchange, json_answer
 from scanner.sources.live.failures import CallFailed, call_name
-from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.pipelines import registry_client
-from scanner.sources.live.retrying import Retrier
+from scanner.sources.live.settings import ReaderSettings
 from scanner.sources.live.shapes import items_problem, site_config_problem
 from scanner.sources.secret_fields import scrub_lists
 
@@ -125,23 +123,17 @@ class ArmReader:
         self,
         credential: Any,
         cloud: Cloud,
+        settings: ReaderSettings,
         *,
         workers: int = 8,
-        log: Callable[[str], None] | None = None,
-        limits: LiveLimits | None = None,
-        clock: Clock = SYSTEM_CLOCK,
-        verbose: Callable[[str], None] | None = None,
-        per_call_policies: Iterable[Any] = (),
     ) -> None:
         self._cloud = cloud
         self._workers = workers
-        self._log = log or (lambda _m: None)
-        self._limits = limits or LiveLimits()
+        self._settings = settings
         self._credential = credential
-        self._per_call_policies = tuple(per_call_policies)
         self._clients: dict[str, Any] = {}  # subscription id -> azure-mgmt-containerregistry client
         self._lock = Lock()
-        self.retrier = Retrier("ARM", self._limits, clock=clock, log=verbose)
+        self.retrier = settings.retrier("ARM")
         self.requests = 0
 
     def _client(self, url: str) -> Any:
@@ -156,8 +148,8 @@ class ArmReader:
                     subscription,
                     cloud.resource_manager,
                     cloud.arm_scope,
-                    self._limits,
-                    self._per_call_policies,
+                    self._settings.limits,
+                    self._settings.per_call_policies,
                 )
             return client
 

@@ -42,9 +42,9 @@ from scanner.sources.live.graph import GraphReader, GraphResult
 from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.logging_policy import RequestLogPolicy
 from scanner.sources.live.resource_graph import QueryResult, ResourceGraphReader, Scope
+from scanner.sources.live.settings import Log, ReaderSettings, silent
 from scanner.timeutil import format_datetime
 
-Log = Callable[[str], None]
 T = TypeVar("T")
 
 #: Every Resource Graph list of a snapshot, in the order the snapshot writes them.
@@ -160,21 +160,18 @@ def collect(
     snapshot) to the principals Microsoft Graph is then asked about (object id → principalType):
     the inventory's business, handed in by the caller.
     """
-    say = log or (lambda _m: None)
-    status = _Status(progress or (lambda _m: None))
+    say = log or silent
+    status = _Status(progress or silent)
     stats = stats if stats is not None else CollectStats()
-    policies = [RequestLogPolicy(verbose)] if verbose else []
+    policies = (RequestLogPolicy(verbose),) if verbose else ()
     started = clock.now()
     collected_at = format_datetime(datetime.now(UTC))
-    timing: dict[str, Any] = {
-        "clock": clock,
-        "limits": limits or LiveLimits(),
-        "verbose": verbose,
-        "per_call_policies": policies,
-    }
-    rg = ResourceGraphReader(credential, cloud, log=say, **timing)
-    arm = ArmReader(credential, cloud, log=say, **timing)
-    graph = GraphReader(credential, cloud, log=say, **timing)
+    settings = ReaderSettings(
+        limits or LiveLimits(), clock, log=say, verbose=verbose or silent, per_call_policies=policies
+    )
+    rg = ResourceGraphReader(credential, cloud, settings)
+    arm = ArmReader(credential, cloud, settings)
+    graph = GraphReader(credential, cloud, settings)
     cancel = threading.Event()
     resource_graph: dict[str, list[dict[str, Any]]] = {}
     rg_errors: dict[str, list[dict[str, Any]]] = {}

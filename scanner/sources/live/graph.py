@@ -14,7 +14,7 @@ is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from threading import Lock
@@ -22,13 +22,11 @@ from typing import Any
 
 from scanner.azure.sections import GROUP_MEMBERS
 from scanner.sources.live.bodies import kind_of, wrong_shape
-from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.exchange import Answer, exchange, json_answer
 from scanner.sources.live.failures import CallFailed, call_name, from_status, one_line
-from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.pipelines import read_only_client
-from scanner.sources.live.retrying import Retrier
+from scanner.sources.live.settings import ReaderSettings
 from scanner.sources.live.shapes import items_problem, members_problem
 from scanner.sources.secret_fields import scrub_lists
 
@@ -143,23 +141,18 @@ class GraphReader:
         self,
         credential: Any,
         cloud: Cloud,
+        settings: ReaderSettings,
         *,
-        clock: Clock = SYSTEM_CLOCK,
-        log: Callable[[str], None] | None = None,
-        verbose: Callable[[str], None] | None = None,
-        per_call_policies: Iterable[Any] = (),
         workers: int = WORKERS,
-        limits: LiveLimits | None = None,
     ) -> None:
-        self._limits = limits or LiveLimits()
+        self._limits = settings.limits
         self._client = read_only_client(
-            credential, cloud.microsoft_graph, cloud.graph_scope, self._limits, per_call_policies
+            credential, cloud.microsoft_graph, cloud.graph_scope, self._limits, settings.per_call_policies
         )
         self._base = cloud.microsoft_graph
         self.call = call_name("POST", cloud.microsoft_graph + "/v1.0/$batch")
-        self._log = log or (lambda _m: None)
-        self._verbose = verbose or (lambda _m: None)
-        self.retrier = Retrier("Microsoft Graph", self._limits, clock=clock, log=verbose)
+        self._verbose = settings.verbose
+        self.retrier = settings.retrier("Microsoft Graph")
         self._workers = max(1, workers)
         self._lock = Lock()
         self.requests = 0

@@ -26,21 +26,19 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 from scanner.azure.sections import CONSUMER_LISTS
 from scanner.sources.live.bodies import kind_of, wrong_shape
-from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import forbidden_hint
 from scanner.sources.live.exchange import Answer, exchange, json_answer
 from scanner.sources.live.failures import CallFailed, call_name, from_status, parse_retry_after
-from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.pipelines import read_only_client
-from scanner.sources.live.retrying import Retrier
+from scanner.sources.live.settings import ReaderSettings
 from scanner.sources.live.shapes import items_problem
 
 API_VERSION = "2024-04-01"
@@ -141,28 +139,15 @@ def result_page(call: str, answer: Answer, name: str | None) -> dict[str, Any]:
 class ResourceGraphReader:
     """Runs the snapshot's Resource Graph queries (``POST /providers/Microsoft.ResourceGraph/resources``)."""
 
-    def __init__(
-        self,
-        credential: Any,
-        cloud: Cloud,
-        *,
-        page_size: int = PAGE_SIZE,
-        max_subscriptions: int = MAX_SUBSCRIPTIONS,
-        clock: Clock = SYSTEM_CLOCK,
-        log: Callable[[str], None] | None = None,
-        verbose: Callable[[str], None] | None = None,
-        limits: LiveLimits | None = None,
-        per_call_policies: Iterable[Any] = (),
-    ) -> None:
-        bounds = limits or LiveLimits()
-        self._client = read_only_client(credential, cloud.resource_manager, cloud.arm_scope, bounds, per_call_policies)
+    def __init__(self, credential: Any, cloud: Cloud, settings: ReaderSettings) -> None:
+        self._client = read_only_client(
+            credential, cloud.resource_manager, cloud.arm_scope, settings.limits, settings.per_call_policies
+        )
         self.call = call_name("POST", cloud.resource_manager + ARG_PATH)
-        self.page_size = page_size
-        self.max_subscriptions = max_subscriptions
-        self._clock = clock
-        self._log = log or (lambda _m: None)
-        self._verbose = verbose or (lambda _m: None)
-        self.retrier = Retrier("Resource Graph", bounds, clock=clock, log=verbose)
+        self._clock = settings.clock
+        self._log = settings.log
+        self._verbose = settings.verbose
+        self.retrier = settings.retrier("Resource Graph")
         self.requests = 0
         self.throttled = 0
         self._remaining: int | None = None
@@ -291,7 +276,7 @@ class ResourceGraphReader:
             options = {**options, "$skipToken": token}
 
     def _chunk(self, name: str, subscriptions: Sequence[str], scope: Scope, result: QueryResult) -> None:
-        top = self.page_size
+        top = PAGE_SIZE
         while True:
             try:
                 result.rows.extend(self._pages(name, subscriptions, scope, top))
@@ -346,8 +331,8 @@ class ResourceGraphReader:
         result = QueryResult()
         subs = list(scope.subscriptions)
         if subs:
-            for start in range(0, len(subs), self.max_subscriptions):
-                self._chunk(name, subs[start : start + self.max_subscriptions], scope, result)
+            for start in range(0, len(subs), MAX_SUBSCRIPTIONS):
+                self._chunk(name, subs[start : start + MAX_SUBSCRIPTIONS], scope, result)
         else:
             self._chunk(name, [], scope, result)
         # Tenant-level rows (root and management-group assignments, built-in roles) come back

@@ -14,11 +14,15 @@ from typing import Any
 
 from scanner.plain_data import json_kind
 from scanner.sources.iac import budget
-from scanner.sources.iac.arm.expressions.context import Context, Function, strict
+from scanner.sources.iac.arm.expressions.context import Context, Family, Function
 from scanner.sources.iac.arm.expressions.values import Unresolved, equals, require_str, to_text, whole_number
 from scanner.sources.iac.budget import BudgetExceeded
 
+family = Family()
+FUNCTIONS: dict[str, Function] = family.functions
 
+
+@family.strict("contains", arity=(2, 2))
 def _contains(args: list[Any], env: Context, text: str) -> Any:
     container, item = args
     if isinstance(container, str):
@@ -38,6 +42,7 @@ def _contains(args: list[Any], env: Context, text: str) -> Any:
     raise TypeError(f"contains() cannot look inside {json_kind(container)}")
 
 
+@family.strict("empty", arity=(1, 1))
 def _empty(args: list[Any], env: Context, text: str) -> Any:
     value = args[0]
     if value is None:
@@ -47,6 +52,7 @@ def _empty(args: list[Any], env: Context, text: str) -> Any:
     raise TypeError(f"empty() expects a string, array or object, got {json_kind(value)}")
 
 
+@family.strict("length", arity=(1, 1))
 def _length(args: list[Any], env: Context, text: str) -> Any:
     value = args[0]
     if isinstance(value, str | list | Mapping):
@@ -76,6 +82,7 @@ def _scalar_key(value: Any) -> tuple[str, Any] | None:
     return None
 
 
+@family.strict("union", arity=(1, None))
 def _union(args: list[Any], env: Context, text: str) -> Any:
     if all(isinstance(a, Mapping) for a in args):
         result: dict[str, Any] = {}
@@ -103,6 +110,7 @@ def _union(args: list[Any], env: Context, text: str) -> Any:
     raise TypeError("union() expects only arrays or only objects")
 
 
+@family.strict("intersection", arity=(1, None))
 def _intersection(args: list[Any], env: Context, text: str) -> Any:
     first, rest = args[0], args[1:]
     if isinstance(first, Mapping):
@@ -118,6 +126,12 @@ def _intersection(args: list[Any], env: Context, text: str) -> Any:
     raise TypeError("intersection() expects arrays or objects")
 
 
+@family.plain("createArray")
+def _create_array(args: list[Any], env: Context, text: str) -> Any:
+    return list(args)  # unresolved items stay items: the array itself is known
+
+
+@family.plain("createObject")
 def _create_object(args: list[Any], env: Context, text: str) -> Any:
     if len(args) % 2:
         raise ValueError("createObject() needs key/value pairs")
@@ -130,6 +144,7 @@ def _create_object(args: list[Any], env: Context, text: str) -> Any:
     return out
 
 
+@family.strict("first", arity=(1, 1))
 def _first(args: list[Any], env: Context, text: str) -> Any:
     value = args[0]
     if isinstance(value, str | list):
@@ -137,6 +152,7 @@ def _first(args: list[Any], env: Context, text: str) -> Any:
     raise TypeError(f"first() expects a string or array, got {json_kind(value)}")
 
 
+@family.strict("last", arity=(1, 1))
 def _last(args: list[Any], env: Context, text: str) -> Any:
     value = args[0]
     if isinstance(value, str | list):
@@ -144,14 +160,17 @@ def _last(args: list[Any], env: Context, text: str) -> Any:
     raise TypeError(f"last() expects a string or array, got {json_kind(value)}")
 
 
+@family.strict("take", arity=(2, 2))
 def _take(args: list[Any], env: Context, text: str) -> Any:
     return args[0][: max(0, int(args[1]))]
 
 
+@family.strict("skip", arity=(2, 2))
 def _skip(args: list[Any], env: Context, text: str) -> Any:
     return args[0][max(0, int(args[1])) :]
 
 
+@family.strict("items", arity=(1, 1))
 def _items(args: list[Any], env: Context, text: str) -> Any:
     obj = args[0]
     if not isinstance(obj, Mapping):
@@ -159,6 +178,7 @@ def _items(args: list[Any], env: Context, text: str) -> Any:
     return [{"key": k, "value": obj[k]} for k in sorted(obj, key=str.lower)]
 
 
+@family.strict("join", arity=(2, 2))
 def _join(args: list[Any], env: Context, text: str) -> Any:
     separator = to_text(args[1])
     texts = [to_text(v) for v in args[0]]
@@ -166,6 +186,7 @@ def _join(args: list[Any], env: Context, text: str) -> Any:
     return separator.join(texts)
 
 
+@family.strict("json", arity=(1, 1))
 def _json(args: list[Any], env: Context, text: str) -> Any:
     source = require_str(args[0], "json")
     try:
@@ -180,6 +201,7 @@ def _json(args: list[Any], env: Context, text: str) -> Any:
     return value
 
 
+@family.strict("range", arity=(2, 2))
 def _range(args: list[Any], env: Context, text: str) -> Any:
     start, count = whole_number(args[0], "range()"), whole_number(args[1], "range()")
     budget.check_items("range()", count)
@@ -187,25 +209,6 @@ def _range(args: list[Any], env: Context, text: str) -> Any:
     return list(range(start, start + count))
 
 
+@family.strict("array", arity=(1, 1))
 def _array(args: list[Any], env: Context, text: str) -> Any:
     return args[0] if isinstance(args[0], list) else [args[0]]
-
-
-FUNCTIONS: dict[str, Function] = {
-    "empty": strict(_empty, (1, 1)),
-    "contains": strict(_contains, (2, 2)),
-    "length": strict(_length, (1, 1)),
-    "union": strict(_union, (1, None)),
-    "intersection": strict(_intersection, (1, None)),
-    "createarray": lambda a, e, t: list(a),
-    "array": strict(_array, (1, 1)),
-    "createobject": _create_object,
-    "json": strict(_json, (1, 1)),
-    "first": strict(_first, (1, 1)),
-    "last": strict(_last, (1, 1)),
-    "take": strict(_take, (2, 2)),
-    "skip": strict(_skip, (2, 2)),
-    "items": strict(_items, (1, 1)),
-    "join": strict(_join, (2, 2)),
-    "range": strict(_range, (2, 2)),
-}

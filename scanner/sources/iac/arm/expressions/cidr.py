@@ -11,8 +11,11 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from scanner.sources.iac.arm.expressions.context import Context, Function, strict
+from scanner.sources.iac.arm.expressions.context import Context, Family, Function
 from scanner.sources.iac.arm.expressions.values import require_str, whole_number
+
+family = Family()
+FUNCTIONS: dict[str, Function] = family.functions
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -24,6 +27,7 @@ def _network(value: Any) -> _Network:
     return ipaddress.ip_network(text, strict=False)
 
 
+@family.strict("parseCidr", arity=(1, 1))
 def _parse_cidr(args: list[Any], env: Context, text: str) -> Any:
     net = _network(args[0])
     out: dict[str, Any] = {"network": str(net.network_address), "netmask": str(net.netmask)}
@@ -39,6 +43,7 @@ def _parse_cidr(args: list[Any], env: Context, text: str) -> Any:
     return out
 
 
+@family.strict("cidrSubnet", arity=(3, 3))
 def _cidr_subnet(args: list[Any], env: Context, text: str) -> Any:
     net = _network(args[0])
     prefix, index = whole_number(args[1], "cidrSubnet()"), whole_number(args[2], "cidrSubnet()")
@@ -51,6 +56,7 @@ def _cidr_subnet(args: list[Any], env: Context, text: str) -> Any:
     return f"{start}/{prefix}"
 
 
+@family.strict("cidrHost", arity=(2, 2))
 def _cidr_host(args: list[Any], env: Context, text: str) -> Any:
     net = _network(args[0])
     index = whole_number(args[1], "cidrHost()")
@@ -58,10 +64,3 @@ def _cidr_host(args: list[Any], env: Context, text: str) -> Any:
     if not 0 <= index < max(usable, 1):
         raise ValueError(f"host index {index} is outside the {usable} usable addresses of {net}")
     return str(net.network_address + 1 + index)
-
-
-FUNCTIONS: dict[str, Function] = {
-    "parsecidr": strict(_parse_cidr, (1, 1)),
-    "cidrsubnet": strict(_cidr_subnet, (3, 3)),
-    "cidrhost": strict(_cidr_host, (2, 2)),
-}

@@ -3,15 +3,16 @@
 :class:`Context` is all a function may ask of where it is evaluated (the deployment target,
 parameters, variables, copy loops, the scan's budgets); :class:`~.scope.Env` implements it.
 :data:`Function` and :data:`LazyFunction` are the two shapes of an entry in a family's
-``FUNCTIONS`` or ``LAZY`` table, and :func:`strict` and :func:`string_builder` the two ways
-a function treats an unresolved argument.
+``FUNCTIONS`` or ``LAZY`` table, :func:`strict` and :func:`string_builder` the two ways
+a function treats an unresolved argument, and :class:`Family` how a function gets into its
+family's table: by a decorator on its implementation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from scanner.sources.iac.arm.expressions.parser import Node
 from scanner.sources.iac.arm.expressions.values import Unresolved, fail, first_unresolved, to_text
@@ -114,6 +115,8 @@ def bound(bindings: tuple[tuple[str, Any], ...], name: str, text: str) -> Any:
 Function = Callable[[list[Any], Context, str], Any]
 #: A function that evaluates its own arguments, only those it needs (``if``, ``and``, ``or``).
 LazyFunction = Callable[[tuple[Node, ...], Context, str], Any]
+#: What :func:`string_builder` makes a function of: ``(argument values) -> value``, placeholders for unresolved ones.
+Build = Callable[[list[Any]], Any]
 
 
 def strict(function: Function, arity: tuple[int, int | None] | None = None) -> Function:
@@ -133,7 +136,7 @@ def strict(function: Function, arity: tuple[int, int | None] | None = None) -> F
     return call
 
 
-def string_builder(build: Callable[[list[Any]], Any]) -> Function:
+def string_builder(build: Build) -> Function:
     """A string function that keeps building with placeholders when an argument is unresolved."""
 
     def call(args: list[Any], env: Context, text: str) -> Any:
@@ -146,3 +149,68 @@ def string_builder(build: Callable[[list[Any]], Any]) -> Function:
         return result if bad is None else Unresolved(bad.reason, to_text(result))
 
     return call
+
+
+class Family:
+    """The functions of one family module, each put in its table by a decorator on its implementation.
+
+    The module makes one ``family = Family()``, exports ``FUNCTIONS = family.functions`` (and
+    ``LAZY = family.lazy_functions`` when it has lazy ones), and says above each implementation
+    what it is called in ARM (in any case: ARM's names are case-insensitive) and how it treats
+    its arguments:
+
+    * ``@family.strict("indexOf", arity=(2, 2))``: the argument count is checked and any
+      unresolved argument makes the result unresolved (:func:`strict`), as for most functions;
+    * ``@family.builder("format")``: a string function that keeps building with placeholders
+      for unresolved arguments (:func:`string_builder`);
+    * ``@family.plain("concat")``: the arguments as they are, unresolved ones included; it
+      counts them itself;
+    * ``@family.lazy("if")``: the unevaluated arguments, evaluated as it needs them.
+
+    Each decorator returns the implementation unchanged. A function made by a factory is put in
+    the table by calling the decorator on it: ``family.strict("greater", arity=(2, 2))(_compare(operator.gt))``.
+    """
+
+    def __init__(self) -> None:
+        self.functions: dict[str, Function] = {}
+        self.lazy_functions: dict[str, LazyFunction] = {}
+
+    def strict(self, *names: str, arity: tuple[int, int | None]) -> Callable[[Function], Function]:
+        def register(function: Function) -> Function:
+            _put(self.functions, names, strict(function, arity))  # the module's strict(), not this method
+            return function
+
+        return register
+
+    def builder(self, *names: str) -> Callable[[Build], Build]:
+        def register(build: Build) -> Build:
+            _put(self.functions, names, string_builder(build))
+            return build
+
+        return register
+
+    def plain(self, *names: str) -> Callable[[Function], Function]:
+        def register(function: Function) -> Function:
+            _put(self.functions, names, function)
+            return function
+
+        return register
+
+    def lazy(self, *names: str) -> Callable[[LazyFunction], LazyFunction]:
+        def register(function: LazyFunction) -> LazyFunction:
+            _put(self.lazy_functions, names, function)
+            return function
+
+        return register
+
+
+_Entry = TypeVar("_Entry", Function, LazyFunction)
+
+
+def _put(table: dict[str, _Entry], names: tuple[str, ...], function: _Entry) -> None:
+    """``function`` under each of ``names``, lower-cased as the evaluator looks them up."""
+    for name in names:
+        key = name.lower()
+        if key in table:  # two implementations of one name: the later would silently win
+            raise ValueError(f"template function {name}() is defined twice")
+        table[key] = function

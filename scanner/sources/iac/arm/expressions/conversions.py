@@ -14,14 +14,18 @@ from typing import Any
 from urllib.parse import unquote
 
 from scanner.sources.iac.arm.expressions.arrays import FUNCTIONS as _ARRAYS
-from scanner.sources.iac.arm.expressions.context import Context, Function, strict
+from scanner.sources.iac.arm.expressions.context import Context, Family, Function
 from scanner.sources.iac.arm.expressions.values import fail, require_str, to_text, whole_number
+
+family = Family()
+FUNCTIONS: dict[str, Function] = family.functions
 
 _DURATION = re.compile(
     r"(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?"
 )
 
 
+@family.strict("float", arity=(1, 1))
 def _float(args: list[Any], env: Context, text: str) -> Any:
     value = args[0]
     if isinstance(value, bool):
@@ -29,11 +33,13 @@ def _float(args: list[Any], env: Context, text: str) -> Any:
     return float(value if isinstance(value, int | float) else require_str(value, "float").strip())
 
 
+@family.strict("dataUri", arity=(1, 1))
 def _data_uri(args: list[Any], env: Context, text: str) -> Any:
     encoded = base64.b64encode(to_text(args[0]).encode()).decode()
     return f"data:text/plain;charset=utf8;base64,{encoded}"
 
 
+@family.strict("dataUriToString", arity=(1, 1))
 def _data_uri_to_string(args: list[Any], env: Context, text: str) -> Any:
     header, _, data = require_str(args[0], "dataUriToString").partition(",")
     if not header.startswith("data:"):
@@ -41,6 +47,7 @@ def _data_uri_to_string(args: list[Any], env: Context, text: str) -> Any:
     return base64.b64decode(data).decode() if header.endswith(";base64") else unquote(data)
 
 
+@family.strict("base64ToJson", arity=(1, 1))
 def _base64_to_json(args: list[Any], env: Context, text: str) -> Any:
     decoded = base64.b64decode(require_str(args[0], "base64ToJson")).decode()
     return _ARRAYS["json"]([decoded], env, text)
@@ -66,6 +73,7 @@ def _add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=min(moment.day, 28))
 
 
+@family.strict("dateTimeAdd", arity=(2, 3))
 def _date_time_add(args: list[Any], env: Context, text: str) -> Any:
     if len(args) == 3:
         return fail(text, "a .NET date-time format is not applied by this scanner")
@@ -83,20 +91,11 @@ def _date_time_add(args: list[Any], env: Context, text: str) -> Any:
     return _show_time(moment)
 
 
+@family.strict("dateTimeFromEpoch", arity=(1, 1))
 def _from_epoch(args: list[Any], env: Context, text: str) -> Any:
     return _show_time(datetime.fromtimestamp(whole_number(args[0], "dateTimeFromEpoch()"), UTC))
 
 
+@family.strict("dateTimeToEpoch", arity=(1, 1))
 def _to_epoch(args: list[Any], env: Context, text: str) -> Any:
     return int(_parse_time(args[0]).timestamp())
-
-
-FUNCTIONS: dict[str, Function] = {
-    "float": strict(_float, (1, 1)),
-    "datauri": strict(_data_uri, (1, 1)),
-    "datauritostring": strict(_data_uri_to_string, (1, 1)),
-    "base64tojson": strict(_base64_to_json, (1, 1)),
-    "datetimeadd": strict(_date_time_add, (2, 3)),
-    "datetimefromepoch": strict(_from_epoch, (1, 1)),
-    "datetimetoepoch": strict(_to_epoch, (1, 1)),
-}

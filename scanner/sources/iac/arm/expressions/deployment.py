@@ -8,16 +8,21 @@ one), the cloud is AzureCloud, and the resource group's location is unresolved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from scanner.sources.iac import budget
-from scanner.sources.iac.arm.expressions.context import Context, Function, strict
+from scanner.sources.iac.arm.expressions.context import Context, Family, Function
 from scanner.sources.iac.arm.expressions.values import Unresolved, fail
 from scanner.sources.iac.ids import DEFAULT_RESOURCE_GROUP
+
+family = Family()
+FUNCTIONS: dict[str, Function] = family.functions
 
 PLACEHOLDER_TENANT = "00000000-0000-0000-0000-000000000000"
 
 
+@family.plain("resourceGroup")
 def _resource_group(args: list[Any], env: Context, text: str) -> Any:
     target = env.target
     name = target.resource_group or DEFAULT_RESOURCE_GROUP
@@ -34,6 +39,7 @@ def _resource_group(args: list[Any], env: Context, text: str) -> Any:
     }
 
 
+@family.plain("subscription")
 def _subscription(args: list[Any], env: Context, text: str) -> Any:
     sub = env.target.subscription_id
     return {
@@ -44,6 +50,7 @@ def _subscription(args: list[Any], env: Context, text: str) -> Any:
     }
 
 
+@family.plain("tenant")
 def _tenant(args: list[Any], env: Context, text: str) -> Any:
     return {"id": f"/tenants/{PLACEHOLDER_TENANT}", "tenantId": PLACEHOLDER_TENANT, "displayName": "<tenant>"}
 
@@ -78,28 +85,33 @@ _ENVIRONMENT: dict[str, Any] = {
 }
 
 
+@family.plain("environment")
 def _environment(args: list[Any], env: Context, text: str) -> Any:
     return _ENVIRONMENT
 
 
+@family.plain("deployment")
 def _deployment(args: list[Any], env: Context, text: str) -> Any:
     return {"name": "iac-deployment", "properties": {"templateLink": None, "mode": "Incremental"}}
 
 
-def _parameters(args: list[Any], env: Context, text: str) -> Any:
-    name = args[0]
-    if not isinstance(name, str):
-        return fail(text, "expects a parameter name")
-    return env.parameter(name)
+def _named(what: str, read: Callable[[Context, str], Any]) -> Function:
+    """``parameters(name)`` / ``variables(name)``: what the context holds under a name."""
+
+    def call(args: list[Any], env: Context, text: str) -> Any:
+        name = args[0]
+        if not isinstance(name, str):
+            return fail(text, f"expects a {what} name")
+        return read(env, name)
+
+    return call
 
 
-def _variables(args: list[Any], env: Context, text: str) -> Any:
-    name = args[0]
-    if not isinstance(name, str):
-        return fail(text, "expects a variable name")
-    return env.variable(name)
+family.strict("parameters", arity=(1, 1))(_named("parameter", lambda env, name: env.parameter(name)))
+family.strict("variables", arity=(1, 1))(_named("variable", lambda env, name: env.variable(name)))
 
 
+@family.strict("copyIndex", arity=(0, 2))
 def _copy_index(args: list[Any], env: Context, text: str) -> Any:
     loop: str | None = None
     offset = 0
@@ -118,15 +130,3 @@ def _copy_index(args: list[Any], env: Context, text: str) -> Any:
         return Unresolved(index.reason, f"<{text}>")
     budget.check_integer(text, index + offset)
     return index + offset
-
-
-FUNCTIONS: dict[str, Function] = {
-    "parameters": strict(_parameters, (1, 1)),
-    "variables": strict(_variables, (1, 1)),
-    "copyindex": strict(_copy_index, (0, 2)),
-    "resourcegroup": _resource_group,
-    "subscription": _subscription,
-    "tenant": _tenant,
-    "environment": _environment,
-    "deployment": _deployment,
-}

@@ -11,8 +11,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from scanner.sources.iac.arm.expressions.context import Context, Function
+from scanner.sources.iac.arm.expressions.context import Context, Family, Function
 from scanner.sources.iac.arm.expressions.values import Unresolved, fail, first_unresolved
+
+family = Family()
+FUNCTIONS: dict[str, Function] = family.functions
 
 
 def _murmur64(data: bytes) -> int:
@@ -90,7 +93,5 @@ def _hash_function(function: Callable[..., str]) -> Function:
     return call
 
 
-FUNCTIONS: dict[str, Function] = {
-    "guid": _hash_function(arm_guid),
-    "uniquestring": _hash_function(unique_string),
-}
+family.plain("guid")(_hash_function(arm_guid))
+family.plain("uniqueString")(_hash_function(unique_string))

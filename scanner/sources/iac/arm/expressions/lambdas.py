@@ -17,10 +17,14 @@ from typing import Any
 
 from scanner.plain_data import json_kind
 from scanner.sources.iac import budget
-from scanner.sources.iac.arm.expressions.context import Context, Function, LazyFunction, strict
+from scanner.sources.iac.arm.expressions.context import Context, Family, Function, LazyFunction
 from scanner.sources.iac.arm.expressions.parser import Node
 from scanner.sources.iac.arm.expressions.values import Unresolved, fail, to_text
 from scanner.sources.iac.budget import BudgetExceeded
+
+family = Family()
+FUNCTIONS: dict[str, Function] = family.functions
+LAZY: dict[str, LazyFunction] = family.lazy_functions
 
 
 class _Stop(Exception):
@@ -65,47 +69,53 @@ def _lambda(node: Node, env: Context, low: int, high: int) -> _Lambda | str:
     return _Lambda(tuple(n[1].lower() for n in names), body, env)
 
 
-def _lazy(
-    kind: type,
-    count: tuple[int, int],
-    variables: tuple[int, int],
-    run: Callable[[Any, list[_Lambda], list[Any], Context], Any],
-) -> LazyFunction:
-    """A lambda function: its first argument of ``kind``, then plain arguments, then ``count`` lambdas."""
-
-    def call(nodes: tuple[Node, ...], env: Context, text: str) -> Any:
-        if not nodes:
-            return fail(text, "expects arguments")
-        source = env.evaluate(nodes[0])
-        if type(source) is Unresolved:
-            return Unresolved(source.reason, f"<{text}>")
-        if not isinstance(source, list | Mapping) or not isinstance(source, kind):
-            return fail(text, f"expects {'an array' if kind is list else 'an object'}, got {json_kind(source)}")
-        plain: list[Any] = []
-        lambdas: list[_Lambda] = []
-        for node in nodes[1:]:
-            if node[0] == "call" and node[1] == "lambda":
-                made = _lambda(node, env, *variables)
-                if isinstance(made, str):
-                    return fail(text, made)
-                lambdas.append(made)
-            elif lambdas:
-                return fail(text, "expects its lambda(...) arguments last")
-            else:
-                plain.append(env.evaluate(node))
-        if not count[0] <= len(lambdas) <= count[1]:
-            return fail(text, f"expects {count[0]} to {count[1]} lambda(...) argument(s), got {len(lambdas)}")
-        env.meter.spend(len(source) * budget.ITEM_SIZE, text)
-        try:
-            return run(source, lambdas, plain, env)
-        except _Stop as stop:
-            return Unresolved(stop.value.reason, f"<{text}>")
-        except (TypeError, ValueError) as exc:  # ARM would reject the deployment; here the value is unknown
-            return fail(text, f"{type(exc).__name__}: {exc}")
-
-    return call
+#: What a lambda function does once its arguments are checked: ``(the array or object, its
+#: lambdas, its plain arguments, the context) -> value``.
+_Run = Callable[[Any, list[_Lambda], list[Any], Context], Any]
 
 
+def _lazy(kind: type, count: tuple[int, int], variables: tuple[int, int]) -> Callable[[_Run], LazyFunction]:
+    """A lambda function made of ``run``: its first argument of ``kind``, then plain arguments, then
+    ``count`` lambdas of ``variables`` variables each."""
+
+    def make(run: _Run) -> LazyFunction:
+        def call(nodes: tuple[Node, ...], env: Context, text: str) -> Any:
+            if not nodes:
+                return fail(text, "expects arguments")
+            source = env.evaluate(nodes[0])
+            if type(source) is Unresolved:
+                return Unresolved(source.reason, f"<{text}>")
+            if not isinstance(source, list | Mapping) or not isinstance(source, kind):
+                return fail(text, f"expects {'an array' if kind is list else 'an object'}, got {json_kind(source)}")
+            plain: list[Any] = []
+            lambdas: list[_Lambda] = []
+            for node in nodes[1:]:
+                if node[0] == "call" and node[1] == "lambda":
+                    made = _lambda(node, env, *variables)
+                    if isinstance(made, str):
+                        return fail(text, made)
+                    lambdas.append(made)
+                elif lambdas:
+                    return fail(text, "expects its lambda(...) arguments last")
+                else:
+                    plain.append(env.evaluate(node))
+            if not count[0] <= len(lambdas) <= count[1]:
+                return fail(text, f"expects {count[0]} to {count[1]} lambda(...) argument(s), got {len(lambdas)}")
+            env.meter.spend(len(source) * budget.ITEM_SIZE, text)
+            try:
+                return run(source, lambdas, plain, env)
+            except _Stop as stop:
+                return Unresolved(stop.value.reason, f"<{text}>")
+            except (TypeError, ValueError) as exc:  # ARM would reject the deployment; here the value is unknown
+                return fail(text, f"{type(exc).__name__}: {exc}")
+
+        return call
+
+    return make
+
+
+@family.lazy("filter")
+@_lazy(list, (1, 1), (1, 2))
 def _filter(items: list[Any], f: list[_Lambda], plain: list[Any], env: Context) -> Any:
     out = []
     for index, item in enumerate(items):
@@ -117,10 +127,14 @@ def _filter(items: list[Any], f: list[_Lambda], plain: list[Any], env: Context) 
     return out
 
 
+@family.lazy("map")
+@_lazy(list, (1, 1), (1, 2))
 def _map(items: list[Any], f: list[_Lambda], plain: list[Any], env: Context) -> Any:
     return [f[0](item, index) for index, item in enumerate(items)]
 
 
+@family.lazy("reduce")
+@_lazy(list, (1, 1), (2, 3))
 def _reduce(items: list[Any], f: list[_Lambda], plain: list[Any], env: Context) -> Any:
     if len(plain) != 1:
         raise ValueError("reduce() expects an array, an initial value and a lambda")
@@ -132,6 +146,8 @@ def _reduce(items: list[Any], f: list[_Lambda], plain: list[Any], env: Context) 
     return accumulated
 
 
+@family.lazy("sort")
+@_lazy(list, (1, 1), (2, 2))
 def _sort(items: list[Any], f: list[_Lambda], plain: list[Any], env: Context) -> Any:
     comparisons = len(items) * max(1, len(items).bit_length())
     if comparisons > budget.LAMBDA_CALLS:  # known before sorting: refuse before doing the work
@@ -156,6 +172,8 @@ def _key(f: _Lambda, item: Any) -> str:
     return key
 
 
+@family.lazy("toObject")
+@_lazy(list, (1, 2), (1, 1))
 def _to_object(items: list[Any], f: list[_Lambda], plain: list[Any], env: Context) -> Any:
     out: dict[str, Any] = {}
     for item in items:
@@ -163,6 +181,8 @@ def _to_object(items: list[Any], f: list[_Lambda], plain: list[Any], env: Contex
     return out
 
 
+@family.lazy("groupBy")
+@_lazy(list, (1, 1), (1, 1))
 def _group_by(items: list[Any], f: list[_Lambda], plain: list[Any], env: Context) -> Any:
     out: dict[str, list[Any]] = {}
     for item in items:
@@ -170,29 +190,17 @@ def _group_by(items: list[Any], f: list[_Lambda], plain: list[Any], env: Context
     return out
 
 
+@family.lazy("mapValues")
+@_lazy(Mapping, (1, 1), (1, 1))
 def _map_values(obj: Mapping[str, Any], f: list[_Lambda], plain: list[Any], env: Context) -> Any:
     return {key: f[0](value) for key, value in obj.items()}
 
 
+@family.strict("lambdaVariables", arity=(1, 1))
 def _lambda_variables(args: list[Any], env: Context, text: str) -> Any:
     return env.lambda_variable(to_text(args[0]))
 
 
+@family.lazy("lambda")
 def _bare_lambda(nodes: tuple[Node, ...], env: Context, text: str) -> Any:
     return fail(text, "lambda() is only valid as an argument of filter, map, reduce, sort, toObject, groupBy...")
-
-
-LAZY: dict[str, LazyFunction] = {
-    "filter": _lazy(list, (1, 1), (1, 2), _filter),
-    "map": _lazy(list, (1, 1), (1, 2), _map),
-    "reduce": _lazy(list, (1, 1), (2, 3), _reduce),
-    "sort": _lazy(list, (1, 1), (2, 2), _sort),
-    "toobject": _lazy(list, (1, 2), (1, 1), _to_object),
-    "groupby": _lazy(list, (1, 1), (1, 1), _group_by),
-    "mapvalues": _lazy(Mapping, (1, 1), (1, 1), _map_values),
-    "lambda": _bare_lambda,
-}
-
-FUNCTIONS: dict[str, Function] = {
-    "lambdavariables": strict(_lambda_variables, (1, 1)),
-}

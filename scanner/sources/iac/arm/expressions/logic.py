@@ -8,16 +8,22 @@ and results outside it are refused (:func:`~scanner.sources.iac.budget.check_int
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
 from scanner.plain_data import json_kind
 from scanner.sources.iac import budget
-from scanner.sources.iac.arm.expressions.context import Context, Function, LazyFunction, strict
+from scanner.sources.iac.arm.expressions.context import Context, Family, Function, LazyFunction
 from scanner.sources.iac.arm.expressions.parser import Node
 from scanner.sources.iac.arm.expressions.values import Unresolved, equals, fail, require_str, whole_number
 
+family = Family()
+FUNCTIONS: dict[str, Function] = family.functions
+LAZY: dict[str, LazyFunction] = family.lazy_functions
 
+
+@family.lazy("if")
 def _lazy_if(nodes: tuple[Node, ...], env: Context, text: str) -> Any:
     if len(nodes) != 3:
         return fail(text, f"expects 3 arguments, got {len(nodes)}")
@@ -50,6 +56,11 @@ def _lazy_logic(stop: bool) -> LazyFunction:
     return call
 
 
+family.lazy("and")(_lazy_logic(False))
+family.lazy("or")(_lazy_logic(True))
+
+
+@family.lazy("coalesce")
 def _lazy_coalesce(nodes: tuple[Node, ...], env: Context, text: str) -> Any:
     for node in nodes:
         value = env.evaluate(node)
@@ -60,12 +71,19 @@ def _lazy_coalesce(nodes: tuple[Node, ...], env: Context, text: str) -> Any:
     return None
 
 
+@family.strict("equals", arity=(2, 2))
+def _equals(args: list[Any], env: Context, text: str) -> Any:
+    return equals(args[0], args[1])
+
+
+@family.strict("not", arity=(1, 1))
 def _not(args: list[Any], env: Context, text: str) -> Any:
     if not isinstance(args[0], bool):
         raise TypeError(f"not() expects a bool, got {json_kind(args[0])}")
     return not args[0]
 
 
+@family.strict("bool", arity=(1, 1))
 def _bool(args: list[Any], env: Context, text: str) -> Any:
     value = args[0]
     if isinstance(value, bool):
@@ -77,6 +95,21 @@ def _bool(args: list[Any], env: Context, text: str) -> Any:
     raise ValueError(f"bool() cannot convert {value!r}")
 
 
+def _constant(value: bool | None) -> Function:
+    """``true()``, ``false()``, ``null()``: a function of no arguments with a fixed value."""
+
+    def call(args: list[Any], env: Context, text: str) -> Any:
+        return value
+
+    return call
+
+
+family.strict("true", arity=(0, 0))(_constant(True))
+family.strict("false", arity=(0, 0))(_constant(False))
+family.strict("null", arity=(0, 0))(_constant(None))
+
+
+@family.strict("int", arity=(1, 1))
 def _int(args: list[Any], env: Context, text: str) -> Any:
     value = args[0]
     if isinstance(value, bool):
@@ -98,6 +131,22 @@ def _compare(op: Callable[[Any, Any], bool]) -> Function:
     return call
 
 
+family.strict("greater", arity=(2, 2))(_compare(operator.gt))
+family.strict("greaterOrEquals", arity=(2, 2))(_compare(operator.ge))
+family.strict("less", arity=(2, 2))(_compare(operator.lt))
+family.strict("lessOrEquals", arity=(2, 2))(_compare(operator.le))
+
+
+def _divide(a: int, b: int) -> int:
+    """Integer division truncating toward zero, as .NET does."""
+    return (abs(a) // abs(b)) * (1 if (a >= 0) == (b >= 0) else -1)
+
+
+def _modulo(a: int, b: int) -> int:
+    """The remainder with the sign of the dividend, as .NET does."""
+    return (abs(a) % abs(b)) * (1 if a >= 0 else -1)
+
+
 def _arith(op: Callable[[int, int], int]) -> Function:
     def call(args: list[Any], env: Context, text: str) -> Any:
         a, b = args
@@ -112,6 +161,13 @@ def _arith(op: Callable[[int, int], int]) -> Function:
     return call
 
 
+family.strict("add", arity=(2, 2))(_arith(operator.add))
+family.strict("sub", arity=(2, 2))(_arith(operator.sub))
+family.strict("mul", arity=(2, 2))(_arith(operator.mul))
+family.strict("div", arity=(2, 2))(_arith(_divide))
+family.strict("mod", arity=(2, 2))(_arith(_modulo))
+
+
 def _extreme(pick: Callable[[list[Any]], Any]) -> Function:
     def call(args: list[Any], env: Context, text: str) -> Any:
         values = args[0] if len(args) == 1 and isinstance(args[0], list) else args
@@ -120,40 +176,5 @@ def _extreme(pick: Callable[[list[Any]], Any]) -> Function:
     return call
 
 
-def _divide(a: int, b: int) -> int:
-    """Integer division truncating toward zero, as .NET does."""
-    return (abs(a) // abs(b)) * (1 if (a >= 0) == (b >= 0) else -1)
-
-
-def _modulo(a: int, b: int) -> int:
-    """The remainder with the sign of the dividend, as .NET does."""
-    return (abs(a) % abs(b)) * (1 if a >= 0 else -1)
-
-
-LAZY: dict[str, LazyFunction] = {
-    "if": _lazy_if,
-    "and": _lazy_logic(False),
-    "or": _lazy_logic(True),
-    "coalesce": _lazy_coalesce,
-}
-
-FUNCTIONS: dict[str, Function] = {
-    "equals": strict(lambda a, e, t: equals(a[0], a[1]), (2, 2)),
-    "not": strict(_not, (1, 1)),
-    "bool": strict(_bool, (1, 1)),
-    "true": strict(lambda a, e, t: True, (0, 0)),
-    "false": strict(lambda a, e, t: False, (0, 0)),
-    "null": strict(lambda a, e, t: None, (0, 0)),
-    "greater": strict(_compare(lambda a, b: a > b), (2, 2)),
-    "greaterorequals": strict(_compare(lambda a, b: a >= b), (2, 2)),
-    "less": strict(_compare(lambda a, b: a < b), (2, 2)),
-    "lessorequals": strict(_compare(lambda a, b: a <= b), (2, 2)),
-    "int": strict(_int, (1, 1)),
-    "add": strict(_arith(lambda a, b: a + b), (2, 2)),
-    "sub": strict(_arith(lambda a, b: a - b), (2, 2)),
-    "mul": strict(_arith(lambda a, b: a * b), (2, 2)),
-    "div": strict(_arith(_divide), (2, 2)),
-    "mod": strict(_arith(_modulo), (2, 2)),
-    "min": strict(_extreme(min), (1, None)),
-    "max": strict(_extreme(max), (1, None)),
-}
+family.strict("min", arity=(1, None))(_extreme(min))
+family.strict("max", arity=(1, None))(_extreme(max))

@@ -11,8 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from scanner.plain_data import json_kind
-from scanner.sources.iac.arm.expressions.context import Context, Function, strict
+from scanner.sources.iac.arm.expressions.context import Context, Family, Function
 from scanner.sources.iac.arm.expressions.values import Unresolved, fail
+
+family = Family()
+FUNCTIONS: dict[str, Function] = family.functions
 
 
 def _step(source: Any, key: Any) -> Any:
@@ -40,6 +43,7 @@ def _try_get(args: list[Any], env: Context, text: str) -> Any:
     return value
 
 
+@family.strict("tryIndex", arity=(2, 2))
 def _try_index(args: list[Any], env: Context, text: str) -> Any:
     source, index = args
     if source is None:
@@ -67,12 +71,18 @@ def _from_end(strict_range: bool) -> Function:
     return call
 
 
+family.strict("indexFromEnd", arity=(2, 2))(_from_end(True))
+family.strict("tryIndexFromEnd", arity=(2, 2))(_from_end(False))
+
+
+@family.strict("objectKeys", arity=(1, 1))
 def _object_keys(args: list[Any], env: Context, text: str) -> Any:
     if not isinstance(args[0], Mapping):
         raise TypeError(f"objectKeys() expects an object, got {json_kind(args[0])}")
     return list(args[0])
 
 
+@family.strict("shallowMerge", arity=(1, 1))
 def _shallow_merge(args: list[Any], env: Context, text: str) -> Any:
     objects = args[0]
     if not isinstance(objects, list) or not all(isinstance(o, Mapping) for o in objects):
@@ -86,17 +96,8 @@ def _shallow_merge(args: list[Any], env: Context, text: str) -> Any:
     return out
 
 
+@family.plain("tryGet")
 def _try_get_call(args: list[Any], env: Context, text: str) -> Any:
     if len(args) < 2:
         return fail(text, f"expects at least 2 arguments, got {len(args)}")
     return _try_get(args, env, text)
-
-
-FUNCTIONS: dict[str, Function] = {
-    "tryget": _try_get_call,
-    "tryindex": strict(_try_index, (2, 2)),
-    "indexfromend": strict(_from_end(True), (2, 2)),
-    "tryindexfromend": strict(_from_end(False), (2, 2)),
-    "objectkeys": strict(_object_keys, (1, 1)),
-    "shallowmerge": strict(_shallow_merge, (1, 1)),
-}

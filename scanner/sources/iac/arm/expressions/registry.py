@@ -1,9 +1,11 @@
 """The one table of template functions: lower-case name → implementation, gathered from the families.
 
-Adding a function is one entry in its family's ``FUNCTIONS`` (or ``LAZY``, for a function
-that evaluates its own arguments); adding a family is one module and one line here. A name
-in no table is unresolved when evaluated: "only known after deployment" for :data:`RUNTIME`
-names and ``list*`` functions, "not supported by this scanner" for the rest.
+Adding a function is its implementation in its family's module, decorated with its name and
+how it takes its arguments (:class:`~.context.Family`: ``@family.strict("length", arity=(1, 1))``),
+which puts it in the family's ``FUNCTIONS`` (or ``LAZY``, for a function that evaluates its own
+arguments); adding a family is one module and one line here. A name in no table is unresolved
+when evaluated: "only known after deployment" for :data:`RUNTIME` names and ``list*``
+functions, "not supported by this scanner" for the rest.
 """
 
 from __future__ import annotations

@@ -17,8 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from scanner.sources.iac.arm.expressions.context import Context, Function, Target, strict
+from scanner.sources.iac.arm.expressions.context import Context, Family, Function, Target
 from scanner.sources.iac.arm.expressions.values import Unresolved, fail, to_text
+
+family = Family()
+FUNCTIONS: dict[str, Function] = family.functions
 
 
 def _id_parts(args: list[Any], text: str) -> tuple[list[str], str, list[str]] | Unresolved:
@@ -61,18 +64,22 @@ def _group_scope(scope: list[str], target: Target) -> str:
     return f"/subscriptions/{subscription}/resourceGroups/{group}"
 
 
+@family.plain("resourceId")
 def _resource_id(args: list[Any], env: Context, text: str) -> Any:
     return _provider_id(args, text, lambda scope: _group_scope(scope, env.target))
 
 
+@family.plain("subscriptionResourceId")
 def _subscription_resource_id(args: list[Any], env: Context, text: str) -> Any:
     return _provider_id(args, text, lambda scope: f"/subscriptions/{scope[0] if scope else env.target.subscription_id}")
 
 
+@family.plain("tenantResourceId")
 def _tenant_resource_id(args: list[Any], env: Context, text: str) -> Any:
     return _provider_id(args, text, lambda scope: "")
 
 
+@family.plain("extensionResourceId")
 def _extension_resource_id(args: list[Any], env: Context, text: str) -> Any:
     if len(args) < 3:
         return fail(text, "expects a resource id, a type and names")
@@ -84,6 +91,7 @@ def _runtime(text: str) -> Unresolved:
     return Unresolved(f"{text} is only known after deployment", f"<{text}>")
 
 
+@family.plain("reference")
 def _reference(args: list[Any], env: Context, text: str) -> Any:
     if not args or len(args) > 3:
         return fail(text, f"expects 1 to 3 arguments, got {len(args)}")
@@ -103,18 +111,9 @@ def _reference(args: list[Any], env: Context, text: str) -> Any:
     }
 
 
+@family.strict("resourceInfo", arity=(1, 1))
 def _resource_info(args: list[Any], env: Context, text: str) -> Any:
     info = env.resource_symbol(args[0]) if isinstance(args[0], str) else None
     if info is None:
         return fail(text, f"{args[0]!r} is not the symbolic name of a resource of this template")
     return {"id": info.id, "name": info.name, "type": info.type, "apiVersion": info.api_version}
-
-
-FUNCTIONS: dict[str, Function] = {
-    "reference": _reference,
-    "resourceinfo": strict(_resource_info, (1, 1)),
-    "resourceid": _resource_id,
-    "subscriptionresourceid": _subscription_resource_id,
-    "tenantresourceid": _tenant_resource_id,
-    "extensionresourceid": _extension_resource_id,
-}

@@ -12,12 +12,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from scanner.sources.iac import budget
-from scanner.sources.iac.arm.expressions.context import Context, SymbolInfo, Target, bound
+from scanner.sources.iac.arm.expressions.context import Context, SymbolInfo, Target
 from scanner.sources.iac.arm.expressions.declared_types import TypeTable
-from scanner.sources.iac.arm.expressions.evaluator import evaluate, evaluate_value
-from scanner.sources.iac.arm.expressions.parser import Node
+from scanner.sources.iac.arm.expressions.evaluator import evaluate_value
 from scanner.sources.iac.arm.expressions.symbols import Symbols
-from scanner.sources.iac.arm.expressions.user_functions import UserFunctions
+from scanner.sources.iac.arm.expressions.user_functions import TemplateEnv, UserFunctions
 from scanner.sources.iac.arm.expressions.values import Unresolved
 from scanner.sources.iac.budget import BudgetExceeded, Meter
 
@@ -118,10 +117,10 @@ class Scope:
             self._busy.discard(busy)
 
 
-class Env:
+class Env(TemplateEnv):
     """A scope plus the copy loops being expanded and the lambda variables bound (innermost last)."""
 
-    __slots__ = ("lambdas", "loops", "meter", "scope", "target")
+    __slots__ = ("loops", "scope")
 
     def __init__(
         self,
@@ -129,11 +128,9 @@ class Env:
         loops: tuple[tuple[str, int | Unresolved], ...] = (),
         lambdas: tuple[tuple[str, Any], ...] = (),
     ) -> None:
+        super().__init__(scope.functions, lambdas)
         self.scope = scope
         self.loops = loops
-        self.lambdas = lambdas
-        self.target: Target = scope.target
-        self.meter: Meter = scope.meter
 
     def parameter(self, name: str) -> Any:
         return self.scope.parameter(name)
@@ -141,21 +138,12 @@ class Env:
     def variable(self, name: str) -> Any:
         return self.scope.variable(name)
 
-    def evaluate(self, node: Node) -> Any:
-        return evaluate(node, self)
-
     def with_copy(self, name: str, index: int | Unresolved) -> Env:
         """This scope inside one iteration of copy loop ``name`` (an unresolved count: any iteration)."""
         return Env(self.scope, (*self.loops, (name.lower(), index)), self.lambdas)
 
     def with_lambda(self, bindings: tuple[tuple[str, Any], ...]) -> Context:
         return Env(self.scope, self.loops, (*self.lambdas, *bindings))
-
-    def lambda_variable(self, name: str) -> Any:
-        return bound(self.lambdas, name, f"lambdaVariables('{name}')")
-
-    def user_function(self, name: str, args: list[Any], text: str) -> Any:
-        return self.scope.functions.call(name, args, text)
 
     def resource_symbol(self, symbol: str) -> SymbolInfo | None:
         return self.scope.symbols.get(symbol)

@@ -17,10 +17,14 @@ from urllib.parse import quote, unquote
 
 from scanner.plain_data import json_kind
 from scanner.sources.iac import budget
-from scanner.sources.iac.arm.expressions.context import Context, Function, strict, string_builder
+from scanner.sources.iac.arm.expressions.context import Context, Family, Function, string_builder
 from scanner.sources.iac.arm.expressions.values import Unresolved, equals, first_unresolved, require_str, to_text
 
+family = Family()
+FUNCTIONS: dict[str, Function] = family.functions
 
+
+@family.plain("concat")
 def _concat(args: list[Any], env: Context, text: str) -> Any:
     if any(isinstance(a, list) for a in args):
         bad = first_unresolved(args)
@@ -61,6 +65,7 @@ def _net_format(value: Any, spec: str | None) -> str:
     return to_text(value)
 
 
+@family.builder("format")
 def _format(values: list[Any]) -> str:
     fmt = to_text(values[0])
     items = values[1:]
@@ -84,6 +89,7 @@ def _format(values: list[Any]) -> str:
     return _FORMAT_ITEM.sub(item, fmt)
 
 
+@family.builder("padLeft")
 def _pad_left(values: list[Any]) -> str:
     text = to_text(values[0])
     pad = to_text(values[2]) if len(values) > 2 else " "
@@ -92,14 +98,16 @@ def _pad_left(values: list[Any]) -> str:
     return text.rjust(width, pad[:1] or " ")
 
 
-def _substring(values: list[Any]) -> str:
-    text = require_str(values[0], "substring")
-    start = int(values[1])
-    if len(values) > 2:
-        return text[start : start + int(values[2])]
-    return text[start:]
+@family.strict("substring", arity=(2, 3))
+def _substring(args: list[Any], env: Context, text: str) -> Any:
+    source = require_str(args[0], "substring")
+    start = int(args[1])
+    if len(args) > 2:
+        return source[start : start + int(args[2])]
+    return source[start:]
 
 
+@family.strict("split", arity=(2, 2))
 def _split(args: list[Any], env: Context, text: str) -> Any:
     source = require_str(args[0], "split")
     delimiters = args[1] if isinstance(args[1], list) else [args[1]]
@@ -107,10 +115,22 @@ def _split(args: list[Any], env: Context, text: str) -> Any:
     return re.split(pattern, source) if pattern else [source]
 
 
+@family.builder("trim")
 def _trim(values: list[Any]) -> str:
     return to_text(values[0]).strip()
 
 
+@family.builder("toLower")
+def _to_lower(values: list[Any]) -> str:
+    return to_text(values[0]).lower()
+
+
+@family.builder("toUpper")
+def _to_upper(values: list[Any]) -> str:
+    return to_text(values[0]).upper()
+
+
+@family.builder("replace")
 def _replace(values: list[Any]) -> str:
     text, old, new = to_text(values[0]), to_text(values[1]), to_text(values[2])
     times = text.count(old)  # an empty ``old`` matches between every character: len + 1 times
@@ -134,6 +154,11 @@ def _index_of(last: bool) -> Function:
     return call
 
 
+family.strict("indexOf", arity=(2, 2))(_index_of(False))
+family.strict("lastIndexOf", arity=(2, 2))(_index_of(True))
+
+
+@family.strict("string", arity=(1, 1))
 def _string(args: list[Any], env: Context, text: str) -> Any:
     value = args[0]
     if isinstance(value, list | Mapping):
@@ -141,36 +166,36 @@ def _string(args: list[Any], env: Context, text: str) -> Any:
     return to_text(value)
 
 
+@family.strict("startsWith", arity=(2, 2))
 def _starts_with(args: list[Any], env: Context, text: str) -> Any:
     return to_text(args[0]).lower().startswith(to_text(args[1]).lower())
 
 
+@family.strict("endsWith", arity=(2, 2))
 def _ends_with(args: list[Any], env: Context, text: str) -> Any:
     return to_text(args[0]).lower().endswith(to_text(args[1]).lower())
 
 
+@family.strict("uri", arity=(2, 2))
 def _uri(args: list[Any], env: Context, text: str) -> Any:
     return to_text(args[0]).rsplit("/", 1)[0] + "/" + to_text(args[1]).lstrip("/")
 
 
-FUNCTIONS: dict[str, Function] = {
-    "concat": _concat,
-    "format": string_builder(_format),
-    "tolower": string_builder(lambda v: to_text(v[0]).lower()),
-    "toupper": string_builder(lambda v: to_text(v[0]).upper()),
-    "string": strict(_string, (1, 1)),
-    "replace": string_builder(_replace),
-    "trim": string_builder(_trim),
-    "padleft": string_builder(_pad_left),
-    "substring": strict(lambda a, e, t: _substring(a), (2, 3)),
-    "split": strict(_split, (2, 2)),
-    "startswith": strict(_starts_with, (2, 2)),
-    "endswith": strict(_ends_with, (2, 2)),
-    "indexof": strict(_index_of(False), (2, 2)),
-    "lastindexof": strict(_index_of(True), (2, 2)),
-    "base64": strict(lambda a, e, t: base64.b64encode(to_text(a[0]).encode()).decode(), (1, 1)),
-    "base64tostring": strict(lambda a, e, t: base64.b64decode(to_text(a[0])).decode(), (1, 1)),
-    "uricomponent": strict(lambda a, e, t: quote(to_text(a[0]), safe=""), (1, 1)),
-    "uricomponenttostring": strict(lambda a, e, t: unquote(to_text(a[0])), (1, 1)),
-    "uri": strict(_uri, (2, 2)),
-}
+@family.strict("base64", arity=(1, 1))
+def _base64(args: list[Any], env: Context, text: str) -> Any:
+    return base64.b64encode(to_text(args[0]).encode()).decode()
+
+
+@family.strict("base64ToString", arity=(1, 1))
+def _base64_to_string(args: list[Any], env: Context, text: str) -> Any:
+    return base64.b64decode(to_text(args[0])).decode()
+
+
+@family.strict("uriComponent", arity=(1, 1))
+def _uri_component(args: list[Any], env: Context, text: str) -> Any:
+    return quote(to_text(args[0]), safe="")
+
+
+@family.strict("uriComponentToString", arity=(1, 1))
+def _uri_component_to_string(args: list[Any], env: Context, text: str) -> Any:
+    return unquote(to_text(args[0]))

@@ -5,11 +5,13 @@ only its own parameters (``parameters('x')``), lambda variables and other functi
 template's parameters or variables, no copy loop, no resource; so a call is evaluated in a
 :class:`FunctionEnv` of its own. Calls nest at most
 :data:`~scanner.sources.iac.budget.REFERENCE_DEPTH` deep (a function calling itself is refused
-by Azure, and here stops there).
+by Azure, and here stops there). What a function's context shares with the template body's
+(:class:`~.scope.Env`) is their base, :class:`TemplateEnv`.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -76,19 +78,60 @@ class UserFunctions:
             meter.references -= 1
 
 
-class FunctionEnv:
+class TemplateEnv(ABC):
+    """What every context inside one template shares: the template's user-defined functions
+    (and with them its deployment target and the scan's meter), the lambda variables bound
+    (innermost last), and evaluation itself. A subclass says what parameters, variables,
+    copy loops and resources are where it evaluates.
+    """
+
+    __slots__ = ("functions", "lambdas", "meter", "target")
+
+    def __init__(self, functions: UserFunctions, lambdas: tuple[tuple[str, Any], ...]) -> None:
+        self.functions = functions
+        self.lambdas = lambdas
+        self.target: Target = functions.target
+        self.meter: Meter = functions.meter
+
+    def evaluate(self, node: Node) -> Any:
+        return evaluate(node, self)
+
+    def lambda_variable(self, name: str) -> Any:
+        return bound(self.lambdas, name, f"lambdaVariables('{name}')")
+
+    def user_function(self, name: str, args: list[Any], text: str) -> Any:
+        return self.functions.call(name, args, text)
+
+    # The rest of :class:`~.context.Context`, which differs between the template's body and a function's.
+    @abstractmethod
+    def parameter(self, name: str) -> Any: ...
+
+    @abstractmethod
+    def variable(self, name: str) -> Any: ...
+
+    @abstractmethod
+    def copy_index(self, loop: str | None) -> int | Unresolved | None: ...
+
+    @abstractmethod
+    def with_copy(self, name: str, index: int | Unresolved) -> Context: ...
+
+    @abstractmethod
+    def with_lambda(self, bindings: tuple[tuple[str, Any], ...]) -> Context: ...
+
+    @abstractmethod
+    def resource_symbol(self, symbol: str) -> SymbolInfo | None: ...
+
+
+class FunctionEnv(TemplateEnv):
     """Where a user-defined function's body is evaluated: its arguments, and lambda variables inside it."""
 
-    __slots__ = ("arguments", "functions", "lambdas", "meter", "target")
+    __slots__ = ("arguments",)
 
     def __init__(
         self, functions: UserFunctions, arguments: Mapping[str, Any], lambdas: tuple[tuple[str, Any], ...]
     ) -> None:
-        self.functions = functions
+        super().__init__(functions, lambdas)
         self.arguments = arguments
-        self.lambdas = lambdas
-        self.target: Target = functions.target
-        self.meter: Meter = functions.meter
 
     def parameter(self, name: str) -> Any:
         if name.lower() in self.arguments:
@@ -104,17 +147,8 @@ class FunctionEnv:
     def with_copy(self, name: str, index: int | Unresolved) -> Context:
         return self
 
-    def evaluate(self, node: Node) -> Any:
-        return evaluate(node, self)
-
     def with_lambda(self, bindings: tuple[tuple[str, Any], ...]) -> Context:
         return FunctionEnv(self.functions, self.arguments, (*self.lambdas, *bindings))
-
-    def lambda_variable(self, name: str) -> Any:
-        return bound(self.lambdas, name, f"lambdaVariables('{name}')")
-
-    def user_function(self, name: str, args: list[Any], text: str) -> Any:
-        return self.functions.call(name, args, text)
 
     def resource_symbol(self, symbol: str) -> SymbolInfo | None:
         return None
