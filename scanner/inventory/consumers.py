@@ -51,6 +51,10 @@ class Pull(msgspec.Struct, frozen=True, gc=False):
     declared: str  # "configuration", "attached" (AKS: its kubelet identity can pull) or "expected"
 
 
+#: What a workload's reader yields per registry it names: (login server, identity, repository, why).
+PullEntry = tuple[str, Identity | Unknown, str | None, str]
+
+
 def login_servers(inv: Inventory) -> dict[str, Registry]:
     """Lower-cased login server → registry (memoized)."""
     found: dict[str, Registry] | None = inv.derived.get("consumers.servers")
@@ -106,7 +110,7 @@ def _by_username(inv: Inventory, username: str) -> Identity:
     return Identity("username", f"username {username}", None, username)
 
 
-def _aks(inv: Inventory, row: Raw) -> Iterator[tuple[str, Identity | Unknown, str | None, str]]:
+def _aks(inv: Inventory, row: Raw) -> Iterator[PullEntry]:
     p = props(row)
     kubelet = as_map(as_map(p.get("identityProfile")).get("kubeletidentity"))
     object_id = kubelet.get("objectId")
@@ -127,14 +131,13 @@ def _aks(inv: Inventory, row: Raw) -> Iterator[tuple[str, Identity | Unknown, st
     yield "", identity, None, "attached"
 
 
-def _container_app(inv: Inventory, row: Raw) -> Iterator[tuple[str, Identity | Unknown, str | None, str]]:
-    p = props(row)
-    images = [
-        _image_parts(c.get("image"))
-        for c in as_list(as_map(p.get("template")).get("containers"))
-        if type(c.get("image")) is str
-    ]
-    for entry in as_list(as_map(p.get("configuration")).get("registries")):
+def _named_registries(
+    inv: Inventory, row: Raw, entries: list[Any], images: list[tuple[str, str | None]]
+) -> Iterator[PullEntry]:
+    """The registry entries of a Container App (``configuration.registries``) or a container
+    group (``imageRegistryCredentials``): the same shape, ``server`` with an ``identity`` (a
+    user-assigned identity id, or ``system``) or a ``username``."""
+    for entry in entries:
         server = text(entry.get("server")).lower()
         identity_id = entry.get("identity")
         if type(identity_id) is str and identity_id.lower() == "system":
@@ -149,27 +152,20 @@ def _container_app(inv: Inventory, row: Raw) -> Iterator[tuple[str, Identity | U
         yield server, identity, repos[0] if len(repos) == 1 else None, "configuration"
 
 
-def _container_group(inv: Inventory, row: Raw) -> Iterator[tuple[str, Identity | Unknown, str | None, str]]:
+def _container_app(inv: Inventory, row: Raw) -> Iterator[PullEntry]:
+    p = props(row)
+    containers = as_list(as_map(p.get("template")).get("containers"))
+    images = [_image_parts(c["image"]) for c in containers if type(c.get("image")) is str]
+    yield from _named_registries(inv, row, list(as_list(as_map(p.get("configuration")).get("registries"))), images)
+
+
+def _container_group(inv: Inventory, row: Raw) -> Iterator[PullEntry]:
     p = props(row)
     images = [_image_parts(text(as_map(c.get("properties")).get("image"))) for c in as_list(p.get("containers"))]
-    for cred in as_list(p.get("imageRegistryCredentials")):
-        server = text(cred.get("server")).lower()
-        identity_id = cred.get("identity")
-        if type(identity_id) is str and identity_id:
-            identity: Identity | Unknown = (
-                _system(row)
-                if identity_id.lower() == "system"
-                else _user_assigned(inv, row, identity_id, f"user-assigned identity {last_segment(identity_id)}")
-            )
-        elif type(cred.get("username")) is str:
-            identity = _by_username(inv, cred["username"])
-        else:
-            identity = Unknown("the registry credential names neither an identity nor a username")
-        repos = sorted({repo for s, repo in images if s == server and repo})
-        yield server, identity, repos[0] if len(repos) == 1 else None, "configuration"
+    yield from _named_registries(inv, row, list(as_list(p.get("imageRegistryCredentials"))), images)
 
 
-def _web_app(inv: Inventory, row: Raw) -> Iterator[tuple[str, Identity | Unknown, str | None, str]]:
+def _web_app(inv: Inventory, row: Raw) -> Iterator[PullEntry]:
     entry = inv.derived.get("consumers.arm", {}).get(norm(row["id"]))
     config = as_map(entry).get("siteConfig") if entry is not None else None
     if not isinstance(config, Mapping):
