@@ -298,3 +298,35 @@ def test_repository_conditions(condition: str, expected: tuple[str, ...] | None)
         assert isinstance(parsed, Unknown)
     else:
         assert not isinstance(parsed, Unknown) and parsed.patterns == expected
+
+
+def _role_assignment_docs(snapshot: dict[str, Any]) -> dict[str, Any]:
+    from scanner.inventory.subjects.role_assignment import role_assignments
+
+    return {s.doc["principalId"]: s.doc for s in role_assignments(build_inventory(snapshot)) if s.doc}
+
+
+def test_role_assignment_documents_say_what_abac_mode_and_groups_change() -> None:
+    members = {"grp": [{"id": "mi-1", "@odata.type": "#microsoft.graph.servicePrincipal", "displayName": "id-deploy"}]}
+    docs = _role_assignment_docs(
+        _snapshot(
+            [
+                _assignment(1, REG, "AcrPull", "kubelet"),
+                _assignment(2, f"/subscriptions/{SUB}", "Owner", "grp", "Group"),
+                _assignment(3, REG, "Container Registry Repository Reader", "team1"),
+                _assignment(4, "/", "Reader", "auditor"),
+            ],
+            {"roleAssignmentMode": "AbacRepositoryPermissions"},
+            graph={"groupMembers": members},
+        )
+    )
+    assert docs["kubelet"]["abacRegistriesWithoutEffect"] == ["prodacr"]  # AcrPull is not honoured here
+    assert docs["team1"]["abacRegistriesWithoutEffect"] == [] and docs["team1"]["abacRegistries"] == ["prodacr"]
+    assert docs["auditor"]["abacRegistriesWithoutEffect"] == []  # Reader keeps its control-plane use
+    assert docs["grp"]["servicePrincipalMembers"] == ["id-deploy"]
+    assert docs["grp"]["replacementCommands"] == (
+        f'az role assignment create --assignee grp --role "Container Registry Repository Writer" --scope {REG}'
+    )
+    assert docs["kubelet"]["replacementCommands"] is None  # AcrPull cannot write the registry
+    assert docs["kubelet"]["role"]["dataActionsInLegacyMode"] == ["pull"]
+    assert docs["kubelet"]["role"]["dataActionsInAbacMode"] == []

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from scanner.inventory.model import Inventory, RoleAssignment, RoleDefinition
+from scanner.azure import rbac
+from scanner.inventory.model import Inventory, Registry, RoleAssignment, RoleDefinition
+from scanner.inventory.rows import props
 from scanner.inventory.subjects.access import is_service_principal, registry_access, unreadable_registries
 from scanner.inventory.subjects.subject import Subject, registry_stub, unknown_per_registry
 from scanner.results import SubjectRef
@@ -65,7 +67,40 @@ def _role_doc(role: RoleDefinition | Unknown) -> Mapping[str, Any] | Unknown:
         "type": role.role_type,
         "grantsRegistryWrite": role.grants_registry_write,
         "grantsListCredentials": role.grants_list_credentials,
+        "dataActionsInLegacyMode": [a for a in rbac.ACTIONS if a in role.registry.legacy],
+        "dataActionsInAbacMode": [a for a in rbac.ACTIONS if a in role.registry.abac],
     }
+
+
+# The least-privilege role per mode for an assignment whose real needs are unknown: pull-and-push
+# is what a pipeline holding Owner/Contributor most often uses; the text says to check it.
+_REPLACEMENT = {rbac.LEGACY: "AcrPush", rbac.ABAC: "Container Registry Repository Writer"}
+_MAX_COMMANDS = 20  # a remediation line a reader can still take in
+
+
+def _replacements(assignment: RoleAssignment, regs: list[Registry], modes: Mapping[str, str | None]) -> str:
+    """One narrow grant per registry in reach (never a delete: the broad role may serve other resources)."""
+    commands = [
+        f"az role assignment create --assignee {assignment.principal_id} "
+        f"--role \"{_REPLACEMENT[modes.get(reg.key) or rbac.LEGACY]}\" --scope {reg.id}"
+        for reg in regs[:_MAX_COMMANDS]
+    ]
+    more = len(regs) - len(commands)
+    return " && ".join(commands) + (f"  # and {more} more registries: see the JSON report" if more > 0 else "")
+
+
+def _service_principal_members(inv: Inventory, assignment: RoleAssignment) -> list[str] | Unknown:
+    """The service principals (managed identities included) that hold a group's role as members."""
+    kind = assignment.principal_type
+    if type(kind) is not str or kind.lower() != "group":
+        return []
+    members = inv.group_members
+    if isinstance(members, Unknown):
+        return members
+    listed = members.get(assignment.principal_id)
+    if listed is None:
+        return Unknown(f"the members of group {assignment.principal_id} were not collected")
+    return sorted(m.display_name or m.id for m in listed if m.kind == "servicePrincipal")
 
 
 def role_assignments(inv: Inventory) -> Iterator[Subject]:
@@ -78,6 +113,8 @@ def role_assignments(inv: Inventory) -> Iterator[Subject]:
     # assignment that names it.
     role_docs: dict[str, Any] = {}
     principal_docs: dict[tuple[str, str | Unknown], Any] = {}
+    modes = {reg.key: rbac.mode_of(props(reg.raw)) for reg in inv.registries.values()}
+    abac_names: dict[int, list[str]] = {}  # per shared registry list (one per scope), like entry.names
     for entry in access.entries:
         a = entry.assignment
         principal_key = (a.principal_id, a.principal_type)
@@ -87,6 +124,20 @@ def role_assignments(inv: Inventory) -> Iterator[Subject]:
             principal_docs[principal_key] = _principal_doc(inv, a)
         regs = entry.registries
         first = regs[0]
+        role = entry.role
+        # A registry role (every action an ACR one: AcrPull, AcrPush, AcrDelete, custom peers) whose
+        # data access exists only in legacy mode; Owner or Reader keep their control-plane use.
+        legacy_only = (
+            not isinstance(role, Unknown)
+            and bool(role.registry.legacy)
+            and not role.registry.abac
+            and all(a.lower().startswith("microsoft.containerregistry/") for a in role.actions)
+        )
+        abac = abac_names.get(id(regs))
+        if abac is None:
+            abac = abac_names[id(regs)] = sorted(r.name for r in regs if modes.get(r.key) == rbac.ABAC)
+        # Only an assignment that can write the registry gets replacement commands (ACR-013's fix).
+        broad = not isinstance(role, Unknown) and (role.grants_registry_write or role.grants_list_credentials)
         doc = {
             "id": a.id,
             "name": a.name,
@@ -100,6 +151,10 @@ def role_assignments(inv: Inventory) -> Iterator[Subject]:
             "registries": entry.names,
             "registryCount": len(regs),
             "registry": registry_stub(first),
+            "abacRegistries": abac,
+            "abacRegistriesWithoutEffect": abac if legacy_only else [],
+            "servicePrincipalMembers": _service_principal_members(inv, a),
+            "replacementCommands": _replacements(a, regs, modes) if broad else None,
         }
         ref = SubjectRef(
             a.id,
