@@ -43,10 +43,17 @@ def _csv(color: bool) -> AccessFormat:
     return AccessCsv()
 
 
+def _html(color: bool) -> AccessFormat:
+    from scanner.outputs.access.html_doc import AccessHtml
+
+    return AccessHtml()
+
+
 FORMATS: dict[str, Callable[[bool], AccessFormat]] = {
     "table": _table,
     "json": _json,
     "csv": _csv,
+    "html": _html,
 }
 
 __all__ = ["FORMATS", "AccessFilter", "AccessFormat", "AccessReport", "select", "unmatched_registries"]
