@@ -18,8 +18,17 @@ from typing import Any
 import jsonschema
 import pytest
 
+from scanner.inventory.access_paths import every_access
+from scanner.inventory.build import build_inventory
+from scanner.outputs.access import AccessFilter, AccessReport, select
+from scanner.outputs.access.csv_doc import COLUMNS as CSV_COLUMNS
+from scanner.outputs.access.csv_doc import AccessCsv
+from scanner.outputs.access.csv_doc import row as csv_row
+from scanner.outputs.access.json_doc import access_document, write_access_document
 from scanner.outputs.access.table import _ACTION_COLORS, _BOLD, _NOTE, _RESET
+from scanner.outputs.json_format import dumps
 from scanner.resources import snapshot_schema_path
+from scanner.sources.snapshot import SnapshotFileSource
 from tests.conftest import DEMO, run_cli
 from tests.test_hostile_output import FORGED, _on_a_terminal, raw_controls
 from tests.test_hostile_output import SNAPSHOT as HOSTILE_SNAPSHOT
@@ -361,3 +370,34 @@ def test_any_format_printed_on_a_terminal_is_inert(fmt: str) -> None:
     assert "pwned" in shown
     if fmt != "csv":  # (CSV keeps the line breaks inside its quoted cells, as `scan --format csv` does)
         assert not any(line.startswith("== registry forged") for line in shown.splitlines())
+
+
+# --------------------------------------------------------------------------- the writers stream the same bytes
+
+
+def _report(snapshot: Path, filters: AccessFilter) -> AccessReport:
+    raw = SnapshotFileSource(snapshot).load()
+    inventory = build_inventory(raw.data)
+    return select(raw.origin, list(every_access(inventory)), filters)
+
+
+@pytest.mark.parametrize("snapshot", [DEMO, HOSTILE_SNAPSHOT], ids=["demo", "hostile"])
+@pytest.mark.parametrize(
+    "filters",
+    [AccessFilter(), AccessFilter(actions=("push",)), AccessFilter(principals=("nobody",))],
+    ids=["all", "push", "nobody"],
+)
+def test_streamed_json_and_csv_are_the_documents_written_whole(snapshot: Path, filters: AccessFilter) -> None:
+    """Each inherited grant is encoded once and spliced into every registry it reaches: the
+    bytes must be those of the whole document encoded at once, and of csv.writer row by row."""
+    report = _report(snapshot, filters)
+    streamed = io.BytesIO()
+    write_access_document(report, streamed)
+    assert streamed.getvalue() == dumps(access_document(report))
+    written = io.BytesIO()
+    AccessCsv().write(report, written)
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_row(v, g) for v in report.registries for g in v.grants)
+    assert written.getvalue() == expected.getvalue().encode()

@@ -14,12 +14,16 @@ select; they never change what a grant says.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from scanner.azure import rbac
 from scanner.azure.ids import norm
 from scanner.inventory.access_paths import Escalation, Grant, Hop, RegistryAccess
+
+T = TypeVar("T")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,13 +124,35 @@ def unmatched_registries(accesses: Sequence[RegistryAccess], wanted: Iterable[st
     return [w for w in wanted if not any(_is_registry(a, w) for a in accesses)]
 
 
+def per_object(compute: Callable[[T], V]) -> Callable[[T], V]:
+    """``compute`` remembered per object (by identity) for one report.
+
+    The grants and escalations of a scope are the same objects in every registry below it (a
+    subscription-wide Owner is one grant for 5,000 registries), so what is computed from one
+    of them is computed once. Only for objects that stay alive while the cache is used: the
+    report holds them.
+    """
+    cache: dict[int, V] = {}
+
+    def remembered(item: T) -> V:
+        try:
+            return cache[id(item)]
+        except KeyError:  # (the first time: rare)
+            found = cache[id(item)] = compute(item)
+            return found
+
+    return remembered
+
+
 def select(source: str, accesses: Iterable[RegistryAccess], filters: AccessFilter) -> AccessReport:
     """The report: selected registries by resource id, each with its kept grants and escalations."""
+    keeps_grant, grant_key = per_object(filters.selects_grant), per_object(_grant_key)
+    keeps_escalation, escalation_key = per_object(filters.selects_escalation), per_object(_escalation_key)
     views = [
         RegistryView(
             access,
-            tuple(sorted((g for g in access.grants() if filters.selects_grant(g)), key=_grant_key)),
-            tuple(sorted((e for e in access.escalations if filters.selects_escalation(e)), key=_escalation_key)),
+            tuple(sorted(filter(keeps_grant, access.grants()), key=grant_key)),
+            tuple(sorted(filter(keeps_escalation, access.escalations), key=escalation_key)),
         )
         for access in accesses
         if filters.selects_registry(access)

@@ -14,12 +14,12 @@ colours (``--color``) are added around the escaped text, never inside it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO
 
 from scanner.azure import rbac
 from scanner.inventory.access_paths import Escalation, Grant, Hop
-from scanner.outputs.access.report import AccessReport, RegistryView
+from scanner.outputs.access.report import AccessReport, RegistryView, per_object
 from scanner.outputs.terminal import safe_text
 
 _BOLD = "\033[1m"
@@ -29,6 +29,7 @@ _RESET = "\033[0m"
 #: A column wider than this stops aligning the others (its text is still shown whole).
 MAX_WIDTH = 80
 ARROW = " → "
+_FLUSH_EVERY = 5000  # lines
 
 
 def path_text(via: Sequence[Hop]) -> str:
@@ -110,7 +111,7 @@ class AccessTable:
             for e, capabilities in grouped.values()
         ]
 
-    def _registry(self, view: RegistryView, narrowed: bool) -> list[str]:
+    def _registry(self, view: RegistryView, narrowed: bool, grant_row: Callable[[Grant], list[_Cell]]) -> list[str]:
         access = view.access
         header = f"== {safe_text(view.name)}  [{safe_text(access.mode or 'role assignment mode unknown')}]"
         if access.unknown:
@@ -118,7 +119,7 @@ class AccessTable:
         lines = ["", self._paint(header, _BOLD)]
         if view.grants:
             head = [_Cell(h) for h in ("PRINCIPAL", "TYPE", "ACTIONS", "REPOSITORIES", "PATH")]
-            lines += self._rows([head, *(self._grant_row(g) for g in view.grants)])
+            lines += self._rows([head, *map(grant_row, view.grants)])
         else:
             lines.append("  no grant matches" if narrowed else "  no grant")
         if view.escalations:
@@ -127,36 +128,49 @@ class AccessTable:
             lines += self._rows([head, *self._escalation_rows(view.escalations)], indent="    ")
         return lines
 
-    def render(self, report: AccessReport) -> str:
+    def lines(self, report: AccessReport) -> Iterator[str]:
+        """The report line by line (a registry's block at a time)."""
         f = report.filters
         chosen = [
             *(f"registry {safe_text(r)}" for r in f.registries),
             *(f"principal {safe_text(p)}" for p in f.principals),
             *(f"action {safe_text(a)}" for a in f.actions),
         ]
-        lines = [
+        yield (
             f"access from {safe_text(report.source)}: {_count(len(report.registries), 'registry', 'registries')}, "
             f"{_count(report.grant_count, 'grant', 'grants')}, "
             f"{_count(report.escalation_count, 'escalation', 'escalations')}"
             + (f" ({', '.join(chosen)})" if chosen else "")
-        ]
+        )
         if not report.registries:
-            lines.append("no registries")
+            yield "no registries"
+        grant_row = per_object(self._grant_row)  # (an inherited grant is one object in every registry below)
         quiet: list[str] = []  # nothing kept and nothing unknown: one line for them all
         for view in report.registries:
             if view.grants or view.escalations or view.access.unknown:
-                lines += self._registry(view, f.narrows_grants)
+                yield from self._registry(view, f.narrows_grants, grant_row)
             else:
                 quiet.append(safe_text(view.name))
         if quiet:
             where = _count(len(quiet), "registry", "registries")
             lead = "no grant or escalation matches on" if f.narrows_grants else "no grant or escalation on"
-            lines += ["", f"{lead} {where}: " + ", ".join(quiet)]
+            yield ""
+            yield f"{lead} {where}: " + ", ".join(quiet)
         seen = sorted({e.capability for v in report.registries for e in v.escalations})
         if seen:
-            lines += ["", "Escalations are control-plane rights that can open a data path:"]
-            lines += [f"  {safe_text(c)}: {safe_text(rbac.ESCALATION_MEANING.get(c, 'not described'))}" for c in seen]
-        return "\n".join(lines) + "\n"
+            yield ""
+            yield "Escalations are control-plane rights that can open a data path:"
+            for c in seen:
+                yield f"  {safe_text(c)}: {safe_text(rbac.ESCALATION_MEANING.get(c, 'not described'))}"
+
+    def render(self, report: AccessReport) -> str:
+        return "".join(line + "\n" for line in self.lines(report))
 
     def write(self, report: AccessReport, stream: BinaryIO) -> None:
-        stream.write(self.render(report).encode("utf-8", "replace"))
+        chunk: list[str] = []
+        for line in self.lines(report):
+            chunk.append(line)
+            if len(chunk) >= _FLUSH_EVERY:
+                stream.write(("\n".join(chunk) + "\n").encode("utf-8", "replace"))
+                chunk = []
+        stream.write(("\n".join(chunk) + "\n").encode("utf-8", "replace") if chunk else b"")
