@@ -3,9 +3,10 @@
 Per registry a header line (name, role assignment mode, what could not be read), then one row
 per grant: principal (display name, else id), type, actions, repositories and the path from
 the principal to the registry (hops joined by " → "), with "(unknown: …)" when the grant may be
-wider than shown. A registry where nothing matches the filters and nothing is unknown is only
-named, on one line at the end. The registry's escalations follow under "Escalations", one row per principal
+wider than shown. The registry's escalations follow under "Escalations", one row per principal
 and path with the capabilities it holds; what each capability means is said once at the end.
+A registry where nothing matches the filters and nothing is unknown is only named, on one line
+at the end.
 
 Names come from the tenant or the IaC under review: every piece of text from the input goes
 through :func:`scanner.outputs.terminal.safe_text` before it is padded or coloured, and the
