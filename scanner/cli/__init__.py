@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from scanner import __version__
-from scanner.cli import collect, diff, evidence, policies, scan
+from scanner.cli import access, collect, diff, evidence, policies, scan
 from scanner.cli.options import EPILOG
 from scanner.errors import ExitCode, ScannerError
 from scanner.outputs.terminal import safe_text
@@ -26,6 +26,7 @@ COMMANDS: dict[str, ModuleType] = {
     "collect": collect,
     "evidence": evidence,
     "diff": diff,
+    "access": access,
     "policies": policies,
 }
 
