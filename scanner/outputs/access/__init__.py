@@ -3,7 +3,7 @@
 :mod:`scanner.outputs.access.report` selects and orders what is shown; each format renders
 that one :class:`AccessReport` behind :class:`AccessFormat`. ``FORMATS`` maps an
 ``acr-scan access --format`` name to a factory taking the colour choice (only the table uses
-it); each factory imports its module when called, so the HTML page alone pulls in Jinja2.
+it); the HTML page's module is imported when asked for, so it alone pulls in Jinja2.
 The first entry is the default.
 """
 
@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import BinaryIO, Protocol
 
+from scanner.outputs.access.csv_doc import AccessCsv
+from scanner.outputs.access.json_doc import AccessJson
 from scanner.outputs.access.report import AccessFilter, AccessReport, select, unmatched_registries
+from scanner.outputs.access.table import AccessTable
 
 
 class AccessFormat(Protocol):
@@ -25,34 +28,16 @@ class AccessFormat(Protocol):
         ...
 
 
-def _table(color: bool) -> AccessFormat:
-    from scanner.outputs.access.table import AccessTable
-
-    return AccessTable(color=color)
-
-
-def _json(color: bool) -> AccessFormat:
-    from scanner.outputs.access.json_doc import AccessJson
-
-    return AccessJson()
-
-
-def _csv(color: bool) -> AccessFormat:
-    from scanner.outputs.access.csv_doc import AccessCsv
-
-    return AccessCsv()
-
-
 def _html(color: bool) -> AccessFormat:
-    from scanner.outputs.access.html_doc import AccessHtml
+    from scanner.outputs.access.html_doc import AccessHtml  # (Jinja2: only for the HTML page)
 
     return AccessHtml()
 
 
 FORMATS: dict[str, Callable[[bool], AccessFormat]] = {
-    "table": _table,
-    "json": _json,
-    "csv": _csv,
+    "table": lambda color: AccessTable(color=color),
+    "json": lambda color: AccessJson(),
+    "csv": lambda color: AccessCsv(),
     "html": _html,
 }
 

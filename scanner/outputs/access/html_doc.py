@@ -62,19 +62,20 @@ class AccessHtml:
             *(f"principal {p}" for p in f.principals),
             *(f"action {a}" for a in f.actions),
         ]
-        chunks = template.generate(
-            source=report.source,
-            registries=report.registries,
-            grant_count=report.grant_count,
-            escalation_count=report.escalation_count,
-            filters=filters,
-            narrowed=f.narrows_grants,
-            open_sections=len(report.registries) <= OPEN_SECTIONS_UP_TO,
-            grant_row=grant_row,
-            escalation_row=escalation_row,
-            css=css,
-            csp=csp,
-        )
+        page = {
+            "source": report.source,
+            "registries": report.registries,
+            "grant_count": report.grant_count,
+            "escalation_count": report.escalation_count,
+            "filters": filters,
+            "narrowed": f.narrows_grants,
+            "open_sections": len(report.registries) <= OPEN_SECTIONS_UP_TO,
+            "grant_row": grant_row,
+            "escalation_row": escalation_row,
+            "css": css,
+            "csp": csp,
+        }
+        chunks = template.generate(page)
         buffer: list[str] = []
         size = 0
         for chunk in chunks:  # (written in pieces of about 1 MiB: a large page is never whole in memory)

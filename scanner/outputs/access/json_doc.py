@@ -43,12 +43,14 @@ def registry_document(view: RegistryView) -> dict[str, Any]:
     }
 
 
+def _holder(held: Grant | Escalation) -> dict[str, Any]:
+    return {"principal": held.principal, "principalType": held.principal_type, "displayName": held.display_name}
+
+
 def edge_document_of(grant: Grant) -> dict[str, Any]:
     """An edge without its registry."""
     return {
-        "principal": grant.principal,
-        "principalType": grant.principal_type,
-        "displayName": grant.display_name,
+        **_holder(grant),
         "actions": list(grant.actions),
         "repositories": list(grant.repositories),
         "via": [hop_document(h) for h in grant.via],
@@ -59,9 +61,7 @@ def edge_document_of(grant: Grant) -> dict[str, Any]:
 def escalation_document_of(escalation: Escalation) -> dict[str, Any]:
     """An escalation without its registry."""
     return {
-        "principal": escalation.principal,
-        "principalType": escalation.principal_type,
-        "displayName": escalation.display_name,
+        **_holder(escalation),
         "capability": escalation.capability,
         "meaning": rbac.ESCALATION_MEANING.get(escalation.capability, escalation.capability),
         "via": [hop_document(h) for h in escalation.via],
