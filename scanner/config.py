@@ -50,6 +50,8 @@ class Config:
     suppressions: tuple[Suppression, ...] = ()
     fail_on: str | None = None
     fail_on_unknown: bool | None = None
+    # (workload name or id, registry name or id): pairs the collected configuration does not show
+    expected_pulls: tuple[tuple[str, str], ...] = ()
 
 
 @cache
@@ -146,6 +148,9 @@ def load_config(path: Path | None) -> Config:
         suppressions=tuple(suppressions),
         fail_on=data.get("fail_on"),
         fail_on_unknown=data.get("fail_on_unknown"),
+        expected_pulls=tuple(
+            (e["consumer"], e["registry"]) for e in (data.get("access") or {}).get("expected_pulls") or ()
+        ),
     )
 
 

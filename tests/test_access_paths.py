@@ -330,3 +330,43 @@ def test_role_assignment_documents_say_what_abac_mode_and_groups_change() -> Non
     assert docs["kubelet"]["replacementCommands"] is None  # AcrPull cannot write the registry
     assert docs["kubelet"]["role"]["dataActionsInLegacyMode"] == ["pull"]
     assert docs["kubelet"]["role"]["dataActionsInAbacMode"] == []
+
+
+def test_expected_pulls_add_the_pairs_control_plane_data_does_not_show(tmp_path: Any) -> None:
+    import json
+
+    from tests.conftest import DEMO, run_cli
+
+    config = tmp_path / "acr-scan.yaml"
+    config.write_text(
+        "access:\n"
+        "  expected_pulls:\n"
+        "    - {consumer: aks-prod, registry: mlmodelsacr}\n"  # AcrPull via a group: not honoured in ABAC mode
+        "    - {consumer: ci-runner, registry: contosoprodacr}\n"  # a username that is no credential there
+        "    - {consumer: aks-prod, registry: contosoprodacr}\n"  # already attached: not twice
+        "    - {consumer: nowhere, registry: contosoprodacr}\n"
+    )
+    out = tmp_path / "results.json"
+    ran = run_cli(
+        "scan",
+        "--snapshot",
+        str(DEMO),
+        "--config",
+        str(config),
+        "--rules",
+        "ACR-050",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--quiet",
+    )
+    assert ran.returncode == 1, ran.stderr
+    listed = json.loads(out.read_text())["findings"]
+    findings = {f["subject"]["name"]: f for f in listed}
+    assert findings["aks-prod → mlmodelsacr"]["status"] == "fail"
+    assert findings["ci-runner → contosoprodacr"]["status"] == "fail"
+    assert "username legacybuildacr holds no pull permission" in findings["ci-runner → contosoprodacr"]["message"]
+    assert sum(1 for f in listed if f["subject"]["name"] == "aks-prod → contosoprodacr") == 1
+    missing = findings["nowhere → contosoprodacr (access.expected_pulls)"]
+    assert missing["status"] == "unknown" and "was not found among the workloads" in missing["message"]

@@ -102,11 +102,15 @@ def _registries(inv: Inventory, resource_graph: Section, arm: Section) -> dict[s
 
 
 def build_inventory(
-    data: Mapping[str, Any], now: datetime | None = None, live_only: Mapping[str, str] | None = None
+    data: Mapping[str, Any],
+    now: datetime | None = None,
+    live_only: Mapping[str, str] | None = None,
+    expected_pulls: tuple[tuple[str, str], ...] = (),
 ) -> Inventory:
     """Build the inventory from a validated snapshot document.
 
-    ``live_only`` names the lists an IaC scan cannot have (they only exist once deployed).
+    ``live_only`` names the lists an IaC scan cannot have (they only exist once deployed);
+    ``expected_pulls`` are workload → registry pairs the configuration adds (``access.expected_pulls``).
     """
     inv = Inventory(
         collected_at=now or parse_datetime(data["collectedAt"]),
@@ -118,4 +122,5 @@ def build_inventory(
     add_network(inv, resource_graph)
     add_identities(inv, resource_graph, data.get("graph"))
     inv.pulls = dict(collect_pulls(inv, data))
+    inv.expected_pulls = expected_pulls
     return inv

@@ -192,6 +192,7 @@ class Inventory:
     group_members: dict[str, tuple[GroupMember, ...]] | Unknown = field(default_factory=dict)
     # consumer list name → its workloads' pulls (scanner.inventory.consumers.Pull), or why unknown
     pulls: dict[str, list[Any] | Unknown] = field(default_factory=dict)
+    expected_pulls: tuple[tuple[str, str], ...] = ()  # (workload, registry) names or ids from the config
     derived: dict[str, Any] = field(default_factory=dict)  # memoized joins shared by enumerators
     # IaC only: privatelink zone key → why one of its VNet links points at an unresolved VNet
     unknown_links: dict[str, Unknown] = field(default_factory=dict)

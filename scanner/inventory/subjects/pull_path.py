@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
+
 from scanner.azure import rbac
 from scanner.azure.abac_conditions import matches
+from scanner.azure.ids import norm
 from scanner.inventory.access_paths import ANONYMOUS, Grant, Hop, RegistryAccess, access_of
 from scanner.inventory.consumers import Identity, Pull
 from scanner.inventory.model import Inventory, Registry
-from scanner.inventory.rows import props
+from scanner.inventory.rows import props, text
 from scanner.inventory.subjects.subject import Subject, scope_placeholder
 from scanner.results import SubjectRef
 from scanner.unknown import Unknown
@@ -149,7 +152,9 @@ def _attached(inv: Inventory, pull: Pull) -> Iterator[Registry]:
 
 
 def pull_paths(inv: Inventory) -> Iterator[Subject]:
-    """One subject per (workload, registry in the snapshot it pulls from)."""
+    """One subject per (workload, registry in the snapshot it pulls from), then the pairs of
+    ``access.expected_pulls`` that no configuration showed."""
+    seen: set[tuple[str, str]] = set()
     for name, pulls in inv.pulls.items():
         if isinstance(pulls, Unknown):
             if not pulls.live_only:  # an IaC scan: workloads not in the files are not part of the change
@@ -161,10 +166,56 @@ def pull_paths(inv: Inventory) -> Iterator[Subject]:
                     yield Subject(KIND, _ref(pull, None), {}, unknown=pull.identity)
                     continue
                 for reg in _attached(inv, pull):
+                    seen.add((norm(pull.consumer_id), reg.key))
                     yield Subject(KIND, _ref(pull, reg), _document(inv, pull, reg))
             elif pull.registry is not None:
+                seen.add((norm(pull.consumer_id), pull.registry.key))
                 yield Subject(KIND, _ref(pull, pull.registry), _document(inv, pull, pull.registry))
             elif not pull.server:
                 reason = pull.identity if isinstance(pull.identity, Unknown) else Unknown("registry not known")
                 yield Subject(KIND, _ref(pull, None), {}, unknown=reason)
             # else: a registry outside the snapshot (another tenant, Docker Hub): not ours to judge
+    yield from _expected(inv, seen)
+
+
+def _find_registry(inv: Inventory, wanted: str) -> Registry | None:
+    key = norm(wanted)
+    return inv.registries.get(key) or next((r for r in inv.registries.values() if r.name.lower() == key), None)
+
+
+def _find_pull(inv: Inventory, wanted: str) -> Pull | Unknown | None:
+    """The first pull of the workload named (or with the id) ``wanted``; why not, if a list is unknown."""
+    key = norm(wanted)
+    gaps: list[str] = []
+    for name, pulls in inv.pulls.items():
+        if isinstance(pulls, Unknown):
+            gaps.append(f"{name}: {pulls.reason}")
+            continue
+        for pull in pulls:
+            if norm(pull.consumer_id) == key or pull.consumer_name.lower() == key:
+                match: Pull = pull
+                return match
+    return Unknown("; ".join(gaps)) if gaps else None
+
+
+def _expected(inv: Inventory, seen: set[tuple[str, str]]) -> Iterator[Subject]:
+    """``access.expected_pulls``: pairs the configuration asserts, judged like the others."""
+    for consumer, registry in inv.expected_pulls:
+        reg = _find_registry(inv, registry)
+        found = _find_pull(inv, consumer)
+        label = f"{consumer} → {registry} (access.expected_pulls)"
+        if reg is None or not isinstance(found, Pull):
+            if reg is None:
+                why = Unknown(f"registry {registry} of access.expected_pulls is not in the snapshot")
+            elif isinstance(found, Unknown):
+                why = Unknown(f"workload {consumer} of access.expected_pulls: {found.reason}")
+            else:
+                why = Unknown(f"workload {consumer} of access.expected_pulls was not found among the workloads")
+            yield Subject(KIND, SubjectRef(f"expected:{consumer}/pullsFrom/{registry}", label, KIND), {}, unknown=why)
+            continue
+        if (norm(found.consumer_id), reg.key) in seen:
+            continue
+        seen.add((norm(found.consumer_id), reg.key))
+        server = text(props(reg.raw).get("loginServer")) or f"{reg.name}.azurecr.io"
+        pull = msgspec.structs.replace(found, registry=reg, server=server.lower(), repository=None, declared="expected")
+        yield Subject(KIND, _ref(pull, reg), _document(inv, pull, reg))
