@@ -17,7 +17,7 @@ def test_list_and_show() -> None:
     listed = run_cli("policies", "list", "--format", "json")
     assert listed.returncode == 0
     ids = [r["id"] for r in json.loads(listed.stdout)]
-    assert ids[0] == "ACR-001" and len(ids) == 29
+    assert ids[0] == "ACR-001" and len(ids) == 32
     shown = run_cli("policies", "show", "ACR-027")
     assert shown.returncode == 0 and "privatelink.azurecr.io" in shown.stdout
     missing = run_cli("policies", "show", "ACR-999")
@@ -66,7 +66,7 @@ def test_validate_and_test_builtin_pack() -> None:
     assert run_cli("policies", "validate", str(ROOT / "policies")).returncode == 0
     tested = run_cli("policies", "test")
     assert tested.returncode == 0, tested.stdout
-    assert "29 rules" in tested.stdout and "0 failed" in tested.stdout
+    assert "32 rules" in tested.stdout and "0 failed" in tested.stdout
 
 
 def test_policies_test_fails_on_a_wrong_example(tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ def test_bundle_holds_inputs_reports_rules_config_and_manifest(bundle: Path, tmp
         assert archive.read(f"input/{DEMO.name}") == DEMO.read_bytes()
         assert archive.read("config/acr-scan.yaml").decode() == CONFIG
     rules = sorted(n for n in names if n.startswith("rules/"))
-    assert len(rules) == len(manifest["rules"]) == 29
+    assert len(rules) == len(manifest["rules"]) == 32
     assert {"results.json", "report.html", "results.sarif", "manifest.json", "manifest.sha256"} <= names
     listed = {f["path"] for f in manifest["files"]}
     assert listed == names - {"manifest.json", "manifest.sha256"}

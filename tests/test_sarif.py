@@ -461,9 +461,9 @@ def test_lowered_cap_keeps_the_worst_and_says_so(files: dict[str, Path], demo_sc
     results = _run(doc)["results"]
     assert len(results) == 10
     lines = warnings.getvalue().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("acr-scan: warning: SARIF output limited to 10 of 77 results")
-    assert any("limited to 10 of 77" in n for n in _notifications(doc))
-    assert {r["properties"]["severity"] for r in results} == {"high"}  # the 18 high ones come first
+    assert len(lines) == 1 and lines[0].startswith("acr-scan: warning: SARIF output limited to 10 of 86 results")
+    assert any("limited to 10 of 86" in n for n in _notifications(doc))
+    assert {r["properties"]["severity"] for r in results} == {"high"}  # the 27 high ones come first
     uncapped = SarifFormat(warnings=warnings).document(demo_scan)
     assert warnings.getvalue().count("\n") == 1  # no cap, no warning
     assert not any("limited" in n for n in _notifications(uncapped))
