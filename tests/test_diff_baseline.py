@@ -47,7 +47,10 @@ def test_baseline_against_itself_finds_nothing_new(baseline: Path) -> None:
 def test_admin_user_turned_on_is_exactly_one_new_finding(
     baseline: Path, demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
 ) -> None:
-    registry = next(r for r in demo_copy["resourceGraph"]["registries"] if r["properties"]["adminUserEnabled"] is False)
+    # (a registry no workload fails to pull from: a pull path's id carries the registry's name,
+    # so renaming one with a failing pull path would add that finding as new too)
+    registry = next(r for r in demo_copy["resourceGraph"]["registries"] if r["name"] == "paymentsdevacr")
+    assert registry["properties"]["adminUserEnabled"] is False
     registry["properties"]["adminUserEnabled"] = True
     changed = write_snapshot(demo_copy, "admin-on.json")
 
@@ -225,7 +228,10 @@ def test_drift_html_in_a_browser(
 
     from playwright.sync_api import sync_playwright
 
-    registry = next(r for r in demo_copy["resourceGraph"]["registries"] if r["properties"]["adminUserEnabled"] is False)
+    # (a registry no workload fails to pull from: a pull path's id carries the registry's name,
+    # so renaming one with a failing pull path would add that finding as new too)
+    registry = next(r for r in demo_copy["resourceGraph"]["registries"] if r["name"] == "paymentsdevacr")
+    assert registry["properties"]["adminUserEnabled"] is False
     registry["properties"]["adminUserEnabled"] = True
     registry["name"] = "<img src=x onerror=alert(1)>"
     out = tmp_path / "new.json"

@@ -13,7 +13,8 @@ EXPECTED_SEVERITY = {
     "ACR-015": "info", "ACR-020": "high", "ACR-021": "medium", "ACR-022": "medium", "ACR-023": "high",
     "ACR-024": "high", "ACR-025": "medium", "ACR-026": "medium", "ACR-027": "high", "ACR-028": "high",
     "ACR-029": "low", "ACR-030": "medium", "ACR-040": "low", "ACR-041": "info", "ACR-042": "low",
-    "ACR-043": "low", "ACR-044": "medium", "ACR-050": "high", "ACR-054": "medium", "ACR-055": "medium",
+    "ACR-043": "low", "ACR-044": "medium", "ACR-050": "high", "ACR-051": "high", "ACR-052": "high",
+    "ACR-053": "high", "ACR-054": "medium", "ACR-055": "medium",
 }  # fmt: skip
 
 

@@ -16,6 +16,7 @@ import msgspec
 from scanner.azure.ids import last_segment, norm, resource_group_of, subscription_of
 from scanner.inventory.model import Inventory, Raw, Registry
 from scanner.inventory.rows import as_list, as_map, props, text
+from scanner.inventory.workload_network import WorkloadNetwork, index_networks, workload_network
 from scanner.unknown import Unknown
 
 #: The consumer lists and the kind of workload each holds.
@@ -49,6 +50,7 @@ class Pull(msgspec.Struct, frozen=True, gc=False):
     identity: Identity | Unknown
     repository: str | None  # the repository it pulls, when the configuration says
     declared: str  # "configuration", "attached" (AKS: its kubelet identity can pull) or "expected"
+    network: WorkloadNetwork  # where its pulls start from: VNets, public egress addresses
 
 
 #: What a workload's reader yields per registry it names: (login server, identity, repository, why).
@@ -223,6 +225,7 @@ def collect_pulls(inv: Inventory, data: Mapping[str, Any]) -> dict[str, list[Pul
     arm = data.get("arm")
     inv.derived["consumers.arm"] = {norm(k): v for k, v in arm.items()} if isinstance(arm, Mapping) else {}
     _uami_index(inv, resource_graph)
+    index_networks(inv, resource_graph)
     servers = login_servers(inv)
     out: dict[str, list[Pull] | Unknown] = {}
     for name, kind in KINDS.items():
@@ -234,6 +237,7 @@ def collect_pulls(inv: Inventory, data: Mapping[str, Any]) -> dict[str, list[Pul
         pulls: list[Pull] = []
         for row in as_list(as_map(resource_graph).get(name)):
             rid = row["id"]
+            network = workload_network(inv, kind, row)
             for server, identity, repository, declared in _READERS[kind](inv, row):
                 pulls.append(
                     Pull(
@@ -247,6 +251,7 @@ def collect_pulls(inv: Inventory, data: Mapping[str, Any]) -> dict[str, list[Pul
                         identity,
                         repository,
                         declared,
+                        network,
                     )
                 )
         out[name] = pulls

@@ -25,7 +25,7 @@ def _is_private(ip: str) -> bool:
         return False
 
 
-def _expected_records(inv: Inventory, reg: Registry, pe: PrivateEndpoint) -> dict[str, str | Unknown]:
+def expected_records(inv: Inventory, reg: Registry, pe: PrivateEndpoint) -> dict[str, str | Unknown]:
     """Record name → the endpoint IP it must resolve to (from the NIC's member names)."""
     regions = geo_replica_regions(reg)
     names = [reg.name.lower(), f"{reg.name.lower()}.{reg.location.lower()}.data"]
@@ -95,7 +95,7 @@ def _dns_records(
         return inv.records_by_zone
     if isinstance(inv.nic_configs, Unknown) and inv.nic_configs.live_only:
         return inv.nic_configs  # IaC: the endpoint's IP addresses are assigned at deployment
-    expected = _expected_records(inv, reg, pe)
+    expected = expected_records(inv, reg, pe)
     regions = geo_replica_regions(reg)
     if isinstance(regions, Unknown):
         return regions
@@ -150,7 +150,7 @@ def _endpoint_doc(inv: Inventory, reg: Registry, pe: PrivateEndpoint) -> dict[st
     }
 
 
-def _approved_endpoints(inv: Inventory, reg: Registry) -> dict[str, str]:
+def approved_endpoints(inv: Inventory, reg: Registry) -> dict[str, str]:
     """Key → id of every endpoint whose connection to ``reg`` is approved (either side says so)."""
     approved: dict[str, str] = {}
     for conn in reg.connections:
@@ -165,7 +165,7 @@ def _approved_endpoints(inv: Inventory, reg: Registry) -> dict[str, str]:
 def private_endpoints(inv: Inventory) -> Iterator[Subject]:
     """One subject per approved private endpoint connection of every registry."""
     for reg in inv.registries.values():
-        for key, pe_id in sorted(_approved_endpoints(inv, reg).items()):
+        for key, pe_id in sorted(approved_endpoints(inv, reg).items()):
             ref = registry_child_ref(reg, "private_endpoint", pe_id, last_segment(pe_id))
             if isinstance(inv.private_endpoints, Unknown):
                 yield Subject("private_endpoint", ref, {}, unknown=inv.private_endpoints)

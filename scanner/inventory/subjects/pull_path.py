@@ -20,6 +20,7 @@ from scanner.azure.ids import norm
 from scanner.inventory.access_paths import ANONYMOUS, Grant, Hop, RegistryAccess, access_of
 from scanner.inventory.consumers import Identity, Pull
 from scanner.inventory.model import Inventory, Registry
+from scanner.inventory.pull_network import pull_network_fields
 from scanner.inventory.rows import props, text
 from scanner.inventory.subjects.subject import Subject, scope_placeholder
 from scanner.results import SubjectRef
@@ -123,6 +124,7 @@ def _document(inv: Inventory, pull: Pull, reg: Registry) -> dict[str, Any]:
         "declared": pull.declared,
         "pull": pull_verdict(access, reg, identity, pull.repository),
         "otherActions": _other_actions(access, identity),
+        **pull_network_fields(inv, pull, reg),
     }
 
 

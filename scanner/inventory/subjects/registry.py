@@ -13,6 +13,7 @@ from typing import Any
 from scanner.azure import facts
 from scanner.azure.ids import last_segment
 from scanner.inventory.model import Inventory, Raw, Registry
+from scanner.inventory.registry_consumers import registry_consumers
 from scanner.inventory.subjects.subject import Subject, registry_ref, scope_placeholder
 from scanner.unknown import Unknown
 
@@ -121,6 +122,7 @@ def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
             "scopeMaps": _count(arm.scope_maps),
         },
         "skuLimits": _sku_limits(reg),
+        "consumers": registry_consumers(inv, reg),
     }
 
 
