@@ -85,3 +85,60 @@ def test_table_output_groups_failures_by_registry() -> None:
     assert "== registry devsandboxacr" in proc.stdout
     assert "az acr update --name devsandboxacr" in proc.stdout
     assert "Findings:" in proc.stdout and "Failing by severity:" in proc.stdout
+
+
+# --------------------------------------------------------------------------- rules that are off by default
+
+
+def _spec(rule_id: str, **extra: Any) -> Any:
+    from scanner.engine.loader import RuleSpec
+
+    data = {"id": rule_id, "title": rule_id, "description": rule_id, "severity": "low", "subject": "registry", **extra}
+    return RuleSpec(id=rule_id, data=data, path=Path(f"{rule_id}.yaml"), text="")
+
+
+def test_a_rule_off_by_default_runs_only_when_asked_for() -> None:
+    import pytest
+
+    from scanner.config import Config
+    from scanner.errors import ConfigError
+    from scanner.scan import select_specs
+
+    specs = [_spec("ORG-001"), _spec("ORG-002", default_enabled=False), _spec("ORG-003", default_enabled=True)]
+
+    def ids(config: Config | None = None, **flags: Any) -> list[str]:
+        return [s.id for s in select_specs(specs, config or Config(), **flags)]
+
+    assert ids() == ["ORG-001", "ORG-003"]
+    assert ids(enable=["ORG-002"]) == ["ORG-001", "ORG-002", "ORG-003"]
+    assert ids(Config(enable=("ORG-002",))) == ["ORG-001", "ORG-002", "ORG-003"]
+    assert ids(only=["ORG-002"]) == ["ORG-002"]  # naming it in --rules runs it
+    assert ids(Config(include=("ORG-001",)), enable=["ORG-002"]) == ["ORG-001", "ORG-002"]
+    assert ids(enable=["ORG-002"], exclude=["ORG-002"]) == ["ORG-001", "ORG-003"]  # exclusion wins
+    with pytest.raises(ConfigError, match="--enable: unknown rule id 'ORG-009'"):
+        ids(enable=["ORG-009"])
+    with pytest.raises(ConfigError, match=r"rules\.enable: unknown rule id 'ORG-009'"):
+        ids(Config(enable=("ORG-009",)))
+
+
+def test_a_parameter_with_an_enum_refuses_other_values() -> None:
+    import pytest
+
+    from scanner.engine.rule import compile_rule
+    from scanner.errors import ConfigError, RuleError
+
+    parameters = {"minimum_sku": {"type": "string", "default": "Standard", "enum": ["Basic", "Standard", "Premium"]}}
+    spec = _spec(
+        "ORG-001",
+        parameters=parameters,
+        fail_when={"field": "sku.name", "equals": {"param": "minimum_sku"}},
+        message={"pass": "p", "fail": "f"},
+        remediation={"text": "t"},
+    )
+    assert compile_rule(spec, {"minimum_sku": "premium"}).params["minimum_sku"] == "premium"  # (case-insensitive)
+    with pytest.raises(ConfigError, match="must be one of"):
+        compile_rule(spec, {"minimum_sku": "Gold"})
+    gold = {"minimum_sku": {**parameters["minimum_sku"], "default": "Gold"}}
+    bad_default = _spec("ORG-002", **{**spec.data, "parameters": gold})
+    with pytest.raises(RuleError, match="default 'Gold' is not one of"):
+        compile_rule(bad_default)
