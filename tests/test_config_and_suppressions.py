@@ -121,7 +121,22 @@ def test_a_rule_off_by_default_runs_only_when_asked_for() -> None:
         ids(Config(enable=("ORG-009",)))
 
 
-def test_a_parameter_with_an_enum_refuses_other_values() -> None:
+def test_acr_006_is_off_by_default_and_enabled_by_flag_or_config(tmp_path: Path) -> None:
+    _, default = scan_json(DEMO, "--rules", "ACR-005", tmp=tmp_path)
+    assert not _findings(default, "ACR-006")
+    _, plain = scan_json(DEMO, "--exclude", "ACR-001", tmp=tmp_path)
+    assert not _findings(plain, "ACR-006")
+    _, flagged = scan_json(DEMO, "--exclude", "ACR-001", "--enable", "ACR-006", tmp=tmp_path)
+    assert {f["status"] for f in _findings(flagged, "ACR-006")} == {"pass", "fail"}
+    config = tmp_path / "acr-scan.yaml"
+    config.write_text("rules:\n  enable: [ACR-006]\n")
+    _, configured = scan_json(DEMO, "--config", str(config), tmp=tmp_path)
+    assert _findings(configured, "ACR-006") == _findings(flagged, "ACR-006")
+    listed = run_cli("policies", "list")
+    assert next(line for line in listed.stdout.splitlines() if "off by default" in line).startswith("ACR-006")
+
+
+def test_a_parameter_with_an_enum_refuses_other_values(tmp_path: Path) -> None:
     import pytest
 
     from scanner.engine.rule import compile_rule
@@ -142,3 +157,13 @@ def test_a_parameter_with_an_enum_refuses_other_values() -> None:
     bad_default = _spec("ORG-002", **{**spec.data, "parameters": gold})
     with pytest.raises(RuleError, match="default 'Gold' is not one of"):
         compile_rule(bad_default)
+    scan = run_cli(
+        "scan", "--snapshot", str(DEMO), "--rules", "ACR-049", "--config", str(_config(tmp_path, "ACR-049", "Gold"))
+    )
+    assert scan.returncode == 2 and "minimum_sku" in scan.stderr
+
+
+def _config(tmp_path: Path, rule: str, value: str) -> Path:
+    path = tmp_path / "acr-scan.yaml"
+    path.write_text(f"overrides:\n  {rule}:\n    parameters: {{minimum_sku: {value}}}\n")
+    return path

@@ -76,11 +76,17 @@ ACR-027  . . F . . . . . .
 ACR-028  . . - . . . . . .
 ACR-029  P - P P P P - P -
 ACR-030  F - P F F F - F -
+ACR-032  - - P - - - - - -
+ACR-035  - - - - - - - - -
 ACR-040  F - F F P F - F -
 ACR-041  P P P P P P P P P
 ACR-042  P - P P P P - F -
 ACR-043  - - - - - - - - -
 ACR-044  F F P F F F F F F
+ACR-046  F - F P F F - P -
+ACR-047  - - - - - - - - -
+ACR-048  - F - - - - F - F
+ACR-049  P P P P P P F P F
 """
 _STATUS = {"F": "fail", "P": "pass", "-": "not_applicable"}
 

@@ -39,8 +39,6 @@ KINDS = list(ENUMERATORS)
 # Fields Azure documents that none of the fixtures holds (so no fixture shows them built),
 # each with the fields under it.
 NOT_IN_FIXTURES: dict[str, set[str]] = {
-    # (IaC fills the policy in, as Azure would; only a deployed registry has a lastUpdatedTime)
-    "registry": {"properties.policies.softDeletePolicy.lastUpdatedTime"},
     "private_endpoint": {"properties.manualPrivateLinkServiceConnections[]"},  # (every fixture's list is empty)
 }
 
