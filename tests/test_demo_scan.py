@@ -96,7 +96,10 @@ def test_specific_verdicts(demo_results: tuple[int, dict[str, Any]]) -> None:
     assert statuses("ACR-001", "paymentsprodacr") == {"pass"}
     assert statuses("ACR-023", "contosointernalacr") == {"fail"}
     assert statuses("ACR-002", "legacybuildacr") == {"not_applicable"}
+    assert statuses("ACR-040", "paymentsprodacr") == {"fail"}  # CMK pinned to one key version
+    assert statuses("ACR-042", "analyticsprodacr") == {"not_applicable"}  # soft delete on instead
     assert statuses("ACR-048", "analyticsprodacr") == {"pass"}
+    assert statuses("ACR-044", "contosointernalacr") == {"fail"}  # login events only
 
 
 def test_two_runs_with_same_now_are_byte_identical(tmp_path: Path) -> None:
