@@ -8,6 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := fixtures/demo-tenant.snapshot.json
+DEMO_CONFIG := fixtures/demo-tenant.acr-scan.yaml
 OUT    ?= out/demo
 
 .PHONY: scan test lint bench clean venv tools
@@ -22,8 +23,8 @@ venv: $(STAMP)
 
 scan: $(STAMP)
 	@mkdir -p $(OUT)
-	@$(BIN)/acr-scan scan --snapshot $(DEMO) --format table --color; rc=$$?; [ $$rc -le 1 ] || exit $$rc
-	@$(BIN)/acr-scan scan --snapshot $(DEMO) --format json,html,sarif,junit,markdown,csv,table --output-dir $(OUT) \
+	@$(BIN)/acr-scan scan --snapshot $(DEMO) --config $(DEMO_CONFIG) --format table --color; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+	@$(BIN)/acr-scan scan --snapshot $(DEMO) --config $(DEMO_CONFIG) --format json,html,sarif,junit,markdown,csv,table --output-dir $(OUT) \
 		--evidence $(OUT)/evidence.zip --quiet; rc=$$?; [ $$rc -le 1 ] || exit $$rc
 	@echo
 	@echo "Reports of the demo tenant scan:"

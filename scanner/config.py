@@ -45,6 +45,7 @@ class Config:
     policy_dirs: tuple[Path, ...] = ()
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    enable: tuple[str, ...] = ()  # rules that are off by default (``default_enabled: false``) to run too
     parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     severities: Mapping[str, str] = field(default_factory=dict)
     suppressions: tuple[Suppression, ...] = ()
@@ -143,6 +144,7 @@ def load_config(path: Path | None) -> Config:
         policy_dirs=tuple((base / p).resolve() for p in data.get("policies") or ()),
         include=tuple(rules.get("include") or ()),
         exclude=tuple(rules.get("exclude") or ()),
+        enable=tuple(rules.get("enable") or ()),
         parameters={rid: o["parameters"] for rid, o in overrides.items() if "parameters" in o},
         severities={rid: o["severity"] for rid, o in overrides.items() if "severity" in o},
         suppressions=tuple(suppressions),
@@ -159,6 +161,7 @@ def check_rule_ids(config: Config, known: Iterable[str], extra: Mapping[str, Ite
     ids = set(known)
     named: list[tuple[str, str]] = [("rules.include", r) for r in config.include]
     named += [("rules.exclude", r) for r in config.exclude]
+    named += [("rules.enable", r) for r in config.enable]
     named += [("overrides", r) for r in list(config.parameters) + list(config.severities)]
     named += [("suppressions", s.rule) for s in config.suppressions]
     for where, values in extra.items():

@@ -26,15 +26,31 @@ from scanner.timeutil import parse_datetime
 
 
 def select_specs(
-    specs: Sequence[RuleSpec], config: Config, only: Iterable[str] = (), exclude: Iterable[str] = ()
+    specs: Sequence[RuleSpec],
+    config: Config,
+    only: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    enable: Iterable[str] = (),
 ) -> list[RuleSpec]:
-    """Apply ``rules.include``/``exclude`` from the config and ``--rules``/``--exclude`` flags."""
-    only = tuple(only)
-    exclude = tuple(exclude)
-    check_rule_ids(config, (s.id for s in specs), {"--rules": only, "--exclude": exclude})
+    """Apply ``rules.include``/``exclude``/``enable`` from the config and the ``--rules``/
+    ``--exclude``/``--enable`` flags.
+
+    Without an include list, every rule runs but those marked ``default_enabled: false``;
+    ``enable`` adds those, an include list names exactly what runs (an off-by-default rule
+    included), and exclusions win over both.
+    """
+    only, exclude, enable = tuple(only), tuple(exclude), tuple(enable)
+    check_rule_ids(config, (s.id for s in specs), {"--rules": only, "--exclude": exclude, "--enable": enable})
     include = set(only or config.include)
+    enabled = set(enable) | set(config.enable)
     dropped = set(exclude) | set(config.exclude)
-    return [s for s in specs if (not include or s.id in include) and s.id not in dropped]
+
+    def wanted(spec: RuleSpec) -> bool:
+        if spec.id in enabled:
+            return True
+        return spec.id in include if include else spec.data.get("default_enabled", True) is not False
+
+    return [s for s in specs if wanted(s) and s.id not in dropped]
 
 
 def compile_rules(specs: Iterable[RuleSpec], config: Config) -> list[Rule]:
@@ -43,11 +59,15 @@ def compile_rules(specs: Iterable[RuleSpec], config: Config) -> list[Rule]:
 
 
 def prepare_rules(
-    config: Config, policy_dirs: Iterable[Path] = (), only: Iterable[str] = (), exclude: Iterable[str] = ()
+    config: Config,
+    policy_dirs: Iterable[Path] = (),
+    only: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    enable: Iterable[str] = (),
 ) -> tuple[list[Rule], str]:
     """Load, select and compile the rule pack; return it with the pack hash."""
     specs = load_rules([*config.policy_dirs, *policy_dirs])
-    selected = select_specs(specs, config, only, exclude)
+    selected = select_specs(specs, config, only, exclude, enable)
     return compile_rules(selected, config), policy_pack_hash(selected)
 
 

@@ -29,6 +29,9 @@ if CACHE_ENV not in os.environ:
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "fixtures" / "demo-tenant.snapshot.json"
+# The configuration `make scan` gives the demo scan: turns on what is off by default and sets
+# the parameters a rule needs to apply (ACR-047), so every rule shows a pass and a fail.
+DEMO_CONFIG = ROOT / "fixtures" / "demo-tenant.acr-scan.yaml"
 DATA = ROOT / "tests" / "data"
 _COUNTER = itertools.count()
 

@@ -85,3 +85,85 @@ def test_table_output_groups_failures_by_registry() -> None:
     assert "== registry devsandboxacr" in proc.stdout
     assert "az acr update --name devsandboxacr" in proc.stdout
     assert "Findings:" in proc.stdout and "Failing by severity:" in proc.stdout
+
+
+# --------------------------------------------------------------------------- rules that are off by default
+
+
+def _spec(rule_id: str, **extra: Any) -> Any:
+    from scanner.engine.loader import RuleSpec
+
+    data = {"id": rule_id, "title": rule_id, "description": rule_id, "severity": "low", "subject": "registry", **extra}
+    return RuleSpec(id=rule_id, data=data, path=Path(f"{rule_id}.yaml"), text="")
+
+
+def test_a_rule_off_by_default_runs_only_when_asked_for() -> None:
+    import pytest
+
+    from scanner.config import Config
+    from scanner.errors import ConfigError
+    from scanner.scan import select_specs
+
+    specs = [_spec("ORG-001"), _spec("ORG-002", default_enabled=False), _spec("ORG-003", default_enabled=True)]
+
+    def ids(config: Config | None = None, **flags: Any) -> list[str]:
+        return [s.id for s in select_specs(specs, config or Config(), **flags)]
+
+    assert ids() == ["ORG-001", "ORG-003"]
+    assert ids(enable=["ORG-002"]) == ["ORG-001", "ORG-002", "ORG-003"]
+    assert ids(Config(enable=("ORG-002",))) == ["ORG-001", "ORG-002", "ORG-003"]
+    assert ids(only=["ORG-002"]) == ["ORG-002"]  # naming it in --rules runs it
+    assert ids(Config(include=("ORG-001",)), enable=["ORG-002"]) == ["ORG-001", "ORG-002"]
+    assert ids(enable=["ORG-002"], exclude=["ORG-002"]) == ["ORG-001", "ORG-003"]  # exclusion wins
+    with pytest.raises(ConfigError, match="--enable: unknown rule id 'ORG-009'"):
+        ids(enable=["ORG-009"])
+    with pytest.raises(ConfigError, match=r"rules\.enable: unknown rule id 'ORG-009'"):
+        ids(Config(enable=("ORG-009",)))
+
+
+def test_acr_006_is_off_by_default_and_enabled_by_flag_or_config(tmp_path: Path) -> None:
+    _, default = scan_json(DEMO, "--rules", "ACR-005", tmp=tmp_path)
+    assert not _findings(default, "ACR-006")
+    _, plain = scan_json(DEMO, "--exclude", "ACR-001", tmp=tmp_path)
+    assert not _findings(plain, "ACR-006")
+    _, flagged = scan_json(DEMO, "--exclude", "ACR-001", "--enable", "ACR-006", tmp=tmp_path)
+    assert {f["status"] for f in _findings(flagged, "ACR-006")} == {"pass", "fail"}
+    config = tmp_path / "acr-scan.yaml"
+    config.write_text("rules:\n  enable: [ACR-006]\n")
+    _, configured = scan_json(DEMO, "--config", str(config), tmp=tmp_path)
+    assert _findings(configured, "ACR-006") == _findings(flagged, "ACR-006")
+    listed = run_cli("policies", "list")
+    assert next(line for line in listed.stdout.splitlines() if "off by default" in line).startswith("ACR-006")
+
+
+def test_a_parameter_with_an_enum_refuses_other_values(tmp_path: Path) -> None:
+    import pytest
+
+    from scanner.engine.rule import compile_rule
+    from scanner.errors import ConfigError, RuleError
+
+    parameters = {"minimum_sku": {"type": "string", "default": "Standard", "enum": ["Basic", "Standard", "Premium"]}}
+    spec = _spec(
+        "ORG-001",
+        parameters=parameters,
+        fail_when={"field": "sku.name", "equals": {"param": "minimum_sku"}},
+        message={"pass": "p", "fail": "f"},
+        remediation={"text": "t"},
+    )
+    assert compile_rule(spec, {"minimum_sku": "premium"}).params["minimum_sku"] == "premium"  # (case-insensitive)
+    with pytest.raises(ConfigError, match="must be one of"):
+        compile_rule(spec, {"minimum_sku": "Gold"})
+    gold = {"minimum_sku": {**parameters["minimum_sku"], "default": "Gold"}}
+    bad_default = _spec("ORG-002", **{**spec.data, "parameters": gold})
+    with pytest.raises(RuleError, match="default 'Gold' is not one of"):
+        compile_rule(bad_default)
+    scan = run_cli(
+        "scan", "--snapshot", str(DEMO), "--rules", "ACR-049", "--config", str(_config(tmp_path, "ACR-049", "Gold"))
+    )
+    assert scan.returncode == 2 and "minimum_sku" in scan.stderr
+
+
+def _config(tmp_path: Path, rule: str, value: str) -> Path:
+    path = tmp_path / "acr-scan.yaml"
+    path.write_text(f"overrides:\n  {rule}:\n    parameters: {{minimum_sku: {value}}}\n")
+    return path

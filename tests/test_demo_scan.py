@@ -11,19 +11,21 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEMO, ROOT, run_cli, scan_json
-from tests.test_rule_pack import EXPECTED_SEVERITY
+from tests.conftest import DEMO, DEMO_CONFIG, ROOT, run_cli, scan_json
+from tests.test_rule_pack import EXPECTED_SEVERITY, OFF_BY_DEFAULT
 
 # Rules with a not_applicable case (a SKU or setting they do not concern) that the demo tenant must show.
 NOT_APPLICABLE_IN_DEMO = {
     "ACR-002", "ACR-004", "ACR-005", "ACR-010", "ACR-011", "ACR-012", "ACR-014", "ACR-022", "ACR-025",
-    "ACR-026", "ACR-028", "ACR-029", "ACR-030", "ACR-040", "ACR-042",
+    "ACR-026", "ACR-028", "ACR-029", "ACR-030", "ACR-032", "ACR-035", "ACR-040", "ACR-042", "ACR-046",
+    "ACR-048",
 }  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def demo_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any]]:
-    return scan_json(DEMO, tmp=tmp_path_factory.mktemp("demo"))
+    """The demo scan as `make scan` runs it (with the demo configuration)."""
+    return scan_json(DEMO, "--config", str(DEMO_CONFIG), tmp=tmp_path_factory.mktemp("demo"))
 
 
 def _by_rule(results: dict[str, Any]) -> dict[str, Counter[str]]:
@@ -46,6 +48,16 @@ def test_not_applicable_cases_show_up(demo_results: tuple[int, dict[str, Any]]) 
     counts = _by_rule(demo_results[1])
     for rule_id in NOT_APPLICABLE_IN_DEMO:
         assert counts[rule_id]["not_applicable"] >= 1, rule_id
+
+
+def test_without_the_demo_configuration(tmp_path: Path) -> None:
+    """A plain scan leaves out the rules that are off by default, and ACR-047 (no allowed
+    regions configured) does not apply anywhere."""
+    code, results = scan_json(DEMO, tmp=tmp_path)
+    counts = _by_rule(results)
+    assert set(counts) == set(EXPECTED_SEVERITY) - OFF_BY_DEFAULT
+    assert set(counts["ACR-047"]) == {"not_applicable"}
+    assert code == 1
 
 
 def test_complete_demo_has_no_unknowns(demo_results: tuple[int, dict[str, Any]]) -> None:
@@ -84,6 +96,10 @@ def test_specific_verdicts(demo_results: tuple[int, dict[str, Any]]) -> None:
     assert statuses("ACR-001", "paymentsprodacr") == {"pass"}
     assert statuses("ACR-023", "contosointernalacr") == {"fail"}
     assert statuses("ACR-002", "legacybuildacr") == {"not_applicable"}
+    assert statuses("ACR-040", "paymentsprodacr") == {"fail"}  # CMK pinned to one key version
+    assert statuses("ACR-042", "analyticsprodacr") == {"not_applicable"}  # soft delete on instead
+    assert statuses("ACR-048", "analyticsprodacr") == {"pass"}
+    assert statuses("ACR-044", "contosointernalacr") == {"fail"}  # login events only
 
 
 def test_two_runs_with_same_now_are_byte_identical(tmp_path: Path) -> None:

@@ -81,11 +81,17 @@ def test_default_example_scans_the_modules_registry(findings: dict[str, list[Fin
         "ACR-026": "fail",  # Premium (the module's default SKU) without a private endpoint
         "ACR-029": "pass",
         "ACR-030": "fail",  # export_policy_enabled defaults to true
+        "ACR-032": "not_applicable",  # public: no network rules for ACR Tasks to bypass
+        "ACR-035": "not_applicable",  # azurerm cannot declare the domain name label scope
         "ACR-040": "fail",  # no customer-managed key
         "ACR-041": "pass",
         "ACR-042": "pass",  # retention_policy_in_days defaults to 7 on Premium
         "ACR-043": "not_applicable",
         "ACR-044": "fail",  # no diagnostic settings
+        "ACR-046": "fail",  # the default example declares no georeplications
+        "ACR-047": "not_applicable",  # no allowed regions configured
+        "ACR-048": "not_applicable",  # the retention policy is on
+        "ACR-049": "pass",  # Premium
     }
 
 

@@ -95,6 +95,7 @@ def test_registry_defaults_follow_the_provider(tmp_path: Path) -> None:
     assert props["zoneRedundancy"] == "Disabled"
     assert props["networkRuleSet"] == {"defaultAction": "Allow", "ipRules": []}
     assert props["networkRuleBypassOptions"] == "AzureServices"
+    assert props["networkRuleBypassAllowedForTasks"] is False
     assert props["policies"]["exportPolicy"] == {"status": "enabled"}
     assert props["encryption"] == {"status": "disabled"}
 
@@ -122,6 +123,7 @@ def test_registry_defaults_follow_the_provider(tmp_path: Path) -> None:
         ("retention_policy {\n enabled = false\n }", ("policies", "retentionPolicy", "status"), "disabled"),
         ("export_policy_enabled = false", ("policies", "exportPolicy", "status"), "disabled"),
         ('network_rule_bypass_option = "None"', ("networkRuleBypassOptions",), "None"),
+        ("network_rule_bypass_for_tasks_enabled = true", ("networkRuleBypassAllowedForTasks",), True),
         (
             'network_rule_set = [{ default_action = "Deny",\n'
             '  ip_rule = [{ action = "Allow", ip_range = "10.0.0.0/8" }] }]',

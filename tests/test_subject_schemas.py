@@ -39,7 +39,6 @@ KINDS = list(ENUMERATORS)
 # Fields Azure documents that none of the fixtures holds (so no fixture shows them built),
 # each with the fields under it.
 NOT_IN_FIXTURES: dict[str, set[str]] = {
-    "registry": {"properties.policies.softDeletePolicy"},  # (no API version the demo tenant uses returns it)
     "private_endpoint": {"properties.manualPrivateLinkServiceConnections[]"},  # (every fixture's list is empty)
 }
 

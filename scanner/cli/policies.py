@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
                     "title": s.data["title"],
                     "severity": s.data["severity"],
                     "subject": s.data["subject"],
+                    "default_enabled": s.data.get("default_enabled", True) is not False,
                     "path": str(s.path),
                 }
                 for s in specs
@@ -88,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.buffer.write(safe_bytes(data) if sys.stdout.isatty() else data)
         else:
             for s in specs:
-                print(safe_text(f"{s.id}  {s.data['severity']:<8} {s.data['subject']:<16} {s.data['title']}"))
+                off = " (off by default: --enable)" if s.data.get("default_enabled", True) is False else ""
+                print(safe_text(f"{s.id}  {s.data['severity']:<8} {s.data['subject']:<16} {s.data['title']}{off}"))
         return 0
     for s in specs:
         if s.id == args.rule_id:

@@ -83,6 +83,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--exclude", type=comma_list, default=[], metavar="IDS", help="skip these rule ids (comma-separated)"
     )
     scan.add_argument(
+        "--enable",
+        type=comma_list,
+        default=[],
+        metavar="IDS",
+        help="also run these rules that are off by default (comma-separated)",
+    )
+    scan.add_argument(
         "--format",
         type=format_names,
         default=["table"],
@@ -159,7 +166,7 @@ def _scan_and_report(args: argparse.Namespace) -> int:
         baseline = load_results(args.baseline, args.max_decompressed_size)  # bad input fails before work
     config = config_for(args.config)
     now = parse_now(args.now)
-    rules, pack_hash = prepare_rules(config, args.policies, args.rules, args.exclude)
+    rules, pack_hash = prepare_rules(config, args.policies, args.rules, args.exclude, args.enable)
     source, snapshot = _source(args)
     result = run_scan(source, rules, pack_hash, config, now)
     fail_on = Severity(args.fail_on or config.fail_on or "low")

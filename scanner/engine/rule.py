@@ -9,7 +9,7 @@ from typing import Any
 from scanner.engine.compiler import CompileError, Condition, as_rule_error, compile_condition
 from scanner.engine.loader import RuleSpec
 from scanner.engine.template import Template, compile_template
-from scanner.errors import ConfigError
+from scanner.errors import ConfigError, RuleError
 from scanner.results import Severity
 
 
@@ -39,9 +39,20 @@ class Rule:
     spec: RuleSpec = field(repr=False)
 
 
+def _allowed(value: Any, allowed: list[Any]) -> bool:
+    """Whether ``value`` (each item, for a list) is one of ``allowed`` (strings case-insensitively)."""
+    folded = {a.casefold() if isinstance(a, str) else a for a in allowed}
+    items = value if isinstance(value, list) else [value]
+    return all((v.casefold() if isinstance(v, str) else v) in folded for v in items)
+
+
 def _check_params(spec: RuleSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:
     declared: Mapping[str, Any] = spec.data.get("parameters") or {}
     params = {name: p["default"] for name, p in declared.items()}
+    for name, p in declared.items():
+        if "enum" in p and p["default"] is not None and not _allowed(p["default"], p["enum"]):
+            where = f"{spec.path}:{spec.line(['parameters', name, 'default']) or 1}"
+            raise RuleError(f"{where}: parameter {name!r}: default {p['default']!r} is not one of {p['enum']}")
     for name, value in overrides.items():
         if name not in declared:
             known = ", ".join(sorted(declared)) or "none"
@@ -57,6 +68,9 @@ def _check_params(spec: RuleSpec, overrides: Mapping[str, Any]) -> dict[str, Any
         }[expected]
         if not ok:
             raise ConfigError(f"rule {spec.id} parameter {name!r} must be of type {expected}, got {value!r}")
+        allowed = declared[name].get("enum")
+        if allowed is not None and not _allowed(value, allowed):
+            raise ConfigError(f"rule {spec.id} parameter {name!r} must be one of {allowed}, got {value!r}")
         params[name] = value
     return params
 

@@ -109,13 +109,15 @@ def build_inventory(
 ) -> Inventory:
     """Build the inventory from a validated snapshot document.
 
-    ``live_only`` names the lists an IaC scan cannot have (they only exist once deployed);
+    ``live_only`` names the lists an IaC scan cannot have (they only exist once deployed); it
+    is given for an IaC scan only, and marks the inventory's ``origin`` as ``iac``.
     ``expected_pulls`` are workload → registry pairs the configuration adds (``access.expected_pulls``).
     """
     inv = Inventory(
         collected_at=now or parse_datetime(data["collectedAt"]),
         tenant_id=data.get("tenantId"),
         coverage=Coverage(data, live_only),
+        origin="deployed" if live_only is None else "iac",
     )
     resource_graph = data.get("resourceGraph")
     inv.registries = _registries(inv, resource_graph, data.get("arm"))

@@ -175,6 +175,8 @@ class Inventory:
     collected_at: datetime
     tenant_id: str | None
     coverage: Coverage
+    # "deployed" (a live collection or a snapshot of one) or "iac" (declared, not yet deployed)
+    origin: str = "deployed"
     registries: dict[str, Registry] = field(default_factory=dict)
     private_endpoints: dict[str, PrivateEndpoint] | Unknown = field(default_factory=dict)
     endpoints_by_registry: dict[str, list[PrivateEndpoint]] = field(default_factory=dict)

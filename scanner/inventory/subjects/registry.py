@@ -46,13 +46,19 @@ def _usage_doc(usages: list[Raw] | Unknown, rid: str) -> Mapping[str, Any] | Unk
     return by_name
 
 
+def region_name(location: str) -> str:
+    """A region as Azure names it in ids and ARG rows: ``"West Europe"`` → ``westeurope``."""
+    return location.replace(" ", "").lower()
+
+
 def geo_replica_regions(reg: Registry) -> list[str] | Unknown:
-    """The lower-cased regions a registry is replicated to, besides its home region."""
+    """The regions a registry is replicated to besides its home region, as Azure names them
+    (a template may write a display name, ``West Europe``, for ``westeurope``)."""
     if isinstance(reg.replications, Unknown):
         return reg.replications
-    home = reg.location.lower()
+    home = region_name(reg.location)
     return sorted(
-        {(r["location"] if type(r.get("location")) is str else _location(r)).lower() for r in reg.replications}
+        {region_name(r["location"]) if type(r.get("location")) is str else _location(r) for r in reg.replications}
         - {home, ""}
     )
 
@@ -96,6 +102,7 @@ def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
     return {
         "id": reg.id,
         "name": reg.name,
+        "origin": inv.origin,
         "type": reg.raw.get("type"),
         "location": reg.location,
         "resourceGroup": reg.resource_group,

@@ -58,6 +58,9 @@ def translate_registry(inst: TfInstance, rid: str) -> list[TranslatedRow]:
     bypass = a.get("network_rule_bypass_option")
     props["networkRuleBypassOptions"] = "AzureServices" if bypass is None else bypass
     src["properties.networkRuleBypassOptions"] = ("network_rule_bypass_option",)
+    # azurerm 4.81.0 and later; before, only an azapi_update_resource could set it.
+    props["networkRuleBypassAllowedForTasks"] = flag("network_rule_bypass_for_tasks_enabled", False)
+    src["properties.networkRuleBypassAllowedForTasks"] = ("network_rule_bypass_for_tasks_enabled",)
 
     props["anonymousPullEnabled"] = flag("anonymous_pull_enabled", False)
     src["properties.anonymousPullEnabled"] = ("anonymous_pull_enabled",)
