@@ -29,10 +29,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from scanner import __version__
-from scanner.azure import facts
 from scanner.azure.ids import last_segment, norm
 from scanner.azure.sections import ARM_PARENT_MARKERS, CONSUMER_LISTS, RESOURCE_GRAPH_LISTS, SECTIONS
 from scanner.sources.declarations import UNREAD_MODULE, Declarations, IacResource
+from scanner.sources.iac.azure_objects import builtin_roles, system_scope_maps
 from scanner.unknown import Unknown
 
 LIVE_ONLY: dict[str, str] = {
@@ -170,44 +170,6 @@ def _assignment(row: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**row, "properties": new_props}
 
 
-def _builtin_roles() -> list[dict[str, Any]]:
-    rows = []
-    for role in facts.BUILTIN_ROLES:
-        rows.append(
-            {
-                "id": f"/providers/Microsoft.Authorization/roleDefinitions/{role.guid}",
-                "name": role.guid,
-                "type": "Microsoft.Authorization/roleDefinitions",
-                "properties": {
-                    "roleName": role.name,
-                    "type": "BuiltInRole",
-                    "assignableScopes": ["/"],
-                    "permissions": [
-                        {
-                            "actions": list(role.actions),
-                            "notActions": list(role.not_actions),
-                            "dataActions": list(role.data_actions),
-                            "notDataActions": [],
-                        }
-                    ],
-                },
-            }
-        )
-    return rows
-
-
-def _system_scope_maps(registry_id: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": f"{registry_id}/scopeMaps/{name}",
-            "name": name,
-            "type": "Microsoft.ContainerRegistry/registries/scopeMaps",
-            "properties": {"description": description, "type": "SystemDefined", "actions": list(actions)},
-        }
-        for name, (description, actions) in facts.SYSTEM_SCOPE_MAPS.items()
-    ]
-
-
 def _connections_of(endpoint: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any]]]:
     """(target id, status, connection) of every private link connection of an endpoint row."""
     props = endpoint.get("properties")
@@ -284,7 +246,7 @@ def assemble(
     lists["roleAssignments"] = [_assignment(r) for r in lists["roleAssignments"]]
     declared_roles = {last_segment(str(r["id"])).lower() for r in lists["roleDefinitions"]}
     lists["roleDefinitions"] = [_filled(r, _ROLE_DEFINITION_DEFAULTS) for r in lists["roleDefinitions"]] + [
-        r for r in _builtin_roles() if r["name"] not in declared_roles
+        r for r in builtin_roles() if r["name"] not in declared_roles
     ]
     for endpoint in lists["privateEndpoints"]:
         for target, status, conn in _connections_of(endpoint):
@@ -330,9 +292,7 @@ def assemble(
                 block[name].append(row)
     for key, block in arm.items():
         declared = {str(r.get("name", "")).lower() for r in block["scopeMaps"]}
-        block["scopeMaps"] += [
-            m for m in _system_scope_maps(registries[key]["id"]) if m["name"].lower() not in declared
-        ]
+        block["scopeMaps"] += [m for m in system_scope_maps(registries[key]["id"]) if m["name"].lower() not in declared]
         for rows_ in block.values():
             rows_.sort(key=lambda r: norm(str(r["id"])))
 
