@@ -14,6 +14,9 @@ The inventory, its relations and every rule then run exactly as on a live scan:
 * what only exists once deployed (credentials in Microsoft Entra ID, storage usage, endpoint
   IP addresses) is listed in the :class:`Declarations` (``live_only``), so rules resting on it
   report ``not_applicable`` with that reason instead of ``unknown``;
+* when the files declare a workload, the consumer lists hold the declared workloads and
+  identities, with the principal ids Azure assigns them at deployment stood in by placeholders
+  that the role assignments naming them share (:mod:`.workloads`); otherwise they are live-only;
 * where each resource is declared (file relative to the repository root, line, property
   lines, inline suppressions) is the rest of the :class:`Declarations`, which the scan uses
   to point findings at files and lines.
@@ -30,9 +33,16 @@ from typing import Any
 
 from scanner import __version__
 from scanner.azure.ids import last_segment, norm
-from scanner.azure.sections import ARM_PARENT_MARKERS, CONSUMER_LISTS, RESOURCE_GRAPH_LISTS, SECTIONS
+from scanner.azure.sections import (
+    ARM_PARENT_MARKERS,
+    CONSUMER_LISTS,
+    IAC_CONSUMER_LISTS,
+    RESOURCE_GRAPH_LISTS,
+    SECTIONS,
+)
 from scanner.sources.declarations import UNREAD_MODULE, Declarations, IacResource
 from scanner.sources.iac.azure_objects import builtin_roles, system_scope_maps
+from scanner.sources.iac.workloads import Workloads
 from scanner.unknown import Unknown
 
 LIVE_ONLY: dict[str, str] = {
@@ -40,7 +50,8 @@ LIVE_ONLY: dict[str, str] = {
     "servicePrincipals": "service principals and their credentials live in Microsoft Entra ID, not in IaC files",
     "missingPrincipals": "whether a principal exists is only known to Microsoft Entra ID",
     "networkInterfaces": "private endpoint IP addresses are only assigned at deployment",
-    # Templates declare registries, not every workload that pulls from them (decision 0012).
+    # Templates declare registries, not every workload that pulls from them (decision 0012);
+    # unless they declare a workload (decision 0014: then IAC_CONSUMER_LISTS are present).
     **{
         name: "the workloads that pull from a registry are only known from the deployed estate"
         for name in CONSUMER_LISTS
@@ -191,12 +202,22 @@ def _connections_of(endpoint: Mapping[str, Any]) -> list[tuple[str, str, Mapping
 
 
 def assemble(
-    resources: Sequence[IacResource], *, collected_at: str, files: Sequence[str] = ()
+    resources: Sequence[IacResource],
+    *,
+    collected_at: str,
+    files: Sequence[str] = (),
+    deployments: Sequence[Sequence[IacResource]] | None = None,
 ) -> tuple[dict[str, Any], Declarations]:
-    """The snapshot document of a set of declared resources, and where each is declared (see the module docstring)."""
+    """The snapshot document of a set of declared resources, and where each is declared (see the module docstring).
+
+    ``deployments`` groups the resources by the unit of files that declares them (a template
+    with its parameters and linked templates, a Terraform root module, a plan); ``None``: one.
+    """
+    workloads = Workloads(resources)
+    resources = workloads.settle(resources)
     locations: dict[str, IacResource] = {}
     lists: dict[str, list[Mapping[str, Any]]] = {
-        name: [] for name in RESOURCE_GRAPH_LISTS if name != "networkInterfaces"
+        name: [] for name in (*RESOURCE_GRAPH_LISTS, *CONSUMER_LISTS) if name != "networkInterfaces"
     }
     arm_rows: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     duplicates: dict[str, int] = {}
@@ -280,7 +301,7 @@ def assemble(
             registries[key] = {**registry, "properties": {**registry["properties"], "privateEndpointConnections": pecs}}
     lists["registries"] = list(registries.values())
 
-    arm: dict[str, dict[str, list[Mapping[str, Any]]]] = {
+    arm: dict[str, dict[str, Any]] = {  # a registry's lists; a site's configuration (below)
         key: {"tokens": [], "scopeMaps": [], "diagnosticSettings": []} for key in registries
     }
     for name, rows in arm_rows.items():
@@ -298,7 +319,15 @@ def assemble(
 
     for principal, resource in _principal_locations(lists["roleAssignments"], locations).items():
         locations.setdefault(principal, resource)
-    graph = {name: sorted(rows, key=lambda r: norm(str(r["id"]))) for name, rows in lists.items()}
+    live_only = dict(LIVE_ONLY)
+    co_declared: dict[str, tuple[str, ...]] = {}
+    if workloads.present:
+        for name in IAC_CONSUMER_LISTS:
+            del live_only[name]
+        arm.update(workloads.site_configs(resources))
+        co_declared = workloads.co_declared([resources] if deployments is None else deployments)
+    kept = {name for name in lists if name in RESOURCE_GRAPH_LISTS or name not in live_only}
+    graph = {name: sorted(rows, key=lambda r: norm(str(r["id"]))) for name, rows in lists.items() if name in kept}
     document = {
         "kind": "acr-snapshot",
         "version": 1,
@@ -309,7 +338,7 @@ def assemble(
         "arm": arm,
         "errors": errors,
     }
-    return document, Declarations(locations, dict(LIVE_ONLY), tuple(files))
+    return document, Declarations(locations, live_only, tuple(files), co_declared)
 
 
 def _unresolved_list(registry_id: str, name: str, reason: Unknown) -> dict[str, Any]:
