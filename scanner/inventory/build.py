@@ -102,16 +102,22 @@ def _registries(inv: Inventory, resource_graph: Section, arm: Section) -> dict[s
 
 
 def build_inventory(
-    data: Mapping[str, Any], now: datetime | None = None, live_only: Mapping[str, str] | None = None
+    data: Mapping[str, Any],
+    now: datetime | None = None,
+    live_only: Mapping[str, str] | None = None,
+    co_declared: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Inventory:
     """Build the inventory from a validated snapshot document.
 
-    ``live_only`` names the lists an IaC scan cannot have (they only exist once deployed).
+    ``live_only`` names the lists an IaC scan cannot have (they only exist once deployed);
+    ``co_declared`` maps an AKS cluster an IaC scan declares to the registries declared with
+    it (``Declarations.co_declared``: the ones it is expected to pull from).
     """
     inv = Inventory(
         collected_at=now or parse_datetime(data["collectedAt"]),
         tenant_id=data.get("tenantId"),
         coverage=Coverage(data, live_only),
+        co_declared=dict(co_declared or {}),
     )
     resource_graph = data.get("resourceGraph")
     inv.registries = _registries(inv, resource_graph, data.get("arm"))

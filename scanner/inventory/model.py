@@ -192,6 +192,8 @@ class Inventory:
     group_members: dict[str, tuple[GroupMember, ...]] | Unknown = field(default_factory=dict)
     # consumer list name → its workloads' pulls (scanner.inventory.consumers.Pull), or why unknown
     pulls: dict[str, list[Any] | Unknown] = field(default_factory=dict)
+    # IaC only: AKS cluster key → keys of the registries declared in the same deployment
+    co_declared: dict[str, tuple[str, ...]] = field(default_factory=dict)
     derived: dict[str, Any] = field(default_factory=dict)  # memoized joins shared by enumerators
     # IaC only: privatelink zone key → why one of its VNet links points at an unresolved VNet
     unknown_links: dict[str, Unknown] = field(default_factory=dict)
