@@ -17,20 +17,25 @@ from scanner.sources.declarations import IacResource, ModuleCall
 
 _NOT_PATHS = frozenset({"missing", "liveOnly"})  # evidence entries that are not property paths
 _CANDIDATES: dict[tuple[str, ...], tuple[str, ...]] = {}  # evidence keys → paths to try, last first
+# A subject id below its declared resource: a token's password, a workload's pull path.
+_PARENT_MARKERS = ("/passwords/", "/pullsfrom/")
 
 
 def declaration(ref: SubjectRef, resources: Mapping[str, IacResource]) -> IacResource | None:
-    """The declared resource a subject comes from: itself, else its token or registry.
+    """The declared resource a subject comes from: itself, else its token, workload or registry.
 
-    A scope placeholder has one only when it stands for a Terraform module that was not read
-    (its id is the module's address): its findings point at the module call.
+    A pull path (``<workload id>/pullsFrom/<registry>``) is the workload's to fix: its findings
+    point at the workload's declaration, not the registry's. A scope placeholder has one only
+    when it stands for a Terraform module that was not read (its id is the module's address):
+    its findings point at the module call.
     """
     key = ref.id.lower()
     if ref.kind == "scope":
         return resources.get(key)
     entry = resources.get(key)
-    if entry is None and "/passwords/" in key:
-        entry = resources.get(key[: key.rfind("/passwords/")])
+    for marker in _PARENT_MARKERS:
+        if entry is None and marker in key:
+            entry = resources.get(key[: key.rfind(marker)])
     if entry is None and ref.registry_id:
         entry = resources.get(ref.registry_id.lower())
     return entry

@@ -115,8 +115,13 @@ def _run_scan(
     scan_time = now or collected_at
     origin, tenant_id, scope = raw.origin, raw.data.get("tenantId"), raw.data.get("scope") or {}
     declarations = raw.declarations
-    live_only = declarations.live_only if declarations else None
-    inventory = build_inventory(raw.data, scan_time, live_only, config.expected_pulls)
+    inventory = build_inventory(
+        raw.data,
+        scan_time,
+        declarations.live_only if declarations else None,
+        declarations.co_declared if declarations else None,
+        config.expected_pulls,
+    )
     del raw  # the inventory keeps what rules need; the raw rows' memory is reused for the findings
     findings = evaluate(rules, inventory, scan_time)
     if declarations is not None:

@@ -22,9 +22,10 @@ RESOURCE_GRAPH_LISTS = (
 )
 #: The Resource Graph lists of the registries' consumers: the workloads that pull images, the
 #: identities they pull with and the networks they pull from. Kept apart from
-#: :data:`RESOURCE_GRAPH_LISTS` because only a live collection reads them: IaC templates and the
-#: generated tenants declare registries, so there these lists are missing ("not collected",
-#: ``unknown``), never empty ("there are none").
+#: :data:`RESOURCE_GRAPH_LISTS` because a live collection always reads them, while IaC files and
+#: the generated tenants mostly declare registries only: there these lists are missing ("not
+#: collected", ``unknown``), never empty ("there are none"), unless the files declare a workload
+#: (decisions 0012 and 0014).
 CONSUMER_LISTS = (
     "managedClusters",
     "containerApps",
@@ -35,6 +36,12 @@ CONSUMER_LISTS = (
     "virtualNetworks",
     "publicIpAddresses",
 )
+#: The consumer lists whose rows are workloads (the others hold what workloads use).
+WORKLOAD_LISTS = ("managedClusters", "containerApps", "webApps", "containerGroups")
+#: The consumer lists an IaC scan holds when its files declare a workload: the workloads and the
+#: identities they may pull with. Networks and public IP addresses stay live-only (the addresses
+#: an outbound IP gets, the peerings and DNS servers a network has, are only known once deployed).
+IAC_CONSUMER_LISTS = (*WORKLOAD_LISTS, "managedEnvironments", "userAssignedIdentities")
 #: The per-registry lists read from ARM.
 ARM_LISTS = ("tokens", "scopeMaps", "usages", "diagnosticSettings")
 #: The per-site ARM entry: a container site's ``config/web`` (Resource Graph rows lack most of it).
@@ -63,6 +70,15 @@ SECTIONS: dict[str, tuple[str, str]] = {
     # Read (for locations and completeness) but not a snapshot list: Azure writes the zone's
     # A records from it at deployment, with IP addresses only known then.
     "microsoft.network/privateendpoints/privatednszonegroups": ("iac", "privateDnsZoneGroups"),
+    # The workloads and the identities they pull with (IaC: see IAC_CONSUMER_LISTS).
+    "microsoft.containerservice/managedclusters": ("resourceGraph", "managedClusters"),
+    "microsoft.app/containerapps": ("resourceGraph", "containerApps"),
+    "microsoft.app/managedenvironments": ("resourceGraph", "managedEnvironments"),
+    "microsoft.web/sites": ("resourceGraph", "webApps"),
+    "microsoft.containerinstance/containergroups": ("resourceGraph", "containerGroups"),
+    "microsoft.managedidentity/userassignedidentities": ("resourceGraph", "userAssignedIdentities"),
+    # Not a snapshot list: a site's ``config/web`` child becomes its ``arm`` siteConfig entry.
+    "microsoft.web/sites/config": ("iac", SITE_CONFIG),
 }
 
 # The per-registry ARM marker in a child id (tokens, scope maps) or extension id (diagnostics).

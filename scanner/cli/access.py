@@ -83,7 +83,10 @@ def report_of(args: argparse.Namespace) -> AccessReport:
     raw = _load(args)
     declarations = raw.declarations
     inventory = build_inventory(
-        raw.data, parse_datetime(raw.data["collectedAt"]), declarations.live_only if declarations else None
+        raw.data,
+        parse_datetime(raw.data["collectedAt"]),
+        declarations.live_only if declarations else None,
+        declarations.co_declared if declarations else None,
     )
     accesses = list(every_access(inventory))
     missing = unmatched_registries(accesses, args.registry)

@@ -105,12 +105,15 @@ def build_inventory(
     data: Mapping[str, Any],
     now: datetime | None = None,
     live_only: Mapping[str, str] | None = None,
+    co_declared: Mapping[str, tuple[str, ...]] | None = None,
     expected_pulls: tuple[tuple[str, str], ...] = (),
 ) -> Inventory:
     """Build the inventory from a validated snapshot document.
 
     ``live_only`` names the lists an IaC scan cannot have (they only exist once deployed); it
     is given for an IaC scan only, and marks the inventory's ``origin`` as ``iac``.
+    ``co_declared`` maps an AKS cluster an IaC scan declares to the registries declared with
+    it (``Declarations.co_declared``: the ones it is expected to pull from).
     ``expected_pulls`` are workload → registry pairs the configuration adds (``access.expected_pulls``).
     """
     inv = Inventory(
@@ -118,6 +121,7 @@ def build_inventory(
         tenant_id=data.get("tenantId"),
         coverage=Coverage(data, live_only),
         origin="deployed" if live_only is None else "iac",
+        co_declared=dict(co_declared or {}),
     )
     resource_graph = data.get("resourceGraph")
     inv.registries = _registries(inv, resource_graph, data.get("arm"))

@@ -58,13 +58,17 @@ PullEntry = tuple[str, Identity | Unknown, str | None, str]
 
 
 def login_servers(inv: Inventory) -> dict[str, Registry]:
-    """Lower-cased login server → registry (memoized)."""
+    """Lower-cased login server → registry (memoized).
+
+    A server two registries share (IaC only: one name declared differently in two files, the
+    second's id suffixed ``#2``) is the first's, which ids naming the registry point at.
+    """
     found: dict[str, Registry] | None = inv.derived.get("consumers.servers")
     if found is None:
         found = {}
         for reg in inv.registries.values():
             server = text(props(reg.raw).get("loginServer")) or f"{reg.name}.azurecr.io"
-            found[server.lower()] = reg
+            found.setdefault(server.lower(), reg)
         inv.derived["consumers.servers"] = found
     return found
 
@@ -118,6 +122,8 @@ def _aks(inv: Inventory, row: Raw) -> Iterator[PullEntry]:
     object_id = kubelet.get("objectId")
     if type(object_id) is str:
         identity: Identity | Unknown = Identity("managedIdentity", "kubelet identity", object_id.lower())
+    elif isinstance(object_id, Unknown):  # IaC: a kubelet identity the files name but do not declare
+        identity = object_id
     else:
         client = as_map(p.get("servicePrincipalProfile")).get("clientId")
         if type(client) is str and client.lower() != "msi":
@@ -140,6 +146,9 @@ def _named_registries(
     group (``imageRegistryCredentials``): the same shape, ``server`` with an ``identity`` (a
     user-assigned identity id, or ``system``) or a ``username``."""
     for entry in entries:
+        if isinstance(entry.get("server"), Unknown):  # IaC: an expression not resolved before deployment
+            yield "", entry["server"], None, "configuration"
+            continue
         server = text(entry.get("server")).lower()
         identity_id = entry.get("identity")
         if type(identity_id) is str and identity_id.lower() == "system":
@@ -178,14 +187,22 @@ def _web_app(inv: Inventory, row: Raw) -> Iterator[PullEntry]:
             yield "", reason, None, "configuration"
         return
     cp = props(config)
+    for key in ("linuxFxVersion", "windowsFxVersion"):
+        if isinstance(cp.get(key), Unknown):  # IaC: the image is not known before deployment
+            yield "", cp[key], None, "configuration"
+            return
     fx = text(cp.get("linuxFxVersion")) or text(cp.get("windowsFxVersion"))
     if not fx.upper().startswith("DOCKER|"):
         return
     server, repository = _image_parts(fx[len("DOCKER|") :])
-    if cp.get("acrUseManagedIdentityCreds") is True:
+    if isinstance(cp.get("acrUseManagedIdentityCreds"), Unknown):
+        identity: Identity | Unknown = cp["acrUseManagedIdentityCreds"]
+    elif cp.get("acrUseManagedIdentityCreds") is True:
         client = cp.get("acrUserManagedIdentityID")
-        if type(client) is str and client:
-            identity: Identity | Unknown = _by_client_id(inv, row, client)
+        if isinstance(client, Unknown):
+            identity = client
+        elif type(client) is str and client:
+            identity = _by_client_id(inv, row, client)
         else:
             identity = _system(row)
     else:

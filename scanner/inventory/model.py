@@ -195,6 +195,8 @@ class Inventory:
     # consumer list name → its workloads' pulls (scanner.inventory.consumers.Pull), or why unknown
     pulls: dict[str, list[Any] | Unknown] = field(default_factory=dict)
     expected_pulls: tuple[tuple[str, str], ...] = ()  # (workload, registry) names or ids from the config
+    # IaC only: AKS cluster key → keys of the registries declared in the same deployment
+    co_declared: dict[str, tuple[str, ...]] = field(default_factory=dict)
     derived: dict[str, Any] = field(default_factory=dict)  # memoized joins shared by enumerators
     # IaC only: privatelink zone key → why one of its VNet links points at an unresolved VNet
     unknown_links: dict[str, Unknown] = field(default_factory=dict)

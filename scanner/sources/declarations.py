@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scanner.unknown import Unknown
+
 
 @dataclass(frozen=True, slots=True)
 class InlineSuppression:
@@ -30,6 +32,40 @@ class ModuleCall:
     address: str  # module.containerregistry, module.outer["k"].module.inner
     file: str
     line: int
+
+
+#: How the object id of an identity Azure creates at deployment starts in an IaC scan
+#: (``iac-principal:<lower-cased resource id>/<identity>``, :mod:`scanner.sources.iac.workloads`).
+PLACEHOLDER_PRINCIPAL = "iac-principal:"
+
+#: What :class:`RuntimeValue` can stand for, each only on a resource of the types named: the
+#: identities a workload pulls with (and the one login server) are assigned by Azure when the
+#: resource is created, yet the files refer to them (docs/iac.md, "Workloads and the identities they pull with").
+RUNTIME_ATTRIBUTES = {
+    "kubeletIdentity.objectId": ("microsoft.containerservice/managedclusters",),
+    "identity.principalId": (),  # a system-assigned identity: any type that declares one
+    "principalId": ("microsoft.managedidentity/userassignedidentities",),
+    "clientId": ("microsoft.managedidentity/userassignedidentities",),
+    "loginServer": ("microsoft.containerregistry/registries",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeValue(Unknown):
+    """A reader's stand-in for a value Azure assigns at deployment to a resource it names by id.
+
+    ``attribute`` is a key of :data:`RUNTIME_ATTRIBUTES` (the kubelet identity's object id of a
+    cluster, the principal id of a system- or user-assigned identity ...). Only the IaC core
+    turns it into a value: when ``resource_id`` is declared in the files (and workloads are),
+    into the placeholder the workload's own row carries, so the role assignment joins the
+    identity as it will once deployed; otherwise into ``fallback`` (what the row held before this
+    stand-in existed: ``None`` for a plain :class:`Unknown` with this reason). A row holding one
+    is flagged (:attr:`IacResource.runtime_values`); none ever reaches the inventory.
+    """
+
+    resource_id: str = ""
+    attribute: str = ""
+    fallback: Any = None
 
 
 # The row ``type`` of a module whose code could not be read (not downloaded): the IaC core turns
@@ -54,6 +90,7 @@ class IacResource:
     suppressions: tuple[InlineSuppression, ...] = ()
     address: str | None = None  # Terraform address or ARM symbolic name, for messages
     module_calls: tuple[ModuleCall, ...] = ()  # the Terraform module calls it is declared through, outermost first
+    runtime_values: bool = False  # the row holds RuntimeValue stand-ins (only the IaC core resolves them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +101,13 @@ class Declarations:
     ``resources`` maps a lower-cased resource id to its declaration (findings about it point
     there); ``live_only`` maps a list name to why it cannot exist before deployment (rules
     resting on it are ``not_applicable`` instead of ``unknown``); ``files`` are the files read,
-    relative to the repository root.
+    relative to the repository root; ``co_declared`` maps the lower-cased id of a declared AKS
+    cluster to the lower-cased ids of the registries declared in the same deployment (a
+    template with what it deploys, a Terraform root module or plan): the registries it is
+    expected to pull from when its kubelet identity is given pull on none (AKS names none).
     """
 
     resources: Mapping[str, IacResource]
     live_only: Mapping[str, str]
     files: tuple[str, ...] = ()
+    co_declared: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -2,9 +2,12 @@
 
 Pairs come from the workloads' configuration (Container Apps, container groups, container
 sites name their registries) and, for AKS, from the access model: a cluster is "attached" to
-every registry its kubelet identity can pull from. The document carries the verdict of the
-access model (``pull.allowed``: true, false, or unknown with the reason), the path that
-allows it, and what else the pulling identity holds over the registry.
+every registry its kubelet identity can pull from. A cluster an IaC scan declares whose
+kubelet identity can pull from none is paired with the registries declared in the same
+deployment instead (``declared: "deployment"``), so a change that drops its pull role fails
+rather than leaving nothing to judge. The document carries the verdict of the access model
+(``pull.allowed``: true, false, or unknown with the reason), the path that allows it, and what
+else the pulling identity holds over the registry.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from scanner.inventory.pull_network import pull_network_fields
 from scanner.inventory.rows import props, text
 from scanner.inventory.subjects.subject import Subject, scope_placeholder
 from scanner.results import SubjectRef
+from scanner.sources.declarations import PLACEHOLDER_PRINCIPAL
 from scanner.unknown import Unknown
 
 KIND = "pull_path"
@@ -80,10 +84,23 @@ def pull_verdict(
         for g in grants
         if rbac.PULL in g.actions and _repository_ok(g, repository) is None
     ]
+    # An identity an IaC scan's files create (its principal id a placeholder) does not exist yet,
+    # so no group in Entra ID holds it: group members unknown there are no doubt about it.
+    created = type(identity.principal_id) is str and identity.principal_id.startswith(PLACEHOLDER_PRINCIPAL)
     doubts += [
         f"{_path(g)}: {'; '.join(g.unknown)}"
         for g in access.grants()
-        if g.principal_type == "Group" and rbac.PULL in g.actions and any("members of group" in n for n in g.unknown)
+        if g.principal_type == "Group"
+        and not created
+        and rbac.PULL in g.actions
+        and any("members of group" in n for n in g.unknown)
+    ]
+    # An IaC role assignment whose principal could not be resolved (its id is the reader's
+    # "<...>" placeholder, never an Entra object id) may be this identity's.
+    doubts += [
+        f"{_path(g)}: its principal is not known before deployment ({g.principal}) and may be this identity"
+        for g in access.grants()
+        if g.principal.startswith("<") and (rbac.PULL in g.actions or g.unknown)
     ]
     doubts += [n for n in access.unknown if n.startswith(("role assignments:", "role assignment mode"))]
     if doubts:
@@ -153,6 +170,16 @@ def _attached(inv: Inventory, pull: Pull) -> Iterator[Registry]:
             yield reg
 
 
+def _co_declared(inv: Inventory, pull: Pull, seen: set[tuple[str, str]]) -> Iterator[Subject]:
+    """An IaC cluster pulling from none: the pairs with the registries declared in its deployment."""
+    expected = msgspec.structs.replace(pull, declared="deployment")
+    for key in inv.co_declared.get(norm(pull.consumer_id), ()):
+        reg = inv.registries.get(key)
+        if reg is not None:
+            seen.add((norm(pull.consumer_id), reg.key))
+            yield Subject(KIND, _ref(expected, reg), _document(inv, expected, reg))
+
+
 def pull_paths(inv: Inventory) -> Iterator[Subject]:
     """One subject per (workload, registry in the snapshot it pulls from), then the pairs of
     ``access.expected_pulls`` that no configuration showed."""
@@ -167,9 +194,12 @@ def pull_paths(inv: Inventory) -> Iterator[Subject]:
                 if isinstance(pull.identity, Unknown):
                     yield Subject(KIND, _ref(pull, None), {}, unknown=pull.identity)
                     continue
-                for reg in _attached(inv, pull):
+                attached = list(_attached(inv, pull))
+                for reg in attached:
                     seen.add((norm(pull.consumer_id), reg.key))
                     yield Subject(KIND, _ref(pull, reg), _document(inv, pull, reg))
+                if not attached:
+                    yield from _co_declared(inv, pull, seen)
             elif pull.registry is not None:
                 seen.add((norm(pull.consumer_id), pull.registry.key))
                 yield Subject(KIND, _ref(pull, pull.registry), _document(inv, pull, pull.registry))

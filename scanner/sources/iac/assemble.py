@@ -14,6 +14,9 @@ The inventory, its relations and every rule then run exactly as on a live scan:
 * what only exists once deployed (credentials in Microsoft Entra ID, storage usage, endpoint
   IP addresses) is listed in the :class:`Declarations` (``live_only``), so rules resting on it
   report ``not_applicable`` with that reason instead of ``unknown``;
+* when the files declare a workload, the consumer lists hold the declared workloads and
+  identities, with the principal ids Azure assigns them at deployment stood in by placeholders
+  that the role assignments naming them share (:mod:`.workloads`); otherwise they are live-only;
 * where each resource is declared (file relative to the repository root, line, property
   lines, inline suppressions) is the rest of the :class:`Declarations`, which the scan uses
   to point findings at files and lines.
@@ -29,10 +32,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from scanner import __version__
-from scanner.azure import facts
 from scanner.azure.ids import last_segment, norm
-from scanner.azure.sections import ARM_PARENT_MARKERS, CONSUMER_LISTS, RESOURCE_GRAPH_LISTS, SECTIONS
+from scanner.azure.sections import (
+    ARM_PARENT_MARKERS,
+    CONSUMER_LISTS,
+    IAC_CONSUMER_LISTS,
+    RESOURCE_GRAPH_LISTS,
+    SECTIONS,
+)
 from scanner.sources.declarations import UNREAD_MODULE, Declarations, IacResource
+from scanner.sources.iac.azure_objects import builtin_roles, system_scope_maps
+from scanner.sources.iac.workloads import Workloads
 from scanner.unknown import Unknown
 
 LIVE_ONLY: dict[str, str] = {
@@ -40,7 +50,8 @@ LIVE_ONLY: dict[str, str] = {
     "servicePrincipals": "service principals and their credentials live in Microsoft Entra ID, not in IaC files",
     "missingPrincipals": "whether a principal exists is only known to Microsoft Entra ID",
     "networkInterfaces": "private endpoint IP addresses are only assigned at deployment",
-    # Templates declare registries, not every workload that pulls from them (decision 0012).
+    # Templates declare registries, not every workload that pulls from them (decision 0012);
+    # unless they declare a workload (decision 0014: then IAC_CONSUMER_LISTS are present).
     **{
         name: "the workloads that pull from a registry are only known from the deployed estate"
         for name in CONSUMER_LISTS
@@ -180,44 +191,6 @@ def _assignment(row: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**row, "properties": new_props}
 
 
-def _builtin_roles() -> list[dict[str, Any]]:
-    rows = []
-    for role in facts.BUILTIN_ROLES:
-        rows.append(
-            {
-                "id": f"/providers/Microsoft.Authorization/roleDefinitions/{role.guid}",
-                "name": role.guid,
-                "type": "Microsoft.Authorization/roleDefinitions",
-                "properties": {
-                    "roleName": role.name,
-                    "type": "BuiltInRole",
-                    "assignableScopes": ["/"],
-                    "permissions": [
-                        {
-                            "actions": list(role.actions),
-                            "notActions": list(role.not_actions),
-                            "dataActions": list(role.data_actions),
-                            "notDataActions": [],
-                        }
-                    ],
-                },
-            }
-        )
-    return rows
-
-
-def _system_scope_maps(registry_id: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": f"{registry_id}/scopeMaps/{name}",
-            "name": name,
-            "type": "Microsoft.ContainerRegistry/registries/scopeMaps",
-            "properties": {"description": description, "type": "SystemDefined", "actions": list(actions)},
-        }
-        for name, (description, actions) in facts.SYSTEM_SCOPE_MAPS.items()
-    ]
-
-
 def _connections_of(endpoint: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any]]]:
     """(target id, status, connection) of every private link connection of an endpoint row."""
     props = endpoint.get("properties")
@@ -239,12 +212,22 @@ def _connections_of(endpoint: Mapping[str, Any]) -> list[tuple[str, str, Mapping
 
 
 def assemble(
-    resources: Sequence[IacResource], *, collected_at: str, files: Sequence[str] = ()
+    resources: Sequence[IacResource],
+    *,
+    collected_at: str,
+    files: Sequence[str] = (),
+    deployments: Sequence[Sequence[IacResource]] | None = None,
 ) -> tuple[dict[str, Any], Declarations]:
-    """The snapshot document of a set of declared resources, and where each is declared (see the module docstring)."""
+    """The snapshot document of a set of declared resources, and where each is declared (see the module docstring).
+
+    ``deployments`` groups the resources by the unit of files that declares them (a template
+    with its parameters and linked templates, a Terraform root module, a plan); ``None``: one.
+    """
+    workloads = Workloads(resources)
+    resources = workloads.settle(resources)
     locations: dict[str, IacResource] = {}
     lists: dict[str, list[Mapping[str, Any]]] = {
-        name: [] for name in RESOURCE_GRAPH_LISTS if name != "networkInterfaces"
+        name: [] for name in (*RESOURCE_GRAPH_LISTS, *CONSUMER_LISTS) if name != "networkInterfaces"
     }
     arm_rows: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     duplicates: dict[str, int] = {}
@@ -295,7 +278,7 @@ def assemble(
     lists["roleAssignments"] = [_assignment(r) for r in lists["roleAssignments"]]
     declared_roles = {last_segment(str(r["id"])).lower() for r in lists["roleDefinitions"]}
     lists["roleDefinitions"] = [_filled(r, _ROLE_DEFINITION_DEFAULTS) for r in lists["roleDefinitions"]] + [
-        r for r in _builtin_roles() if r["name"] not in declared_roles
+        r for r in builtin_roles() if r["name"] not in declared_roles
     ]
     for endpoint in lists["privateEndpoints"]:
         for target, status, conn in _connections_of(endpoint):
@@ -329,7 +312,7 @@ def assemble(
             registries[key] = {**registry, "properties": {**registry["properties"], "privateEndpointConnections": pecs}}
     lists["registries"] = list(registries.values())
 
-    arm: dict[str, dict[str, list[Mapping[str, Any]]]] = {
+    arm: dict[str, dict[str, Any]] = {  # a registry's lists; a site's configuration (below)
         key: {"tokens": [], "scopeMaps": [], "diagnosticSettings": []} for key in registries
     }
     for name, rows in arm_rows.items():
@@ -341,15 +324,21 @@ def assemble(
                 block[name].append(row)
     for key, block in arm.items():
         declared = {str(r.get("name", "")).lower() for r in block["scopeMaps"]}
-        block["scopeMaps"] += [
-            m for m in _system_scope_maps(registries[key]["id"]) if m["name"].lower() not in declared
-        ]
+        block["scopeMaps"] += [m for m in system_scope_maps(registries[key]["id"]) if m["name"].lower() not in declared]
         for rows_ in block.values():
             rows_.sort(key=lambda r: norm(str(r["id"])))
 
     for principal, resource in _principal_locations(lists["roleAssignments"], locations).items():
         locations.setdefault(principal, resource)
-    graph = {name: sorted(rows, key=lambda r: norm(str(r["id"]))) for name, rows in lists.items()}
+    live_only = dict(LIVE_ONLY)
+    co_declared: dict[str, tuple[str, ...]] = {}
+    if workloads.present:
+        for name in IAC_CONSUMER_LISTS:
+            del live_only[name]
+        arm.update(workloads.site_configs(resources))
+        co_declared = workloads.co_declared([resources] if deployments is None else deployments)
+    kept = {name for name in lists if name in RESOURCE_GRAPH_LISTS or name not in live_only}
+    graph = {name: sorted(rows, key=lambda r: norm(str(r["id"]))) for name, rows in lists.items() if name in kept}
     document = {
         "kind": "acr-snapshot",
         "version": 1,
@@ -360,7 +349,7 @@ def assemble(
         "arm": arm,
         "errors": errors,
     }
-    return document, Declarations(locations, dict(LIVE_ONLY), tuple(files))
+    return document, Declarations(locations, live_only, tuple(files), co_declared)
 
 
 def _unresolved_list(registry_id: str, name: str, reason: Unknown) -> dict[str, Any]:

@@ -49,10 +49,11 @@ class IacSource:
         if self.changed_since is not None:
             found = select_changed(found, changed_files(self.changed_since, root))
         trees = [p if p.is_dir() else p.parent for p in self.paths]
-        resources = read_resources(found, root, trees=trees)
+        deployments = read_units(found, root, trees=trees)
+        resources = [resource for deployment in deployments for resource in deployment]
         now = self.collected_at or datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         files = [repo_relative(f.path, root) for f in found]
-        data, declarations = assemble(resources, collected_at=now, files=files)
+        data, declarations = assemble(resources, collected_at=now, files=files, deployments=deployments)
         return RawSnapshot("iac: " + ", ".join(str(p) for p in self.paths), data, declarations)
 
 
@@ -64,10 +65,14 @@ def read_resources(
     ``trees`` are the scanned folders (a linked template must be inside one, or inside the
     repository); ``meter`` carries the scan's budgets across every file.
     """
+    return [resource for unit in read_units(found, repo_root, trees=trees, meter=meter) for resource in unit]
+
+
+def read_units(
+    found: Sequence[Found], repo_root: Path, *, trees: Sequence[Path] = (), meter: Meter | None = None
+) -> list[list[IacResource]]:
+    """The declared resources of each unit of files (one deployment each), as :func:`read_resources`."""
     context = ReadContext(repo_root, tuple(trees), meter if meter is not None else Meter())
     units: list[tuple[Unit, IacReader]] = [(unit, reader) for reader in READERS for unit in reader.units(found)]
     units.sort(key=lambda pair: pair[0].order)
-    out: list[IacResource] = []
-    for unit, reader in units:
-        out.extend(reader.read(unit, context))
-    return out
+    return [reader.read(unit, context) for unit, reader in units]

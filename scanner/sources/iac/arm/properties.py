@@ -2,7 +2,10 @@
 
 An expression that cannot be resolved becomes :class:`~scanner.unknown.Unknown` with the
 expression in the reason, except in a property holding a resource id, which keeps its
-placeholder (``.../registries/<acrName>``) so relations still join. Property names are
+placeholder (``.../registries/<acrName>``) so relations still join. A value ``reference()``
+reads from a resource that Azure assigns it at deployment and that the IaC core can stand in
+for (a workload identity's object id, a registry's login server: :data:`_RUNTIME_PATHS`) is a
+:class:`~scanner.sources.declarations.RuntimeValue` instead, and the row is flagged. Property names are
 written as Azure returns them (:func:`canonical`): ARM accepts any casing in a template, and
 rules compare paths exactly. Everything a row holds is charged to the scan's meter.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scanner.sources.declarations import RuntimeValue
 from scanner.sources.iac import budget
 from scanner.sources.iac.arm.expressions.evaluator import copy_count, evaluate_string, evaluate_value, property_loops
 from scanner.sources.iac.arm.expressions.scope import Env
@@ -32,7 +36,13 @@ _CANONICAL_NAMES = (
     "virtualNetworkLinkState roleDefinitionId principalId principalType scope condition workspaceId "
     "storageAccountId logs category categoryGroup enabled scopeMapId credentials passwords expiry "
     "creationTime aRecords ipv4Address privateDnsZoneConfigs privateDnsZoneId actions regionEndpointEnabled "
-    "roleName permissions notActions dataActions notDataActions assignableScopes serviceUri"
+    "roleName permissions notActions dataActions notDataActions assignableScopes serviceUri "
+    # what the inventory reads of workloads and identities (scanner/inventory/consumers.py)
+    "identityProfile kubeletidentity objectId clientId resourceId servicePrincipalProfile agentPoolProfiles "
+    "vnetSubnetID nodeResourceGroup networkProfile outboundType configuration registries server identity "
+    "username passwordSecretRef managedEnvironmentId template containers image imageRegistryCredentials "
+    "subnetIds siteConfig linuxFxVersion windowsFxVersion acrUseManagedIdentityCreds acrUserManagedIdentityID "
+    "vnetRouteAllEnabled virtualNetworkSubnetId userAssignedIdentities vnetConfiguration infrastructureSubnetId"
 )
 _CANONICAL = {name.lower(): name for name in _CANONICAL_NAMES.split()}
 _KNOWN = frozenset(_CANONICAL.values())
@@ -45,6 +55,16 @@ def canonical(key: str) -> str:
 
 _KEYS: dict[str, tuple[str, bool]] = {}  # property name → (canonical name, holds an id)
 
+# Where ``reference(id, version, 'Full')`` holds a value RuntimeValue stands for (lower-cased
+# path → RUNTIME_ATTRIBUTES key); ``reference(id).x`` reads ``properties.x``.
+_RUNTIME_PATHS = {
+    ("properties", "identityprofile", "kubeletidentity", "objectid"): "kubeletIdentity.objectId",
+    ("identity", "principalid"): "identity.principalId",
+    ("properties", "principalid"): "principalId",
+    ("properties", "clientid"): "clientId",
+    ("properties", "loginserver"): "loginServer",
+}
+
 
 def _id_like(key: str) -> bool:
     """Properties holding resource ids: an unresolved one keeps its placeholder, so relations join."""
@@ -54,10 +74,11 @@ def _id_like(key: str) -> bool:
 class RowValues:
     """Evaluates declared values for the rows of one scan (charging its meter)."""
 
-    __slots__ = ("meter",)
+    __slots__ = ("meter", "runtime_values")
 
     def __init__(self, meter: Meter) -> None:
         self.meter = meter
+        self.runtime_values = False  # a RuntimeValue was written since the reader last reset this
 
     def value(self, value: Any, env: Env, id_like: bool) -> Any:
         """A property value with its expressions evaluated (the hot loop of a large template)."""
@@ -121,6 +142,10 @@ class RowValues:
             self.meter.spend(len(result), "a resource's properties", source)
             return result
         if kind is Unresolved:
+            if result.runtime is not None:
+                stand_in = self._runtime_value(result, source, result.placeholder if id_like else None)
+                if stand_in is not None:
+                    return stand_in
             if id_like:
                 return result.placeholder
             return Unknown(f"{source} could not be resolved: {result.reason}")
@@ -130,8 +155,22 @@ class RowValues:
             return self._finish_deep(result, source, 1)
         return result
 
+    def _runtime_value(self, result: Unresolved, source: str, fallback: Any) -> RuntimeValue | None:
+        """The stand-in for a value ``reference()`` read, when it is one the IaC core resolves."""
+        assert result.runtime is not None
+        resource_id, path = result.runtime
+        attribute = _RUNTIME_PATHS.get(tuple(step.lower() for step in path))
+        if attribute is None:
+            return None
+        self.runtime_values = True
+        reason = f"{source} could not be resolved: {result.reason}"
+        return RuntimeValue(reason, resource_id=resource_id, attribute=attribute, fallback=fallback)
+
     def _finish_deep(self, value: Any, source: str, depth: int) -> Any:
         if type(value) is Unresolved:
+            stand_in = self._runtime_value(value, source, None) if value.runtime is not None else None
+            if stand_in is not None:
+                return stand_in
             return Unknown(f"{source} could not be resolved: {value.reason}")
         if isinstance(value, dict | list) and depth > budget.JSON_DEPTH:
             raise BudgetExceeded(

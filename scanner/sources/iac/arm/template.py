@@ -136,6 +136,7 @@ class _Reader:
             row["subscriptionId"] = target.subscription_id
             if target.resource_group is not None and target.level == "resourceGroup":
                 row["resourceGroup"] = target.resource_group
+        self.values.runtime_values = False
         for key in ROW_FIELDS:
             if key in fields:
                 row[key] = self.values.value(fields[key], at.env, False)
@@ -150,6 +151,7 @@ class _Reader:
             property_lines=PropertyLines(file.doc, raw),
             suppressions=suppressions(fields.get("metadata"), file),
             address=symbolic or f"{placed.type}/{placed.name}",
+            runtime_values=self.values.runtime_values,
         )
 
     def _nested(self, fields: Mapping[str, Any], at: Deploying) -> None:

@@ -24,6 +24,7 @@ from scanner.sources.iac.terraform.evaluate import Evaluator, Scope
 from scanner.sources.iac.terraform.instances import Instance, expand
 from scanner.sources.iac.terraform.module_calls import Loader, ModuleCalls, Place
 from scanner.sources.iac.terraform.parse import Block, SourceFile, attribute, body_items, top_blocks
+from scanner.sources.iac.terraform.runtime_refs import stand_in
 from scanner.sources.iac.terraform.translate.resource_ids import dedupe_ids, natural_id
 from scanner.sources.iac.terraform.translate.rows import UnknownName, name_segment
 from scanner.sources.iac.terraform.traversal import Step
@@ -186,13 +187,20 @@ class Configuration:
             name = self.arguments.attribute(inst, "name")
             value = f"{name.lower()}.azurecr.io" if isinstance(name, str) else Unknown(f"{text} is not known")
         if value is None:
-            return Unknown(f"{text} is known only after apply")
+            return self._after_apply(inst, steps, text)
         if attr == "name" and isinstance(value, Unknown) and len(steps) == 1:
             return UnknownName(value.reason, value.live_only, name_segment(value, inst.address))
         result = self.evaluator.apply(value, steps[1:], scope, text)
         if isinstance(result, Unknown) and result.reason.startswith(f"{text}: no "):
-            return Unknown(f"{text} is known only after apply")  # a computed attribute of a nested block
+            return self._after_apply(inst, steps, text)  # a computed attribute of a nested block
         return result
+
+    def _after_apply(self, inst: Instance, steps: list[Step], text: str) -> Unknown:
+        """A computed attribute: unknown, or the stand-in of an identity Azure assigns the resource."""
+        unknown = Unknown(f"{text} is known only after apply")
+        if any(kind not in ("attr", "index") for kind, _ in steps):
+            return unknown
+        return stand_in(unknown, self.id_of(inst), [arg if kind == "attr" else None for kind, arg in steps])
 
     def local(self, name: str) -> Any:
         """The value of ``local.<name>`` (evaluated once)."""

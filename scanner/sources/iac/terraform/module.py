@@ -27,6 +27,7 @@ from scanner.sources.iac.terraform.instances import Instance
 from scanner.sources.iac.terraform.module_calls import Loader, Place
 from scanner.sources.iac.terraform.module_sources import Sources
 from scanner.sources.iac.terraform.parse import parse
+from scanner.sources.iac.terraform.runtime_refs import holds_runtime_values
 from scanner.sources.iac.terraform.suppressions import attach_suppressions
 from scanner.sources.iac.terraform.translate.role_assignment import with_implied_principal_type
 from scanner.sources.iac.terraform.translate.rows import TfInstance, plain_unknowns
@@ -127,6 +128,7 @@ def _read_module(module: Configuration) -> list[IacResource]:
                 suppressions=tuple(suppressions.get(id(inst.block), ())),
                 address=inst.address,
                 module_calls=module.place.calls,
+                runtime_values=holds_runtime_values(translated.row),
             )
         )
     return out

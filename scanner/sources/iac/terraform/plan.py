@@ -32,6 +32,7 @@ from scanner.sources.iac.terraform.files import relative
 from scanner.sources.iac.terraform.json_lines import JsonPath, fast_key_lines, key_lines
 from scanner.sources.iac.terraform.plan_configuration import PlanConfiguration, as_array, split_address
 from scanner.sources.iac.terraform.plan_references import PlanReferences
+from scanner.sources.iac.terraform.runtime_refs import holds_runtime_values
 from scanner.sources.iac.terraform.translate.resource_ids import dedupe_ids
 from scanner.sources.iac.terraform.translate.rows import AttrPath, TfInstance
 from scanner.sources.iac.terraform.translate.translators import translate
@@ -76,6 +77,7 @@ def read_plan(path: Path, repo_root: Path, *, meter: Meter | None = None) -> lis
                 property_lines=_property_lines(lines, index, translated.sources),
                 suppressions=(),
                 address=address,
+                runtime_values=holds_runtime_values(translated.row),
             )
         )
     return out

@@ -10,11 +10,13 @@ role assignment or diagnostic setting relates to a registry created in the same 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
+from scanner.sources.declarations import RuntimeValue
 from scanner.sources.iac.budget import Meter
 from scanner.sources.iac.terraform.plan_configuration import (
     PlanConfiguration,
@@ -24,6 +26,7 @@ from scanner.sources.iac.terraform.plan_configuration import (
     split_address,
     strip_index,
 )
+from scanner.sources.iac.terraform.runtime_refs import stand_in
 from scanner.sources.iac.terraform.translate.resource_ids import natural_id
 from scanner.sources.iac.terraform.translate.role_assignment import with_implied_principal_type
 from scanner.sources.iac.terraform.translate.rows import AttrPath, TfInstance
@@ -179,7 +182,11 @@ class PlanReferences:
                 if attr_index.strip("[]").isdigit():
                     path.append(int(attr_index.strip("[]")))
             value = self.value(inst, tuple(path))
-            return None if value is None or isinstance(value, Unknown) else value
+            if value is None or isinstance(value, Unknown):
+                # An identity Azure assigns at apply: its stand-in (the caller keeps its own reason).
+                found = stand_in(Unknown(f"{ref} is known only after apply"), self.id_of(target), path)
+                return found if isinstance(found, RuntimeValue) else None
+            return value
         values = self.known.get(target)
         if values is not None and len(attr_path) == 1:
             value = values.get(attr_path[0])
@@ -221,6 +228,13 @@ class PlanReferences:
             resolved = self.resolve_expression(inst.address, path)
             if resolved is None:
                 return node
+            if isinstance(resolved, RuntimeValue):
+                if resolved.attribute == "loginServer" and path[-1:] != ("server",):
+                    # The plan does not say whether the expression is the reference or a template
+                    # around it ("${...login_server}/app:1"): only a registry server is the former.
+                    return node
+                # unresolved, it reads as the plan's own unknown
+                return dataclasses.replace(resolved, reason=node.reason, live_only=node.live_only)
             self.meter.charge_value(resolved, f"{inst.address}: a resolved reference")
             return resolved
         if isinstance(node, Mapping):

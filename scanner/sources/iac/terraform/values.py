@@ -27,12 +27,12 @@ def first_unknown(*values: Any) -> Unknown | None:
     return None
 
 
-def find_unknown(value: Any) -> Unknown | None:
-    """The first unknown in ``value`` (document order; iterative, so any depth is fine)."""
+def find_unknown(value: Any, kind: type[Unknown] = Unknown) -> Unknown | None:
+    """The first unknown (of ``kind``) in ``value`` (document order; iterative, so any depth is fine)."""
     stack = [value]
     while stack:
         node = stack.pop()
-        if isinstance(node, Unknown):
+        if isinstance(node, kind):
             return node
         if isinstance(node, Mapping):
             stack.extend(reversed(list(node.values())))

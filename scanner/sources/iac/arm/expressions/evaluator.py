@@ -52,7 +52,9 @@ def evaluate(node: Node, env: Context) -> Any:
     base = evaluate(node[1], env)
     text = node[3]
     if type(base) is Unresolved:
-        return Unresolved(base.reason, f"<{text}>")
+        if base.runtime is None:
+            return Unresolved(base.reason, f"<{text}>")
+        return base.member(node[2] if kind == "prop" else evaluate(node[2], env), text)
     if kind == "prop":
         return _member(base, node[2], text, env)
     index = evaluate(node[2], env)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from scanner.sources.iac.arm.expressions.context import Context, Family, Function, Target
-from scanner.sources.iac.arm.expressions.values import Unresolved, fail, to_text
+from scanner.sources.iac.arm.expressions.values import Declared, Unresolved, fail, to_text
 
 family = Family()
 FUNCTIONS: dict[str, Function] = family.functions
@@ -87,8 +87,10 @@ def _extension_resource_id(args: list[Any], env: Context, text: str) -> Any:
     return _provider_id(args[1:], text, lambda scope: base.rstrip("/"))
 
 
-def _runtime(text: str) -> Unresolved:
-    return Unresolved(f"{text} is only known after deployment", f"<{text}>")
+def _runtime(text: str, resource_id: Any = None, full: bool = False) -> Unresolved:
+    """Runtime state only Azure has; of a resource id, with where it is read (see ``Unresolved.runtime``)."""
+    where = (resource_id, () if full else ("properties",)) if isinstance(resource_id, str) else None
+    return Unresolved(f"{text} is only known after deployment", f"<{text}>", where)
 
 
 @family.plain("reference")
@@ -96,19 +98,21 @@ def _reference(args: list[Any], env: Context, text: str) -> Any:
     if not args or len(args) > 3:
         return fail(text, f"expects 1 to 3 arguments, got {len(args)}")
     target = args[0]
+    full = len(args) == 3 and isinstance(args[2], str) and args[2].lower() == "full"
     info = env.resource_symbol(target) if isinstance(target, str) and "/" not in target else None
     if info is None:
-        return _runtime(text)
-    full = len(args) == 3 and isinstance(args[2], str) and args[2].lower() == "full"
+        return _runtime(text, target if isinstance(target, str) and "/" in target else None, full)
     if not full:
         return info.properties
-    return {
+    found = {
         "id": info.id,
         "name": info.name,
         "type": info.type,
         "apiVersion": info.api_version,
         "properties": info.properties,
     }
+    # A top-level property the template does not declare (``identity.principalId``) is Azure's.
+    return Declared(found, f"resource '{target}'", (info.id, ()) if isinstance(info.id, str) else None)
 
 
 @family.strict("resourceInfo", arity=(1, 1))

@@ -75,5 +75,8 @@ class Symbols:
             declared = scope.resolve(
                 f"s:{symbol}:properties", f"the properties of resource '{symbol}'", symbol, fields.get("properties", {})
             )
-            properties = Declared(declared, f"resource '{symbol}'") if isinstance(declared, Mapping) else declared
+            runtime = (rid, ("properties",)) if isinstance(rid, str) else None
+            properties = (
+                Declared(declared, f"resource '{symbol}'", runtime) if isinstance(declared, Mapping) else declared
+            )
         return SymbolInfo(rid, name, full_type, fields.get("apiversion"), existing, properties)

@@ -1,7 +1,9 @@
 """The values expressions compute with: unresolved values, ARM's text rendering and equality.
 
 A value that cannot be known before deployment is :class:`Unresolved`; its *placeholder* is
-the text that stands for it inside a string, so string functions keep building with it.
+the text that stands for it inside a string, so string functions keep building with it. One
+that ``reference()`` reads from a resource also keeps *where* (:attr:`Unresolved.runtime`), so
+the reader can tell a workload's identity apart from any other runtime value.
 """
 
 from __future__ import annotations
@@ -14,32 +16,53 @@ from scanner.plain_data import json_kind
 from scanner.sources.iac import budget
 from scanner.sources.iac.budget import BudgetExceeded
 
+#: (resource id, path in the object ``reference(id, version, 'Full')`` returns): what
+#: ``reference()`` of a resource read, so far; ``.identity.principalId`` extends it.
+Runtime = tuple[str, tuple[str, ...]]
+
 
 class Unresolved:
     """A value only known at deployment (or not computable here): why, and what stands for it."""
 
-    __slots__ = ("placeholder", "reason")
+    __slots__ = ("placeholder", "reason", "runtime")
 
-    def __init__(self, reason: str, placeholder: str) -> None:
+    def __init__(self, reason: str, placeholder: str, runtime: Runtime | None = None) -> None:
         self.reason = reason
         self.placeholder = placeholder
+        self.runtime = runtime
+
+    def member(self, name: Any, text: str) -> Unresolved:
+        """``.name`` or ``['name']`` of this value: unresolved too, still saying where it was read."""
+        runtime = self.runtime
+        if runtime is not None and isinstance(name, str):
+            return Unresolved(self.reason, f"<{text}>", (runtime[0], (*runtime[1], name)))
+        return Unresolved(self.reason, f"<{text}>")
 
     def __repr__(self) -> str:
         return f"Unresolved({self.reason!r}, {self.placeholder!r})"
 
 
 class Declared(dict[str, Any]):
-    """A resource's properties as its template declares them: one it leaves out is Azure's, known once deployed."""
+    """A resource's properties as its template declares them: one it leaves out is Azure's, known once deployed.
 
-    __slots__ = ("owner",)
+    ``runtime`` is the resource's id and where these properties are in its full ``reference()``
+    (``("properties",)``, or ``()`` for the full object), so a property it leaves out is read
+    from the resource (a kubelet identity's object id) once deployed.
+    """
 
-    def __init__(self, properties: Mapping[str, Any], owner: str) -> None:
+    __slots__ = ("owner", "runtime")
+
+    def __init__(self, properties: Mapping[str, Any], owner: str, runtime: Runtime | None = None) -> None:
         super().__init__(properties)
         self.owner = owner
+        self.runtime = runtime
 
     def missing(self, name: str, text: str) -> Unresolved:
+        runtime = self.runtime
         return Unresolved(
-            f"property '{name}' of {self.owner} is not declared: only known after deployment ({text})", f"<{text}>"
+            f"property '{name}' of {self.owner} is not declared: only known after deployment ({text})",
+            f"<{text}>",
+            None if runtime is None else (runtime[0], (*runtime[1], name)),
         )
 
 

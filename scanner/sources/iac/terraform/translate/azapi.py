@@ -30,6 +30,14 @@ AZAPI_TYPES = frozenset(
         "Microsoft.Network/privateDnsZones/A",
         "Microsoft.Authorization/roleAssignments",
         "Microsoft.Insights/diagnosticSettings",
+        # the workloads that pull from registries and the identities they pull with
+        "Microsoft.ContainerService/managedClusters",
+        "Microsoft.App/containerApps",
+        "Microsoft.App/managedEnvironments",
+        "Microsoft.Web/sites",
+        "Microsoft.Web/sites/config",
+        "Microsoft.ContainerInstance/containerGroups",
+        "Microsoft.ManagedIdentity/userAssignedIdentities",
     )
 )
 

@@ -29,6 +29,14 @@ from scanner.sources.iac.terraform.translate.registry_children import (
 from scanner.sources.iac.terraform.translate.resource_ids import natural_id
 from scanner.sources.iac.terraform.translate.role_assignment import translate_role_assignment
 from scanner.sources.iac.terraform.translate.rows import TfInstance, TranslatedRow
+from scanner.sources.iac.terraform.translate.web_apps import translate_web_app
+from scanner.sources.iac.terraform.translate.workloads import (
+    translate_container_app,
+    translate_container_app_environment,
+    translate_container_group,
+    translate_kubernetes_cluster,
+    translate_user_assigned_identity,
+)
 
 Translate = Callable[[TfInstance, str], list[TranslatedRow]]
 
@@ -44,6 +52,14 @@ TRANSLATORS: dict[str, Translate] = {
     "azurerm_role_assignment": translate_role_assignment,
     "azurerm_monitor_diagnostic_setting": translate_diagnostic_setting,
     "azapi_resource": translate_azapi_resource,
+    # the workloads that pull from registries and the identities they pull with
+    "azurerm_kubernetes_cluster": translate_kubernetes_cluster,
+    "azurerm_container_app": translate_container_app,
+    "azurerm_container_app_environment": translate_container_app_environment,
+    "azurerm_container_group": translate_container_group,
+    "azurerm_linux_web_app": translate_web_app,
+    "azurerm_windows_web_app": translate_web_app,
+    "azurerm_user_assigned_identity": translate_user_assigned_identity,
 }
 
 # Resources that are part of another one's row in Azure: applied to the rows once all are built.
