@@ -13,8 +13,6 @@ findings (most of a large scan) are counted per registry and listed only up to
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -23,12 +21,12 @@ from functools import cache
 from typing import Any, BinaryIO
 
 import orjson
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2 import Template
 from markupsafe import Markup
 
 from scanner.outputs import jsonsafe
+from scanner.outputs.html_page import csp_hash, environment, inline_asset, write_chunks
 from scanner.outputs.summary import tally
-from scanner.resources import data_dir
 from scanner.results import SEVERITY_ORDER, SEVERITY_RANK, STATUS_ORDER, Finding, RegistryFacts, Status
 from scanner.scan_result import ScanResult
 from scanner.timeutil import format_datetime
@@ -281,30 +279,6 @@ def view(result: ScanResult, cap: int = PASSING_ROW_CAP) -> dict[str, Any]:
     }
 
 
-def inline_asset(name: str, closing: str) -> str:
-    text = (data_dir("reports") / name).read_text(encoding="utf-8")
-    if closing in text.lower():
-        raise ValueError(f"reports/{name} must not contain {closing!r}")
-    return text
-
-
-def csp_hash(text: str) -> str:
-    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
-
-
-@cache
-def environment() -> Environment:
-    """The Jinja2 environment of every HTML page: templates from ``reports/``, autoescape on."""
-    return Environment(
-        loader=FileSystemLoader(str(data_dir("reports"))),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
 @cache
 def _template() -> tuple[Template, Markup, Markup, str]:
     env = environment()
@@ -335,12 +309,4 @@ class HtmlFormat:
         self.cap = cap
 
     def write(self, result: ScanResult, stream: BinaryIO) -> None:
-        buffer: list[str] = []
-        size = 0
-        for chunk in render(result, self.cap):
-            buffer.append(chunk)
-            size += len(chunk)
-            if size >= 1 << 20:
-                stream.write("".join(buffer).encode("utf-8"))
-                buffer, size = [], 0
-        stream.write("".join(buffer).encode("utf-8"))
+        write_chunks(render(result, self.cap), stream)

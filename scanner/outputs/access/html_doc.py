@@ -19,7 +19,7 @@ from markupsafe import Markup
 from scanner.azure import rbac
 from scanner.inventory.access_paths import Escalation
 from scanner.outputs.access.report import AccessReport, per_object
-from scanner.outputs.html_format import csp_hash, environment, inline_asset
+from scanner.outputs.html_page import csp_hash, environment, inline_asset, write_chunks
 
 TEMPLATE = "access.html.j2"
 ROWS = "access_rows.html.j2"
@@ -75,13 +75,4 @@ class AccessHtml:
             "css": css,
             "csp": csp,
         }
-        chunks = template.generate(page)
-        buffer: list[str] = []
-        size = 0
-        for chunk in chunks:  # (written in pieces of about 1 MiB: a large page is never whole in memory)
-            buffer.append(chunk)
-            size += len(chunk)
-            if size >= 1 << 20:
-                stream.write("".join(buffer).encode("utf-8", "replace"))
-                buffer, size = [], 0
-        stream.write("".join(buffer).encode("utf-8", "replace"))
+        write_chunks(template.generate(page), stream)
