@@ -25,7 +25,10 @@ from jinja2 import Template
 from markupsafe import Markup
 
 from scanner.outputs import jsonsafe
+from scanner.outputs.access.panel import AccessPanel
+from scanner.outputs.html_access import access_sections
 from scanner.outputs.html_page import csp_hash, environment, inline_asset, write_chunks
+from scanner.outputs.pull_diagrams import RegistryPulls
 from scanner.outputs.summary import tally
 from scanner.results import SEVERITY_ORDER, SEVERITY_RANK, STATUS_ORDER, Finding, RegistryFacts, Status
 from scanner.scan_result import ScanResult
@@ -35,6 +38,7 @@ from scanner.unknown import Unknown
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
 SCRIPT = "report.js"
+ACCESS_STYLESHEET = "access.css"
 
 #: Pass and not-applicable rows listed in the findings table at most (the rest are counted).
 PASSING_ROW_CAP = 1000
@@ -78,6 +82,8 @@ class Group:
     passing: Counter[tuple[str, str]] = field(default_factory=Counter)
     open: bool = False
     facts: RegistryFacts | None = None
+    access: AccessPanel | None = None
+    pulls: RegistryPulls | None = None
 
     def rule_counts(self, status: str) -> list[tuple[str, int]]:
         """``(rule id, findings)`` of one passing status, by rule id."""
@@ -222,6 +228,10 @@ def view(result: ScanResult, cap: int = PASSING_ROW_CAP) -> dict[str, Any]:
             for i in group.detail_indexes
         ]
         group.open = open_sections and bool(group.details)
+    access = access_sections(result.inventory, ((g.key, g.registry_id) for g in ordered if g.registry_id))
+    for group in ordered:
+        group.access = access.panels.get(group.key)
+        group.pulls = access.pulls.get(group.key)
 
     detailed = [i for i, f in enumerate(findings) if f.status in DETAILED]
     passing = [i for i, f in enumerate(findings) if f.status not in DETAILED]
@@ -276,26 +286,53 @@ def view(result: ScanResult, cap: int = PASSING_ROW_CAP) -> dict[str, Any]:
         "coverage_errors": result.coverage_errors,
         "suppressions": result.suppressions,
         "unknown_total": totals.by_status["unknown"],
+        "with_access": bool(access),
+        "grant_row": access.grant_row,
+        "escalation_row": access.escalation_row,
     }
 
 
-@cache
-def _template() -> tuple[Template, Markup, Markup, str]:
-    env = environment()
-    css = inline_asset(STYLESHEET, "</style")
-    js = inline_asset(SCRIPT, "</script")
-    csp = (
-        "default-src 'none'; "
-        f"script-src '{csp_hash(js)}'; style-src '{csp_hash(css)}'; "
+@dataclass(frozen=True, slots=True)
+class _Page:
+    template: Template
+    css: Markup
+    js: Markup
+    access_css: Markup  # only in a report with access panels or pull diagrams
+    csp: str
+    access_csp: str
+
+
+def _csp(js: str, *styles: str) -> str:
+    hashes = " ".join(f"'{csp_hash(css)}'" for css in styles)
+    return (
+        f"default-src 'none'; script-src '{csp_hash(js)}'; style-src {hashes}; "
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
-    return env.get_template(TEMPLATE), Markup(css), Markup(js), csp
+
+
+@cache
+def _page() -> _Page:
+    css = inline_asset(STYLESHEET, "</style")
+    access_css = inline_asset(ACCESS_STYLESHEET, "</style")
+    js = inline_asset(SCRIPT, "</script")
+    template = environment().get_template(TEMPLATE)
+    return _Page(template, Markup(css), Markup(js), Markup(access_css), _csp(js, css), _csp(js, css, access_css))
 
 
 def render(result: ScanResult, cap: int = PASSING_ROW_CAP) -> Iterable[str]:
     """The report as a stream of text chunks."""
-    template, css, js, csp = _template()
-    return template.generate(**view(result, cap), css=css, js=js, csp=csp)
+    page = _page()
+    context = view(result, cap)
+    # (the access stylesheet and its hash only where it is used: a report without access
+    # sections, an IaC scan's, keeps the bytes it had)
+    with_access = context.pop("with_access")
+    return page.template.generate(
+        **context,
+        css=page.css,
+        js=page.js,
+        access_css=page.access_css if with_access else None,
+        csp=page.access_csp if with_access else page.csp,
+    )
 
 
 class HtmlFormat:
