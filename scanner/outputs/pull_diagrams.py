@@ -193,12 +193,10 @@ def _lanes(doc: Mapping[str, Any], index: Mapping[str, tuple[Hop, ...]]) -> tupl
     consumer = doc.get("consumer") or {}
     registry_doc = doc.get("registry") or {}
     kind = str(consumer.get("kind") or "")
-    workload = Node(str(consumer.get("name") or "?"), _CONSUMER_KINDS.get(kind, kind), str(consumer.get("id") or ""))
-    registry = Node(
-        str(registry_doc.get("name") or "?"),
-        "registry",
-        str(registry_doc.get("loginServer") or registry_doc.get("id") or ""),
-    )
+    name, registry_name = str(consumer.get("name") or "?"), str(registry_doc.get("name") or "?")
+    workload = Node(name, _CONSUMER_KINDS.get(kind, kind), f"{name} ({consumer.get('id')})")
+    server = registry_doc.get("loginServer") or registry_doc.get("id")
+    registry = Node(registry_name, "registry", f"{registry_name} ({server})")
     identity = _identity_node(doc.get("identity"))
     pull = doc.get("pull") or {}
     status = _state(pull.get("allowed"))

@@ -33,7 +33,7 @@ OK, BROKEN, UNKNOWN = "ok", "broken", "unknown"
 STATES = frozenset({OK, BROKEN, UNKNOWN})
 _MARKS = {BROKEN: "✗", UNKNOWN: "?"}
 
-BOX_W, BOX_H, GAP, PAD = 168, 44, 44, 8
+BOX_W, BOX_H, GAP, PAD = 176, 44, 44, 8
 # Average glyph widths (the bold 12px labels, the 10px captions, the 12px notes): where text is
 # cut or wrapped so that it stays inside its box or the diagram.
 LABEL_CHAR_W, CAPTION_CHAR_W, NOTE_CHAR_W = 7.4, 5.6, 6.6
@@ -98,6 +98,17 @@ def _text(value: str, limit: int) -> str:
     return _clip(safe_text(value), limit)
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters; a line that ended at a space keeps it,
+    so the lines read as the whole text (copied, searched, or read by a screen reader)."""
+    lines = textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    out, pos = [], 0
+    for line in lines:
+        pos = text.find(line, pos) + len(line)  # (safe text has no tab or newline: lines are substrings)
+        out.append(line + " " if text[pos : pos + 1] == " " else line)
+    return out
+
+
 def _notes(lane: Lane, width: int) -> list[tuple[str, list[str], str]]:
     """(state, wrapped lines, whole text) of every note of the lane, in link order."""
     per_line = max(20, int((width - 2 * PAD) / NOTE_CHAR_W))
@@ -105,7 +116,7 @@ def _notes(lane: Lane, width: int) -> list[tuple[str, list[str], str]]:
     for link in lane.links:
         if link.note and link.state != OK:
             whole = _text(link.note, MAX_DETAIL)
-            lines = textwrap.wrap(f"{_MARKS[link.state]} {whole}", per_line) or [""]
+            lines = _wrap(f"{_MARKS[link.state]} {whole}", per_line)
             if len(lines) > MAX_NOTE_LINES:
                 lines = [*lines[: MAX_NOTE_LINES - 1], _clip(lines[MAX_NOTE_LINES - 1], per_line - 1) + "…"]
             out.append((link.state, lines, whole))
@@ -186,11 +197,9 @@ def render(lanes: Sequence[Lane], title: str) -> Markup:
         y += BOX_H + 6
         for state, lines, whole in lane_notes:
             parts.append(Markup('<g class="note {}"><title>{}</title><text>').format(state, whole))
-            for n, line in enumerate(lines):
+            for line in lines:
                 y += NOTE_LINE_H
-                # (the space a line break took stays at the line's end: the text reads whole when copied)
-                text = line if n == len(lines) - 1 else line + " "
-                parts.append(Markup('<tspan x="{}" y="{}">{}</tspan>').format(PAD, y - 3, text))
+                parts.append(Markup('<tspan x="{}" y="{}">{}</tspan>').format(PAD, y - 3, line))
             parts.append(Markup("</text></g>"))
         y += PAD
         parts.append(Markup("</g>"))
