@@ -104,7 +104,7 @@ def via_key(via: Iterable[Hop]) -> tuple[tuple[str, str, str], ...]:
 _ACTION_RANK = {action: i for i, action in enumerate(rbac.ACTIONS)}
 
 
-def grant_key(grant: Grant) -> tuple[object, ...]:
+def _grant_key(grant: Grant) -> tuple[object, ...]:
     """Report order of grants: by principal, then path, actions, repositories."""
     return (
         grant.principal.casefold(),
@@ -148,7 +148,7 @@ def per_object(compute: Callable[[T], V]) -> Callable[[T], V]:
 
 def select(source: str, accesses: Iterable[RegistryAccess], filters: AccessFilter) -> AccessReport:
     """The report: selected registries by resource id, each with its kept grants and escalations."""
-    keeps_grant, grant_order = per_object(filters.selects_grant), per_object(grant_key)
+    keeps_grant, grant_order = per_object(filters.selects_grant), per_object(_grant_key)
     keeps_escalation, escalation_order = per_object(filters.selects_escalation), per_object(escalation_key)
     views = [
         RegistryView(
