@@ -150,31 +150,67 @@ def test_an_unknown_pull_is_amber_and_no_network_row_is_invented() -> None:
     assert svg.count('<g class="lane">') == 1 and "zone link" not in svg
 
 
-def test_the_network_row_is_drawn_from_the_documents_network_fields() -> None:
-    vnet = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet-app"
-    network = {
-        "private": {
-            "vnets": [vnet],
-            "resolvesPrivately": True,
-            "reachable": False,
-            "via": None,
-            "endpoints": [],
-            "reason": "reg.westeurope.data.azurecr.io has no A record in the zone linked to vnet-app: NXDOMAIN",
-        }
-    }
-    svg = str(
-        diagram(_doc(pull={"allowed": True, "via": ["AcrPull at /r/reg"], "reason": ""}, network=network), {}).svg
-    )
+VNET = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet-app"
+ALLOWED = {"allowed": True, "via": ["AcrPull at /r/reg"], "reason": ""}
+
+
+def _network_row(network: Any) -> tuple[str, list[str], list[str], str]:
+    """(status, box labels, link states, whole svg) of the network row of an allowed pull."""
+    drawn = diagram(_doc(pull=ALLOWED, network=network), {})
+    svg = str(drawn.svg)
     lanes = svg.split('<g class="lane">')[1:]
-    assert len(lanes) == 2 and "network" in lanes[1]
+    assert len(lanes) == 2 and "network: " in lanes[1]
     labels = re.findall(r'<text class="label"[^>]*>([^<]*)</text>', lanes[1])
+    return drawn.status, labels, re.findall(r'<g class="link (\w+)">', lanes[1]), lanes[1]
+
+
+def test_the_private_path_is_vnet_zone_link_endpoint_registry() -> None:
+    private = {"vnets": [VNET], "resolvesPrivately": True, "reachable": True, "via": "privateEndpoint",
+               "endpoints": ["pe-reg"], "reason": "from vnet-app, 2 names resolve to pe-reg"}  # fmt: skip
+    status, labels, links, _ = _network_row({"private": private, "public": {"access": "disabled"}})
+    assert (status, labels, links) == (OK, ["vnet-app", "privatelink.azurecr.io", "pe-reg", "reg"], [OK] * 3)
+
+    nxdomain = "the zone linked to vnet-app has no A record reg.westeurope.data: NXDOMAIN"
+    private |= {"reachable": False, "endpoints": [], "reason": nxdomain}
+    status, labels, links, svg = _network_row({"private": private})
+    assert status == BROKEN  # the identity may pull; the network does not let the pull through
     assert labels == ["vnet-app", "privatelink.azurecr.io", "none reached", "reg"]
-    links = re.findall(r'<g class="link (\w+)">', lanes[1])
     assert links == [OK, BROKEN, BROKEN]
-    assert "NXDOMAIN" in lanes[1] and lanes[1].count('<g class="note broken">') == 1
-    # A workload outside any VNet, or a document without the fields: no network row.
-    for other in ({"private": {"vnets": []}}, {"public": {}}, Unknown("not collected")):
-        assert str(diagram(_doc(network=other), {}).svg).count('<g class="lane">') == 1
+    assert "NXDOMAIN" in svg and svg.count('<g class="note broken">') == 1
+
+    private |= {"resolvesPrivately": Unknown("vnet-app uses custom DNS servers")}
+    status, _, links, svg = _network_row({"private": private})
+    assert status == UNKNOWN and links == [UNKNOWN] * 3 and '<g class="note unknown">' in svg
+
+
+def test_a_pull_that_resolves_publicly_is_drawn_through_the_public_endpoint() -> None:
+    private = {"vnets": [VNET], "resolvesPrivately": False, "reachable": False,
+               "reason": "reg has no approved private endpoint, so vnet-app resolves it publicly"}  # fmt: skip
+    public = {
+        "access": "firewalled",
+        "egress": ["203.0.113.40"],
+        "admitsWorkload": False,
+        "notAdmitted": ["203.0.113.40"],
+    }
+    status, labels, links, svg = _network_row({"private": private, "public": public})
+    assert (status, labels, links) == (BROKEN, ["203.0.113.40", "firewalled", "reg"], [BROKEN, BROKEN])
+    assert "resolves it publicly" in svg and "refuses 203.0.113.40" in svg
+    public |= {"access": "open", "admitsWorkload": True, "notAdmitted": []}
+    assert _network_row({"private": private, "public": public})[:3] == (OK, ["203.0.113.40", "open", "reg"], [OK, OK])
+    public |= {"egress": Unknown("a container group's egress address is not exposed by Azure")}
+    _, labels, links, svg = _network_row({"private": {}, "public": public})
+    assert labels[0] == "not known" and '<g class="node unknown">' in svg and links == [OK, OK]
+
+
+def test_the_trusted_services_bypass_is_one_hop() -> None:
+    private = {"vnets": [], "resolvesPrivately": False, "reachable": True, "via": "trustedServices", "reason": "bypass"}
+    assert _network_row({"private": private})[:3] == (OK, ["trusted services", "reg"], [OK])
+
+
+def test_no_network_row_is_invented() -> None:
+    for other in (None, {"private": {"vnets": []}}, {"public": {}}, Unknown("not collected"), ["x"]):
+        drawn = diagram(_doc(pull=ALLOWED, network=other) if other is not None else _doc(pull=ALLOWED), {})
+        assert drawn.status == OK and str(drawn.svg).count('<g class="lane">') == 1
 
 
 def test_pull_documents_are_grouped_by_registry(demo_result: ScanResult) -> None:

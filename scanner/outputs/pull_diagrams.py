@@ -7,17 +7,19 @@ workload → identity → the hops of the path that allows the pull → registry
 allows it, the identity's arrow into the registry is broken (red) with the document's reason
 and the error the pull will hit, or unknown (amber) with why the access model cannot tell.
 
-When the document has the network fields (``network.private``: the VNets, whether the
-registry's names resolve through a ``privatelink.azurecr.io`` zone linked to them, the private
-endpoints they reach) a second row draws VNet → zone link → private endpoint → registry the
-same way. A document without them gets no such row: nothing is inferred here. The diagrams
-only draw what the documents say; the verdicts are the access model's.
+When the document has the network fields (``network``, ACR-051) a second row draws how the
+pull reaches the registry, the same way: VNet → zone link → private endpoint → registry when
+the names resolve through a ``privatelink.azurecr.io`` zone linked to the workload's VNet (the
+broken hop with its reason: NXDOMAIN, a connection timeout), else the trusted-services bypass,
+else egress address → public endpoint → registry. A document without them gets no such row:
+nothing is inferred here. The diagrams only draw what the documents say; the verdicts are the
+access model's and the network model's.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,36 +158,93 @@ def _identity_node(identity: object) -> Node:
     return Node(label, "identity", detail)
 
 
-def _private_lane(network: object, registry: Node) -> Lane | None:
-    """VNet → zone link → private endpoint → registry, when the document has ``network.private``
-    with the VNets the pulls start in (none: the workload runs outside any VNet, nothing to draw)."""
-    private = network.get("private") if isinstance(network, Mapping) else None
-    if not isinstance(private, Mapping):
+def _names(values: object) -> list[str]:
+    return [v for v in values if type(v) is str] if isinstance(values, list) else []
+
+
+def _first(names: list[str], shown: Callable[[str], str] = str) -> str:
+    return shown(names[0]) + (f" +{len(names) - 1}" if len(names) > 1 else "")
+
+
+def _chain(states: Sequence[str], note: str) -> tuple[Link, ...]:
+    """Links in ``states``: the note goes on the first that does not hold, and the links after
+    it are drawn in its state (a pull that stops at one hop does not get further)."""
+    links: list[Link] = []
+    stopped: str | None = None
+    for state in states:
+        if stopped is not None:
+            links.append(Link(stopped))
+        elif state != OK:
+            stopped = state
+            links.append(Link(state, note))
+        else:
+            links.append(Link())
+    return tuple(links)
+
+
+def _private_lane(private: Mapping[str, Any], registry: Node) -> Lane | None:
+    """VNet → zone link → private endpoint → registry: the pull resolves the registry's names
+    through a ``privatelink.azurecr.io`` zone linked to its VNet (or may: unknown)."""
+    vnets = _names(private.get("vnets"))
+    resolves = _state(private.get("resolvesPrivately"))
+    if not vnets or resolves == BROKEN:
         return None
-    vnets = private.get("vnets")
-    if not isinstance(vnets, list) or not vnets or not all(type(v) is str for v in vnets):
-        return None
-    vnet = last_segment(vnets[0]) + (f" +{len(vnets) - 1}" if len(vnets) > 1 else "")
-    endpoints = [e for e in private.get("endpoints") or () if type(e) is str]
-    trusted = private.get("via") == "trustedServices"
-    endpoint = Node(
-        "trusted services" if trusted else (last_segment(endpoints[0]) if endpoints else "none reached"),
-        "bypass" if trusted else "private endpoint",
-        ", ".join(endpoints) or ("trusted-services bypass" if trusted else "no private endpoint is reached"),
-    )
-    resolves, reachable = _state(private.get("resolvesPrivately")), _state(private.get("reachable"))
-    reason = str(private.get("reason") or "")
-    # One note per row, on the first hop that does not hold; the hops after it take its state.
-    first = Link(resolves, reason if resolves != OK else "")
-    rest = Link(reachable, reason if resolves == OK and reachable != OK else "")
-    after = rest if resolves == OK else Link(resolves)
+    endpoints = _names(private.get("endpoints"))
+    reachable = _state(private.get("reachable"))
+    endpoint = _first(endpoints, last_segment) if endpoints else "none reached"
     nodes = (
-        Node(vnet, "VNet", ", ".join(vnets)),
+        Node(_first(vnets, last_segment), "VNet", ", ".join(vnets)),
         Node("privatelink.azurecr.io", "zone link"),
-        endpoint,
+        Node(endpoint, "private endpoint", ", ".join(endpoints)),
         registry,
     )
-    return Lane(nodes, (first, after, Link(after.state)), "network")
+    links = _chain((resolves, reachable, reachable), str(private.get("reason") or ""))
+    return Lane(nodes, links, "network: private endpoint")
+
+
+def _public_lane(public: Mapping[str, Any], private: Mapping[str, Any], registry: Node) -> Lane | None:
+    """Egress addresses → public endpoint → registry: the names resolve publicly."""
+    access = public.get("access")
+    if type(access) is not str:
+        return None
+    egress = public.get("egress")
+    addresses = _names(egress)
+    source = (
+        Node(_first(addresses), "egress address", ", ".join(addresses))
+        if addresses
+        else Node("not known", "egress address", egress.reason if isinstance(egress, Unknown) else "", UNKNOWN)
+    )
+    admits = public.get("admitsWorkload")
+    refused = _names(public.get("notAdmitted"))
+    if isinstance(admits, Unknown):
+        note = admits.reason
+    else:
+        why = [str(private.get("reason") or ""), f"the public endpoint is {access}"]
+        if refused:
+            why.append(f"it refuses {', '.join(refused)} (403: client with IP … is not allowed access)")
+        note = "; ".join(w for w in why if w)
+    state = _state(admits)
+    nodes = (source, Node(access, "public endpoint", f"public network access: {access}"), registry)
+    return Lane(nodes, _chain((state, state), note), "network: public endpoint")
+
+
+def _network_lane(network: object, registry: Node) -> Lane | None:
+    """The network row of a document with the network fields (ACR-051): the private path when
+    the names resolve privately (or may), the trusted-services bypass when that is the way in,
+    else the public endpoint. A document without them gets no row."""
+    if not isinstance(network, Mapping):
+        return None
+    private = network.get("private")
+    private = private if isinstance(private, Mapping) else {}
+    lane = _private_lane(private, registry)
+    if lane is not None:
+        return lane
+    if private.get("via") == "trustedServices":
+        bypass = Node("trusted services", "network bypass", str(private.get("reason") or ""))
+        state = _state(private.get("reachable"))
+        return Lane((bypass, registry), _chain((state,), str(private.get("reason") or "")), "network: bypass")
+    public = network.get("public")
+    return _public_lane(public, private, registry) if isinstance(public, Mapping) else None
 
 
 def _lanes(doc: Mapping[str, Any], index: Mapping[str, tuple[Hop, ...]]) -> tuple[list[Lane], str, str, int]:
@@ -211,9 +270,13 @@ def _lanes(doc: Mapping[str, Any], index: Mapping[str, tuple[Hop, ...]]) -> tupl
     else:
         note = f"{reason}: {PREDICTED}" if status == BROKEN else reason
         lanes.append(Lane((workload, identity, registry), (Link(), Link(status, note))))
-    network = _private_lane(doc.get("network"), registry)
+    network = _network_lane(doc.get("network"), registry)
     if network is not None:
         lanes.append(network)
+        # A pull the identity may make still fails when the network does not let it through.
+        stop = next((link for link in network.links if link.state != OK), None)
+        if stop is not None and _STATUS_ORDER[stop.state] < _STATUS_ORDER[status]:
+            status, reason = stop.state, stop.note
     return lanes, status, reason, len(via)
 
 
@@ -229,17 +292,27 @@ def diagram(doc: Mapping[str, Any], index: Mapping[str, tuple[Hop, ...]]) -> Pul
     return PullDiagram(name, _CONSUMER_KINDS.get(kind, kind), status, reason, paths, render(lanes, title))
 
 
+def status_of(doc: Mapping[str, Any]) -> str:
+    """The worst state a document's diagram shows: the identity's verdict, then the network's."""
+    status = _state((doc.get("pull") or {}).get("allowed"))
+    network = _network_lane(doc.get("network"), Node("registry"))
+    for link in network.links if network is not None else ():
+        if _STATUS_ORDER[link.state] < _STATUS_ORDER[status]:
+            status = link.state
+    return status
+
+
 def _order(doc: Mapping[str, Any]) -> tuple[int, str, str]:
     consumer = doc.get("consumer") or {}
-    status = _state((doc.get("pull") or {}).get("allowed"))
-    return _STATUS_ORDER[status], str(consumer.get("name") or "").casefold(), str(consumer.get("id") or "")
+    return _STATUS_ORDER[status_of(doc)], str(consumer.get("name") or "").casefold(), str(consumer.get("id") or "")
 
 
 def registry_pulls(inv: Inventory, registry_key: str, docs: Sequence[Mapping[str, Any]], cap: int) -> RegistryPulls:
     """The diagrams of one registry's pulls: the ones that fail first, then unknown, then the
     ones that hold, each by workload name; at most ``cap`` drawn."""
     ordered = sorted(docs, key=_order)
-    statuses = [_state((d.get("pull") or {}).get("allowed")) for d in ordered]
-    index = _path_index(inv, registry_key) if any(s == OK for s in statuses[:cap]) else {}
+    statuses = [status_of(d) for d in ordered]
+    drawn_allowed = any(_state((d.get("pull") or {}).get("allowed")) == OK for d in ordered[:cap])
+    index = _path_index(inv, registry_key) if drawn_allowed else {}  # (the hops of the paths drawn)
     drawn = tuple(diagram(d, index) for d in ordered[:cap])
     return RegistryPulls(drawn, len(ordered), statuses.count(BROKEN), statuses.count(UNKNOWN))
