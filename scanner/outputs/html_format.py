@@ -9,6 +9,10 @@ allows nothing else (no network, no injected script). No scan data is ever place
 Every fail, unknown, error and suppressed finding is listed in full; pass and not-applicable
 findings (most of a large scan) are counted per registry and listed only up to
 :data:`PASSING_ROW_CAP` rows, which the report states.
+
+Each registry section also shows who can pull, push and delete on it and a diagram of each
+workload pulling from it (:mod:`scanner.outputs.html_access`). Their stylesheet is inlined, and
+its hash added to the policy, only in a report that has them: the others keep their bytes.
 """
 
 from __future__ import annotations
