@@ -100,7 +100,7 @@ def test_wheel_ships_policies_and_reports(tmp_path: Path) -> None:
     assert "scanner/schemas/snapshot.schema.json" in names
     assert "scanner/schemas/subjects/token_password.schema.json" in names
     assert "scanner/sources/live/queries/registries.kql" in names
-    for asset in ("report.html.j2", "report.css", "report.js", "diff.html.j2"):
+    for asset in ("report.html.j2", "report.css", "report.js", "diff.html.j2", "report_access.html.j2", "access.css"):
         assert f"scanner/reports/{asset}" in names, asset
     # Installed elsewhere, the scanner finds its data without the source tree.
     target = tmp_path / "site"

@@ -41,6 +41,10 @@ HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 HOSTILE_TAG = "</script><script>alert(1)</script>"
 TRAP = """
 window.__xss = false;
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__csp.push(e.violatedDirective + " " + e.blockedURI);
+});
 for (const name of ["alert", "confirm", "prompt"]) {
   const original = window[name];
   window[name] = function (...args) { window.__xss = true; return original.apply(this, args); };
@@ -80,12 +84,23 @@ class Opened:
     blocked: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)  # warnings and errors (a CSP violation is one)
+
+    def csp_violations(self) -> list[str]:
+        """What the Content-Security-Policy refused so far (the page's own report of it)."""
+        found: list[str] = self.page.evaluate("window.__csp")
+        return found
 
     def visible(self) -> list[int]:
         """``data-i`` of the table rows the filters leave shown (checked against Playwright)."""
         shown: list[int] = self.page.eval_on_selector_all("#findings-table tbody tr", VISIBLE_ROWS)
         assert self.page.locator("#findings-table tbody tr:visible").count() == len(shown)
         return shown
+
+
+def _record_console(state: Opened, message: Any) -> None:
+    if message.type in ("error", "warning"):
+        state.console.append(f"{message.type}: {message.text}")
 
 
 @contextmanager
@@ -111,12 +126,16 @@ def opened(browser: Browser, path: Path) -> Iterator[Opened]:
     page.on("request", lambda req: None if req.url.startswith(("file:", "data:")) else state.blocked.append(req.url))
     page.on("dialog", dialog)
     page.on("pageerror", lambda exc: state.errors.append(str(exc)))
+    page.on("console", lambda m: _record_console(state, m))
     page.add_init_script(TRAP)
     page.goto(path.as_uri())
     try:
         yield state
+        violations = state.csp_violations()
     finally:
         context.close()
+    assert violations == [], f"the Content-Security-Policy refused: {violations}"
+    assert state.console == [], state.console
     assert state.blocked == [], f"the report tried to reach the network: {state.blocked}"
     assert state.errors == [], state.errors
 

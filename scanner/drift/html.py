@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from scanner.drift.base import Comparison
 from scanner.drift.compare import Observation
-from scanner.outputs.html_format import csp_hash, environment, inline_asset
+from scanner.outputs.html_page import csp_hash, environment, inline_asset
 
 TEMPLATE = "diff.html.j2"
 STYLESHEET = "report.css"

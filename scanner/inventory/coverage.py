@@ -83,6 +83,12 @@ class Coverage:
             return False
         return name is None or name in names
 
+    @property
+    def declared(self) -> bool:
+        """Whether the input is declarations (IaC) rather than a deployed tenant: some of its
+        lists can only exist once deployed (``live_only``)."""
+        return bool(self._live_only)
+
     def live_only(self, name: str) -> Unknown | None:
         """The ``live_only`` :class:`Unknown` of a list that only exists once deployed (IaC scans)."""
         return self._live_only.get(name)

@@ -9,12 +9,14 @@ allows nothing else (no network, no injected script). No scan data is ever place
 Every fail, unknown, error and suppressed finding is listed in full; pass and not-applicable
 findings (most of a large scan) are counted per registry and listed only up to
 :data:`PASSING_ROW_CAP` rows, which the report states.
+
+Each registry section also shows who can pull, push and delete on it and a diagram of each
+workload pulling from it (:mod:`scanner.outputs.html_access`). Their stylesheet is inlined, and
+its hash added to the policy, only in a report that has them: the others keep their bytes.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -23,12 +25,15 @@ from functools import cache
 from typing import Any, BinaryIO
 
 import orjson
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2 import Template
 from markupsafe import Markup
 
 from scanner.outputs import jsonsafe
+from scanner.outputs.access.panel import AccessPanel
+from scanner.outputs.html_access import access_sections
+from scanner.outputs.html_page import csp_hash, environment, inline_asset, write_chunks
+from scanner.outputs.pull_diagrams import RegistryPulls
 from scanner.outputs.summary import tally
-from scanner.resources import data_dir
 from scanner.results import SEVERITY_ORDER, SEVERITY_RANK, STATUS_ORDER, Finding, RegistryFacts, Status
 from scanner.scan_result import ScanResult
 from scanner.timeutil import format_datetime
@@ -37,6 +42,7 @@ from scanner.unknown import Unknown
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
 SCRIPT = "report.js"
+ACCESS_STYLESHEET = "access.css"
 
 #: Pass and not-applicable rows listed in the findings table at most (the rest are counted).
 PASSING_ROW_CAP = 1000
@@ -80,6 +86,8 @@ class Group:
     passing: Counter[tuple[str, str]] = field(default_factory=Counter)
     open: bool = False
     facts: RegistryFacts | None = None
+    access: AccessPanel | None = None
+    pulls: RegistryPulls | None = None
 
     def rule_counts(self, status: str) -> list[tuple[str, int]]:
         """``(rule id, findings)`` of one passing status, by rule id."""
@@ -224,6 +232,10 @@ def view(result: ScanResult, cap: int = PASSING_ROW_CAP) -> dict[str, Any]:
             for i in group.detail_indexes
         ]
         group.open = open_sections and bool(group.details)
+    access = access_sections(result.inventory, ((g.key, g.registry_id) for g in ordered if g.registry_id))
+    for group in ordered:
+        group.access = access.panels.get(group.key)
+        group.pulls = access.pulls.get(group.key)
 
     detailed = [i for i, f in enumerate(findings) if f.status in DETAILED]
     passing = [i for i, f in enumerate(findings) if f.status not in DETAILED]
@@ -278,50 +290,53 @@ def view(result: ScanResult, cap: int = PASSING_ROW_CAP) -> dict[str, Any]:
         "coverage_errors": result.coverage_errors,
         "suppressions": result.suppressions,
         "unknown_total": totals.by_status["unknown"],
+        "with_access": bool(access),
+        "grant_row": access.grant_row,
+        "escalation_row": access.escalation_row,
     }
 
 
-def inline_asset(name: str, closing: str) -> str:
-    text = (data_dir("reports") / name).read_text(encoding="utf-8")
-    if closing in text.lower():
-        raise ValueError(f"reports/{name} must not contain {closing!r}")
-    return text
+@dataclass(frozen=True, slots=True)
+class _Page:
+    template: Template
+    css: Markup
+    js: Markup
+    access_css: Markup  # only in a report with access panels or pull diagrams
+    csp: str
+    access_csp: str
 
 
-def csp_hash(text: str) -> str:
-    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
-
-
-@cache
-def environment() -> Environment:
-    """The Jinja2 environment of every HTML page: templates from ``reports/``, autoescape on."""
-    return Environment(
-        loader=FileSystemLoader(str(data_dir("reports"))),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-@cache
-def _template() -> tuple[Template, Markup, Markup, str]:
-    env = environment()
-    css = inline_asset(STYLESHEET, "</style")
-    js = inline_asset(SCRIPT, "</script")
-    csp = (
-        "default-src 'none'; "
-        f"script-src '{csp_hash(js)}'; style-src '{csp_hash(css)}'; "
+def _csp(js: str, *styles: str) -> str:
+    hashes = " ".join(f"'{csp_hash(css)}'" for css in styles)
+    return (
+        f"default-src 'none'; script-src '{csp_hash(js)}'; style-src {hashes}; "
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
-    return env.get_template(TEMPLATE), Markup(css), Markup(js), csp
+
+
+@cache
+def _page() -> _Page:
+    css = inline_asset(STYLESHEET, "</style")
+    access_css = inline_asset(ACCESS_STYLESHEET, "</style")
+    js = inline_asset(SCRIPT, "</script")
+    template = environment().get_template(TEMPLATE)
+    return _Page(template, Markup(css), Markup(js), Markup(access_css), _csp(js, css), _csp(js, css, access_css))
 
 
 def render(result: ScanResult, cap: int = PASSING_ROW_CAP) -> Iterable[str]:
     """The report as a stream of text chunks."""
-    template, css, js, csp = _template()
-    return template.generate(**view(result, cap), css=css, js=js, csp=csp)
+    page = _page()
+    context = view(result, cap)
+    # (the access stylesheet and its hash only where it is used: a report without access
+    # sections, an IaC scan's, keeps the bytes it had)
+    with_access = context.pop("with_access")
+    return page.template.generate(
+        **context,
+        css=page.css,
+        js=page.js,
+        access_css=page.access_css if with_access else None,
+        csp=page.access_csp if with_access else page.csp,
+    )
 
 
 class HtmlFormat:
@@ -335,12 +350,4 @@ class HtmlFormat:
         self.cap = cap
 
     def write(self, result: ScanResult, stream: BinaryIO) -> None:
-        buffer: list[str] = []
-        size = 0
-        for chunk in render(result, self.cap):
-            buffer.append(chunk)
-            size += len(chunk)
-            if size >= 1 << 20:
-                stream.write("".join(buffer).encode("utf-8"))
-                buffer, size = [], 0
-        stream.write("".join(buffer).encode("utf-8"))
+        write_chunks(render(result, self.cap), stream)

@@ -10,6 +10,7 @@ and nothing else: no script, no network.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache, partial
 from typing import Any, BinaryIO
 
@@ -17,9 +18,9 @@ from jinja2 import Template
 from markupsafe import Markup
 
 from scanner.azure import rbac
-from scanner.inventory.access_paths import Escalation
+from scanner.inventory.access_paths import Escalation, Grant
 from scanner.outputs.access.report import AccessReport, per_object
-from scanner.outputs.html_format import csp_hash, environment, inline_asset
+from scanner.outputs.html_page import csp_hash, environment, inline_asset, write_chunks
 
 TEMPLATE = "access.html.j2"
 ROWS = "access_rows.html.j2"
@@ -45,17 +46,25 @@ def _escalation_row(rows: Any, escalation: Escalation) -> Markup:
     return row
 
 
+def row_renderers() -> tuple[Callable[[Grant], Markup], Callable[[Escalation], Markup]]:
+    """The table row of a grant and of an escalation (the macros of ``access_rows.html.j2``),
+    for this page and the scan report's access panel.
+
+    An inherited grant is the same object in every registry below its scope: its row is
+    rendered once (by the autoescaping macro) and repeated.
+    """
+    rows = _template()[1]
+    return per_object(rows.grant_row), per_object(partial(_escalation_row, rows))
+
+
 class AccessHtml:
     """``--format html`` (deterministic for the same input)."""
 
     name = "html"
 
     def write(self, report: AccessReport, stream: BinaryIO) -> None:
-        template, rows, css, csp = _template()
-        # An inherited grant is the same object in every registry below its scope: its row is
-        # rendered once (by the autoescaping macro) and repeated.
-        grant_row = per_object(rows.grant_row)
-        escalation_row = per_object(partial(_escalation_row, rows))
+        template, _, css, csp = _template()
+        grant_row, escalation_row = row_renderers()
         f = report.filters
         filters = [
             *(f"registry {r}" for r in f.registries),
@@ -75,13 +84,4 @@ class AccessHtml:
             "css": css,
             "csp": csp,
         }
-        chunks = template.generate(page)
-        buffer: list[str] = []
-        size = 0
-        for chunk in chunks:  # (written in pieces of about 1 MiB: a large page is never whole in memory)
-            buffer.append(chunk)
-            size += len(chunk)
-            if size >= 1 << 20:
-                stream.write("".join(buffer).encode("utf-8", "replace"))
-                buffer, size = [], 0
-        stream.write("".join(buffer).encode("utf-8", "replace"))
+        write_chunks(template.generate(page), stream)

@@ -105,6 +105,7 @@ _ACTION_RANK = {action: i for i, action in enumerate(rbac.ACTIONS)}
 
 
 def _grant_key(grant: Grant) -> tuple[object, ...]:
+    """Report order of grants: by principal, then path, actions, repositories."""
     return (
         grant.principal.casefold(),
         via_key(grant.via),
@@ -114,7 +115,8 @@ def _grant_key(grant: Grant) -> tuple[object, ...]:
     )
 
 
-def _escalation_key(escalation: Escalation) -> tuple[object, ...]:
+def escalation_key(escalation: Escalation) -> tuple[object, ...]:
+    """Report order of escalations: by principal, then path and capability."""
     return (escalation.principal.casefold(), via_key(escalation.via), escalation.capability)
 
 
@@ -146,13 +148,13 @@ def per_object(compute: Callable[[T], V]) -> Callable[[T], V]:
 
 def select(source: str, accesses: Iterable[RegistryAccess], filters: AccessFilter) -> AccessReport:
     """The report: selected registries by resource id, each with its kept grants and escalations."""
-    keeps_grant, grant_key = per_object(filters.selects_grant), per_object(_grant_key)
-    keeps_escalation, escalation_key = per_object(filters.selects_escalation), per_object(_escalation_key)
+    keeps_grant, grant_order = per_object(filters.selects_grant), per_object(_grant_key)
+    keeps_escalation, escalation_order = per_object(filters.selects_escalation), per_object(escalation_key)
     views = [
         RegistryView(
             access,
-            tuple(sorted(filter(keeps_grant, access.grants()), key=grant_key)),
-            tuple(sorted(filter(keeps_escalation, access.escalations), key=escalation_key)),
+            tuple(sorted(filter(keeps_grant, access.grants()), key=grant_order)),
+            tuple(sorted(filter(keeps_escalation, access.escalations), key=escalation_order)),
         )
         for access in accesses
         if filters.selects_registry(access)
