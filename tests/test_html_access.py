@@ -123,14 +123,14 @@ def test_payments_api_diagram_shows_the_broken_hop_in_red(browser: Browser, demo
         assert "holds no pull permission" in text and "401/403" in text
         assert "id-aca-payments" in text and "shared/fraud-scorer" in text
         boxes = figure.locator("svg g.node text.label").all_text_contents()
-        assert boxes == ["payments-api", "id-aca-payments", "contosoprodacr"]
+        assert boxes[:3] == ["payments-api", "id-aca-payments", "contosoprodacr"]  # then its network row
         # The failing pull is drawn first; the workloads that can pull follow, one row per path.
         figures = registry.locator("figure.pull-path")
         assert figures.first.get_attribute("data-consumer") == "payments-api"
         aks = registry.locator("figure.pull-path[data-consumer='aks-prod']")
         assert aks.get_attribute("data-status") == "ok" and aks.locator("svg g.link.broken").count() == 0
         lanes = aks.locator("svg g.lane")
-        assert lanes.count() == 2
+        assert lanes.count() >= 2  # one per path that allows the pull, then its network row
         assert lanes.nth(0).locator("text.label").all_text_contents() == [
             "aks-prod", "kubelet identity", "AcrPull", "contosoprodacr"
         ]  # fmt: skip
