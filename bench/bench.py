@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from scan_env import scan_env
@@ -42,11 +43,12 @@ def snapshot_for(size: int) -> Path:
     return path
 
 
-def measure(tree: Path, snapshot: Path, fmt: str, tag: str) -> tuple[float, float, int]:
-    """One scan by the scanner of ``tree`` in a fresh process: (wall seconds, peak RSS MiB, findings)."""
+def measure(tree: Path, snapshot: Path, fmt: str, tag: str, options: Sequence[str] = ()) -> tuple[float, float, int]:
+    """One scan by the scanner of ``tree`` in a fresh process, with ``options`` added to its
+    command line: (wall seconds, peak RSS MiB, findings)."""
     output = OUT / f"result-{tag}-{snapshot.stem}.{fmt}"
     cmd = [sys.executable, "-m", "scanner", "scan", "--snapshot", str(snapshot), "--format", fmt]
-    cmd += ["--output", str(output), "--quiet"]
+    cmd += ["--output", str(output), "--quiet", *options]
     env = scan_env(tree)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=tree, env=env)
