@@ -43,9 +43,12 @@ def snapshot_for(size: int) -> Path:
     return path
 
 
-def measure(tree: Path, snapshot: Path, fmt: str, tag: str, options: Sequence[str] = ()) -> tuple[float, float, int]:
+def measure(
+    tree: Path, snapshot: Path, fmt: str, tag: str, options: Sequence[str] = ()
+) -> tuple[float, float, int, float]:
     """One scan by the scanner of ``tree`` in a fresh process, with ``options`` added to its
-    command line: (wall seconds, peak RSS MiB, findings)."""
+    command line: (wall seconds, peak RSS MiB, findings, CPU seconds). The CPU time (user and
+    system, from the same rusage) moves less than the wall time when other jobs share the cores."""
     output = OUT / f"result-{tag}-{snapshot.stem}.{fmt}"
     cmd = [sys.executable, "-m", "scanner", "scan", "--snapshot", str(snapshot), "--format", fmt]
     cmd += ["--output", str(output), "--quiet", *options]
@@ -57,7 +60,8 @@ def measure(tree: Path, snapshot: Path, fmt: str, tag: str, options: Sequence[st
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1, 3):
         raise SystemExit(f"scan of {snapshot} by {tree} failed with exit code {code}")
-    return wall, usage.ru_maxrss / 1024, _count_findings(output) if fmt == "json" else 0
+    findings = _count_findings(output) if fmt == "json" else 0
+    return wall, usage.ru_maxrss / 1024, findings, usage.ru_utime + usage.ru_stime
 
 
 def _count_findings(output: Path) -> int:
@@ -68,7 +72,7 @@ def _count_findings(output: Path) -> int:
     return int(done.stdout)
 
 
-def _summary(runs: list[tuple[float, float, int]]) -> dict[str, float]:
+def _summary(runs: list[tuple[float, float, int, float]]) -> dict[str, float]:
     walls = [r[0] for r in runs]
     return {
         "wall_s": round(statistics.median(walls), 3),
@@ -94,7 +98,7 @@ def main() -> int:
     for size in args.sizes:
         snapshot = snapshot_for(size)
         for fmt in args.formats:
-            runs: dict[str, list[tuple[float, float, int]]] = {tag: [] for tag in trees}
+            runs: dict[str, list[tuple[float, float, int, float]]] = {tag: [] for tag in trees}
             for tag, tree in trees.items():
                 measure(tree, snapshot, fmt, tag)  # warm-up, not counted: bytecode written, files cached
             for _ in range(args.repeat if size < 20_000 else 1):

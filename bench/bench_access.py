@@ -103,77 +103,103 @@ def _spread(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
+# One tree's runs at one size: variant ("with", "without") → measure (wall, cpu, rss) → values.
+Runs = dict[str, dict[str, list[float]]]
+MEASURES = ("wall", "cpu", "rss")
+
+
 def _measure_size(
     trees: dict[str, Path], rules: dict[str, list[str]], snapshot: Path, fmt: str, repeat: int
-) -> dict[str, dict[str, list[float]]]:
-    """Wall seconds per tree of ``repeat`` interleaved (with, without) pairs."""
+) -> dict[str, Runs]:
+    """Per tree, ``repeat`` interleaved (with, without) pairs: wall and CPU seconds, peak RSS MiB."""
     options = {tag: ["--exclude", ",".join(ids)] for tag, ids in rules.items()}
     for tag, tree in trees.items():  # warm-up, not counted: bytecode written, snapshot in the page cache
         measure(tree, snapshot, fmt, f"{tag}-with")
         measure(tree, snapshot, fmt, f"{tag}-without", options[tag])
-    walls: dict[str, dict[str, list[float]]] = {tag: {"with": [], "without": []} for tag in trees}
+    runs: dict[str, Runs] = {
+        tag: {variant: {m: [] for m in MEASURES} for variant in ("with", "without")} for tag in trees
+    }
     for run in range(repeat):
         for tag, tree in trees.items():
             order = ("with", "without") if run % 2 == 0 else ("without", "with")
             for variant in order:
                 extra = options[tag] if variant == "without" else []
-                wall, _rss, _findings = measure(tree, snapshot, fmt, f"{tag}-{variant}", extra)
-                walls[tag][variant].append(wall)
+                wall, rss, _findings, cpu = measure(tree, snapshot, fmt, f"{tag}-{variant}", extra)
+                for m, value in zip(MEASURES, (wall, cpu, rss), strict=True):
+                    runs[tag][variant][m].append(value)
         print(f"  run {run + 1}/{repeat} done", file=sys.stderr, flush=True)
-    return walls
+    return runs
 
 
-def _row(tag: str, tree: Path, shape: dict[str, int], walls: dict[str, list[float]]) -> dict[str, Any]:
-    with_, without = walls["with"], walls["without"]
-    pairs = [w / o - 1 for w, o in zip(with_, without, strict=True)]
-    row: dict[str, Any] = {"tree": tag, "path": str(tree), **shape}
-    row["with_s"], row["without_s"] = _spread(with_), _spread(without)
-    row["added_fraction"] = statistics.median(with_) / statistics.median(without) - 1
-    row["added_fraction_pairs"] = _spread(pairs)
-    row["added_s"] = statistics.median(with_) - statistics.median(without)
-    row["runs"] = {"with": with_, "without": without}
+def _row(tag: str, tree: Path, shape: dict[str, int], runs: Runs) -> dict[str, Any]:
+    row: dict[str, Any] = {"tree": tag, "path": str(tree), **shape, "runs": runs}
+    for m in ("wall", "cpu"):
+        with_, without = runs["with"][m], runs["without"][m]
+        row[f"with_{m}_s"], row[f"without_{m}_s"] = _spread(with_), _spread(without)
+        row[f"added_{m}_s"] = statistics.median(with_) - statistics.median(without)
+        row[f"added_{m}_fraction"] = statistics.median(with_) / statistics.median(without) - 1
+        row[f"added_{m}_fraction_pairs"] = _spread([w / o - 1 for w, o in zip(with_, without, strict=True)])
+    row["peak_rss_mib"] = {variant: max(runs[variant]["rss"]) for variant in ("with", "without")}
     return row
 
 
+def _seconds(row: dict[str, Any], key: str) -> float:
+    """A row's median seconds for ``key`` ("with_wall", "added_cpu", ...)."""
+    found = row[f"{key}_s"]
+    return float(found["median"] if isinstance(found, dict) else found)
+
+
 def _growth(rows: list[dict[str, Any]]) -> None:
-    """Time per 1,000 registries at each size, against the tree's smallest size (1.0: linear)."""
+    """Seconds per 1,000 registries at each size, and that against the tree's smallest size
+    (1.0: linear), for the whole scan and for what the access analysis adds."""
     for tag in {r["tree"] for r in rows}:
         mine = sorted((r for r in rows if r["tree"] == tag), key=lambda r: r["registries"])
-        base = mine[0]
-        for r in mine:
-            for key, value in (("with", r["with_s"]["median"]), ("added", r["added_s"])):
-                per = value / r["registries"] * 1000
-                r[f"{key}_per_1000_s"] = per
-                first = (base["with_s"]["median"] if key == "with" else base["added_s"]) / base["registries"] * 1000
-                r[f"{key}_growth"] = per / first if first > 0 else float("nan")
+        for key in ("with_wall", "with_cpu", "added_wall", "added_cpu"):
+            per = [_seconds(r, key) / r["registries"] * 1000 for r in mine]
+            for r, value in zip(mine, per, strict=True):
+                r[f"{key}_per_1000_s"] = value
+                r[f"{key}_growth"] = value / per[0] if per[0] > 0 else float("nan")
+
+
+def _span(s: dict[str, float], unit: str = " s") -> str:
+    return f"{s['median']:.2f}{unit} ({s['min']:.2f}-{s['max']:.2f})"
+
+
+def _fraction(row: dict[str, Any], m: str) -> str:
+    pairs = row[f"added_{m}_fraction_pairs"]
+    return f"{row[f'added_{m}_fraction']:+.0%} ({pairs['min']:+.0%} to {pairs['max']:+.0%})"
 
 
 def _print_tables(rows: list[dict[str, Any]], phase_rows: list[dict[str, Any]], fmt: str) -> None:
-    def span(s: dict[str, float]) -> str:
-        return f"{s['median']:.2f} s ({s['min']:.2f}-{s['max']:.2f})"
-
-    print(f"\n`{fmt}` report, wall time of a fresh process, median (range)\n")
+    print(f"\n`{fmt}` report, fresh processes, median (range); added: with / without - 1 of the medians")
+    print("(range: of the run-by-run pairs)\n")
     print(
         "| tree | registries | consumers | role assignments | groups | without access analysis | with "
-        "| added (range of pairs) | with, s per 1,000 registries (growth) | added, s per 1,000 registries (growth) |"
+        "| added, wall | added, CPU | peak MiB without / with |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        pairs = r["added_fraction_pairs"]
         print(
             f"| {r['tree']} | {r['registries']:,} | {r['consumers']:,} | {r['role_assignments']:,} | {r['groups']:,} "
-            f"| {span(r['without_s'])} | {span(r['with_s'])} "
-            f"| {r['added_fraction']:+.0%} ({pairs['min']:+.0%} to {pairs['max']:+.0%}) "
-            f"| {r['with_per_1000_s']:.3f} ({r['with_growth']:.2f}) "
-            f"| {r['added_per_1000_s']:.3f} ({r['added_growth']:.2f}) |"
+            f"| {_span(r['without_wall_s'])} | {_span(r['with_wall_s'])} | {_fraction(r, 'wall')} "
+            f"| {_fraction(r, 'cpu')} | {r['peak_rss_mib']['without']:.0f} / {r['peak_rss_mib']['with']:.0f} |"
         )
+    print("\nGrowth: seconds per 1,000 registries (against the smallest size; 1.00 is linear)\n")
+    print("| tree | registries | scan, wall | scan, CPU | added, wall | added, CPU |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        cells = " | ".join(
+            f"{r[f'{key}_per_1000_s']:.3f} ({r[f'{key}_growth']:.2f})"
+            for key in ("with_wall", "with_cpu", "added_wall", "added_cpu")
+        )
+        print(f"| {r['tree']} | {r['registries']:,} | {cells} |")
     if not phase_rows:
         return
-    print("\nIn process (`access_phases.py`), seconds, median (range)\n")
+    print("\nIn process (`access_phases.py`): wall seconds, median (range), and CPU seconds, median\n")
     print(f"| tree | registries | pull_path subjects | {' | '.join(PHASES)} |")
     print(f"|---|---|---|{'---|' * len(PHASES)}")
     for p in phase_rows:
-        cells = " | ".join(f"{p[name]['median']:.2f} ({p[name]['min']:.2f}-{p[name]['max']:.2f})" for name in PHASES)
+        cells = " | ".join(f"{_span(p[name], '')}, CPU {p['cpu'][name]['median']:.2f}" for name in PHASES)
         print(f"| {p['tree']} | {p['registries']:,} | {p['pull_path_subjects']:,} | {cells} |")
 
 
@@ -196,20 +222,21 @@ def main() -> int:
     for size in sorted(args.sizes):
         snapshot, shape = tenant_for(size, args.seed)
         print(f"{size:,} registries: {snapshot.name} ({snapshot.stat().st_size / 2**20:.0f} MiB)", file=sys.stderr)
-        walls = _measure_size(trees, rules, snapshot, args.format, args.repeat)
-        rows.extend(_row(tag, tree, shape, walls[tag]) for tag, tree in trees.items())
+        runs = _measure_size(trees, rules, snapshot, args.format, args.repeat)
+        rows.extend(_row(tag, tree, shape, runs[tag]) for tag, tree in trees.items())
         splits: dict[str, list[dict[str, Any]]] = {tag: [] for tag in trees}
         for _ in range(phase_repeat):
             for tag, tree in trees.items():
                 splits[tag].append(phases(tree, snapshot))
-        for tag, runs in splits.items():
-            if runs:
+        for tag, done in splits.items():
+            if done:
                 phase_rows.append(
                     {
                         "tree": tag,
                         "registries": size,
-                        "pull_path_subjects": runs[0]["pull_path_subjects"],
-                        **{name: _spread([r["seconds"][name] for r in runs]) for name in PHASES},
+                        "pull_path_subjects": done[0]["pull_path_subjects"],
+                        **{name: _spread([r["seconds"][name] for r in done]) for name in PHASES},
+                        "cpu": {name: _spread([r["cpu_seconds"][name] for r in done]) for name in PHASES},
                     }
                 )
     _growth(rows)
