@@ -8,14 +8,22 @@ that scope, so a subscription-wide Owner costs one grant, not one per registry.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from scanner.azure import rbac
 from scanner.azure.abac_conditions import RepositoryCondition, repository_condition
-from scanner.inventory.access_paths.model import Escalation, Grant, Hop
+from scanner.inventory.access_paths.model import Escalation, Grant, GrantPart, Hop, Listers, grant_part, listers
 from scanner.inventory.model import GroupMember, Inventory, RoleAssignment, RoleDefinition
 from scanner.unknown import Unknown
 
-ScopePart = tuple[tuple[Grant, ...], tuple[Escalation, ...]]
+
+class ScopePart(NamedTuple):
+    """What the role assignments at one scope give every registry below it."""
+
+    grants: GrantPart
+    escalations: tuple[Escalation, ...]
+    listers: Listers  # those of ``escalations`` that list the admin user's credentials
+
 
 _UNKNOWN_ROLE = "its role definition was not collected: it may grant pull, push and delete"
 
@@ -133,5 +141,5 @@ def scope_part(inv: Inventory, scope_key: str, assignments: list[RoleAssignment]
             g, e = _assignment_part(inv, assignment, mode)
             grants.extend(g)
             escalations.extend(e)
-        part = cache[key] = (tuple(grants), tuple(escalations))
+        part = cache[key] = ScopePart(grant_part(grants), tuple(escalations), listers(escalations))
     return part
