@@ -53,12 +53,16 @@ class Escalation(msgspec.Struct, frozen=True, gc=False):
     via: tuple[Hop, ...]
 
 
-def _holders(principals: Iterable[str]) -> dict[str, tuple[int, ...]]:
-    """Principal → the positions where it appears, ascending."""
+def _holders(principals: Iterable[str]) -> dict[str, list[int]]:
+    """Principal → the positions where it appears, ascending (lists, never changed once built)."""
     positions: dict[str, list[int]] = {}
     for position, principal in enumerate(principals):
-        positions.setdefault(principal, []).append(position)
-    return {principal: tuple(found) for principal, found in positions.items()}
+        found = positions.get(principal)
+        if found is None:
+            positions[principal] = [position]
+        else:
+            found.append(position)
+    return positions
 
 
 class GrantPart(msgspec.Struct, frozen=True, gc=False):
@@ -67,7 +71,7 @@ class GrantPart(msgspec.Struct, frozen=True, gc=False):
     same questions.)"""
 
     grants: tuple[Grant, ...]
-    holders: dict[str, tuple[int, ...]]  # principal → the positions of its grants, ascending
+    holders: dict[str, list[int]]  # principal → the positions of its grants, ascending
     doubtful: tuple[int, ...]  # the positions of the grants with ``unknown`` notes
     kinds: frozenset[str]  # the principal types of the holders
 
@@ -83,23 +87,23 @@ class GrantPart(msgspec.Struct, frozen=True, gc=False):
 def grant_part(grants: Iterable[Grant]) -> GrantPart:
     """``grants``, in their order, indexed."""
     listed = tuple(grants)
-    doubtful = tuple(position for position, g in enumerate(listed) if g.unknown)
-    kinds = frozenset(g.principal_type for g in listed)
-    return GrantPart(listed, _holders(g.principal for g in listed), doubtful, kinds)
+    doubtful = tuple([position for position, g in enumerate(listed) if g.unknown])
+    kinds = frozenset({g.principal_type for g in listed})
+    return GrantPart(listed, _holders([g.principal for g in listed]), doubtful, kinds)
 
 
 class Listers(msgspec.Struct, frozen=True, gc=False):
     """The escalations at one scope that can list a registry's admin credentials (shared, indexed)."""
 
     escalations: tuple[Escalation, ...]
-    holders: dict[str, tuple[int, ...]]
+    holders: dict[str, list[int]]
     kinds: frozenset[str]
 
 
 def listers(escalations: Iterable[Escalation]) -> Listers:
     """The ``listCredentials`` escalations among ``escalations``, in their order, indexed."""
     found = tuple(e for e in escalations if e.capability == rbac.LIST_CREDENTIALS)
-    return Listers(found, _holders(e.principal for e in found), frozenset(e.principal_type for e in found))
+    return Listers(found, _holders([e.principal for e in found]), frozenset({e.principal_type for e in found}))
 
 
 class AdminPart(msgspec.Struct, frozen=True, gc=False):
@@ -117,7 +121,7 @@ class AdminPart(msgspec.Struct, frozen=True, gc=False):
         return tuple(self.grant(position) for position in range(len(self.listers.escalations)))
 
     @property
-    def holders(self) -> Mapping[str, tuple[int, ...]]:
+    def holders(self) -> Mapping[str, list[int]]:
         return self.listers.holders
 
     @property
