@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from scan_env import scan_env
@@ -42,11 +43,15 @@ def snapshot_for(size: int) -> Path:
     return path
 
 
-def measure(tree: Path, snapshot: Path, fmt: str, tag: str) -> tuple[float, float, int]:
-    """One scan by the scanner of ``tree`` in a fresh process: (wall seconds, peak RSS MiB, findings)."""
+def measure(
+    tree: Path, snapshot: Path, fmt: str, tag: str, options: Sequence[str] = ()
+) -> tuple[float, float, int, float]:
+    """One scan by the scanner of ``tree`` in a fresh process, with ``options`` added to its
+    command line: (wall seconds, peak RSS MiB, findings, CPU seconds). The CPU time (user and
+    system, from the same rusage) moves less than the wall time when other jobs share the cores."""
     output = OUT / f"result-{tag}-{snapshot.stem}.{fmt}"
     cmd = [sys.executable, "-m", "scanner", "scan", "--snapshot", str(snapshot), "--format", fmt]
-    cmd += ["--output", str(output), "--quiet"]
+    cmd += ["--output", str(output), "--quiet", *options]
     env = scan_env(tree)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=tree, env=env)
@@ -55,7 +60,8 @@ def measure(tree: Path, snapshot: Path, fmt: str, tag: str) -> tuple[float, floa
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1, 3):
         raise SystemExit(f"scan of {snapshot} by {tree} failed with exit code {code}")
-    return wall, usage.ru_maxrss / 1024, _count_findings(output) if fmt == "json" else 0
+    findings = _count_findings(output) if fmt == "json" else 0
+    return wall, usage.ru_maxrss / 1024, findings, usage.ru_utime + usage.ru_stime
 
 
 def _count_findings(output: Path) -> int:
@@ -66,7 +72,7 @@ def _count_findings(output: Path) -> int:
     return int(done.stdout)
 
 
-def _summary(runs: list[tuple[float, float, int]]) -> dict[str, float]:
+def _summary(runs: list[tuple[float, float, int, float]]) -> dict[str, float]:
     walls = [r[0] for r in runs]
     return {
         "wall_s": round(statistics.median(walls), 3),
@@ -92,7 +98,7 @@ def main() -> int:
     for size in args.sizes:
         snapshot = snapshot_for(size)
         for fmt in args.formats:
-            runs: dict[str, list[tuple[float, float, int]]] = {tag: [] for tag in trees}
+            runs: dict[str, list[tuple[float, float, int, float]]] = {tag: [] for tag in trees}
             for tag, tree in trees.items():
                 measure(tree, snapshot, fmt, tag)  # warm-up, not counted: bytecode written, files cached
             for _ in range(args.repeat if size < 20_000 else 1):

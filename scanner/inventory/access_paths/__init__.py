@@ -10,19 +10,38 @@ in ``unknown``: the model under-reports nothing silently.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import msgspec
 
 from scanner.azure import rbac
 from scanner.inventory.access_paths.credentials import admin_grants, anonymous_grants, token_grants
-from scanner.inventory.access_paths.model import ANONYMOUS, Escalation, Grant, Hop, RegistryAccess
+from scanner.inventory.access_paths.model import (
+    ANONYMOUS,
+    AdminPart,
+    Escalation,
+    Grant,
+    GrantPart,
+    Hop,
+    Listers,
+    RegistryAccess,
+    grant_part,
+)
 from scanner.inventory.access_paths.roles import ScopePart, scope_part
 from scanner.inventory.model import Inventory, Registry, RoleAssignment
 from scanner.inventory.rows import props
 from scanner.unknown import Unknown
 
-__all__ = ["ANONYMOUS", "Escalation", "Grant", "Hop", "RegistryAccess", "access_of", "every_access"]
+__all__ = [
+    "ANONYMOUS",
+    "Escalation",
+    "Grant",
+    "Hop",
+    "RegistryAccess",
+    "access_of",
+    "every_access",
+    "registries_held_by",
+]
 
 _ROOT = "/"
 
@@ -68,8 +87,8 @@ def _scopes(
 
 
 def _with_note(part: ScopePart, note: str) -> ScopePart:
-    grants = tuple(msgspec.structs.replace(g, unknown=(*g.unknown, note)) for g in part[0])
-    return grants, part[1]
+    noted = grant_part(msgspec.structs.replace(g, unknown=(*g.unknown, note)) for g in part.grants.grants)
+    return part._replace(grants=noted)
 
 
 def access_of(inv: Inventory, reg: Registry) -> RegistryAccess:
@@ -81,8 +100,9 @@ def access_of(inv: Inventory, reg: Registry) -> RegistryAccess:
     registry_props = props(reg.raw)
     mode = rbac.mode_of(registry_props)
     unknown: list[str] = []
-    parts: list[tuple[Grant, ...]] = []
-    escalations: list[Escalation] = []
+    parts: list[GrantPart | AdminPart] = []
+    escalations: list[tuple[Escalation, ...]] = []
+    listers: list[Listers] = []
     by_scope = inv.assignments_by_scope
     gap = inv.coverage.missing("resourceGraph", "roleAssignments", reg.id)
     if isinstance(by_scope, Unknown) or gap is not None:
@@ -95,21 +115,23 @@ def access_of(inv: Inventory, reg: Registry) -> RegistryAccess:
             part = scope_part(inv, scope, assignments, mode)
             if note is not None:
                 part = _with_note(part, note)
-            if part[0]:
-                parts.append(part[0])
-            escalations.extend(part[1])
+            if part.grants.grants:
+                parts.append(part.grants)
+            if part.escalations:
+                escalations.append(part.escalations)
+            if part.listers.escalations:
+                listers.append(part.listers)
     if mode is None:
         unknown.append(f"role assignment mode {registry_props.get('roleAssignmentMode')!r} is not documented")
-    extra: list[Grant] = []
-    for grants, notes in (
+    # (in this order: anonymous pull, the admin user, tokens)
+    credential_parts: tuple[tuple[list[GrantPart] | list[AdminPart], list[str]], ...] = (
         anonymous_grants(reg, registry_props),
-        admin_grants(reg, registry_props, escalations),
+        admin_grants(reg, registry_props, listers),
         token_grants(reg),
-    ):
-        extra.extend(grants)
+    )
+    for more, notes in credential_parts:
+        parts.extend(more)
         unknown.extend(notes)
-    if extra:
-        parts.append(tuple(extra))
     found = cache[reg.key] = RegistryAccess(reg.id, reg.name, mode, tuple(parts), tuple(escalations), tuple(unknown))
     return found
 
@@ -118,3 +140,38 @@ def every_access(inv: Inventory) -> Iterator[RegistryAccess]:
     """The access of every registry, in registry id order."""
     for reg in inv.registries.values():
         yield access_of(inv, reg)
+
+
+def _holders(inv: Inventory) -> tuple[list[Registry], dict[str, list[list[int]]]]:
+    """(the registries in order, principal → the registry positions of each part it holds a
+    grant in), memoized: built from the parts' shared indexes, not from every registry's
+    grants, so it costs a few steps per registry and one per holder of each shared part."""
+    found: tuple[list[Registry], dict[str, list[list[int]]]] | None = inv.derived.get("access_paths.holders")
+    if found is None:
+        registries = list(inv.registries.values())
+        # id of a shared index → the index's holders, the positions of the registries it reaches
+        shared: dict[int, tuple[Iterable[str], list[int]]] = {}
+        for position, reg in enumerate(registries):
+            for part in access_of(inv, reg).parts:
+                entry = shared.get(id(part.source))  # (the sources stay alive in the access memo)
+                if entry is None:
+                    shared[id(part.source)] = (part.holders, [position])
+                else:
+                    entry[1].append(position)
+        by_principal: dict[str, list[list[int]]] = {}
+        for holders, positions in shared.values():
+            for principal in holders:
+                by_principal.setdefault(principal, []).append(positions)
+        found = inv.derived["access_paths.holders"] = (registries, by_principal)
+    return found
+
+
+def registries_held_by(inv: Inventory, principal: str) -> list[Registry]:
+    """The registries where ``principal`` (a lower-cased object id) holds any grant, in registry
+    id order: asking this once replaces asking every registry about the principal."""
+    registries, by_principal = _holders(inv)
+    lists = by_principal.get(principal)
+    if not lists:
+        return []
+    positions = lists[0] if len(lists) == 1 else sorted({p for found in lists for p in found})
+    return [registries[p] for p in positions]

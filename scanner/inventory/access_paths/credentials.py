@@ -8,7 +8,7 @@ from typing import Any
 from scanner.azure import rbac
 from scanner.azure.facts import SYSTEM_SCOPE_MAPS
 from scanner.azure.ids import last_segment, norm
-from scanner.inventory.access_paths.model import ANONYMOUS, Escalation, Grant, Hop
+from scanner.inventory.access_paths.model import ANONYMOUS, AdminPart, Grant, GrantPart, Hop, Listers, grant_part
 from scanner.inventory.model import Registry
 from scanner.unknown import Unknown
 
@@ -16,22 +16,21 @@ from scanner.unknown import Unknown
 _TOKEN_ACTIONS = {"content/read": rbac.PULL, "content/write": rbac.PUSH, "content/delete": rbac.DELETE}
 
 
-def anonymous_grants(reg: Registry, props: Mapping[str, Any]) -> tuple[list[Grant], list[str]]:
+def anonymous_grants(reg: Registry, props: Mapping[str, Any]) -> tuple[list[GrantPart], list[str]]:
     """Everyone who can reach the endpoint pulls every repository when anonymous pull is on."""
     value = props.get("anonymousPullEnabled")
     if value is True:
         via = (Hop("anonymousPull", reg.id, "anonymous pull is enabled"),)
-        return [Grant(ANONYMOUS, "Anonymous", None, (rbac.PULL,), ("*",), via)], []
+        return [grant_part([Grant(ANONYMOUS, "Anonymous", None, (rbac.PULL,), ("*",), via)])], []
     if value is None or value is False:
         return [], []
     reason = value.reason if isinstance(value, Unknown) else f"anonymousPullEnabled is {value!r}"
     return [], [f"whether anonymous pull is enabled is unknown: {reason}"]
 
 
-def admin_grants(
-    reg: Registry, props: Mapping[str, Any], escalations: list[Escalation]
-) -> tuple[list[Grant], list[str]]:
-    """The admin user can pull, push and delete: whoever can list its credentials holds it."""
+def admin_grants(reg: Registry, props: Mapping[str, Any], listers: list[Listers]) -> tuple[list[AdminPart], list[str]]:
+    """The admin user can pull, push and delete: whoever can list its credentials (``listers``,
+    per scope) holds it."""
     value = props.get("adminUserEnabled")
     if value is not True:
         if value is None or value is False:
@@ -39,13 +38,8 @@ def admin_grants(
         reason = value.reason if isinstance(value, Unknown) else f"adminUserEnabled is {value!r}"
         return [], [f"whether the admin user is enabled is unknown: {reason}"]
     hop = Hop("adminUser", reg.id, "admin user credentials (listCredentials)")
-    grants = [
-        Grant(e.principal, e.principal_type, e.display_name, rbac.ACTIONS, ("*",), (*e.via, hop))
-        for e in escalations
-        if e.capability == rbac.LIST_CREDENTIALS
-    ]
     note = "the admin user is enabled: anyone who was given its password can also pull, push and delete"
-    return grants, [note]
+    return [AdminPart(scope, hop) for scope in listers], [note]
 
 
 def _scope_map_actions(reg: Registry, scope_map_id: str) -> tuple[str, list[str]] | Unknown:
@@ -81,7 +75,7 @@ def _by_repository(actions: list[str]) -> dict[tuple[str, ...], list[str]]:
     return grouped
 
 
-def token_grants(reg: Registry) -> tuple[list[Grant], list[str]]:
+def token_grants(reg: Registry) -> tuple[list[GrantPart], list[str]]:
     """Each enabled token's repository actions, through its scope map."""
     tokens = reg.arm.tokens
     if isinstance(tokens, Unknown):
@@ -105,4 +99,4 @@ def token_grants(reg: Registry) -> tuple[list[Grant], list[str]]:
         notes = () if status is None or isinstance(status, str) else (f"token status unknown: {status!r}",)
         for granted, repos in _by_repository(actions).items():
             grants.append(Grant(token["id"], "Token", token_hop.name, granted, tuple(repos), via, notes))
-    return grants, unknown
+    return ([grant_part(grants)] if grants else []), unknown

@@ -7,15 +7,22 @@ that scope, so a subscription-wide Owner costs one grant, not one per registry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import NamedTuple
 
 from scanner.azure import rbac
 from scanner.azure.abac_conditions import RepositoryCondition, repository_condition
-from scanner.inventory.access_paths.model import Escalation, Grant, Hop
+from scanner.inventory.access_paths.model import Escalation, Grant, GrantPart, Hop, Listers, grant_part, listers
 from scanner.inventory.model import GroupMember, Inventory, RoleAssignment, RoleDefinition
 from scanner.unknown import Unknown
 
-ScopePart = tuple[tuple[Grant, ...], tuple[Escalation, ...]]
+
+class ScopePart(NamedTuple):
+    """What the role assignments at one scope give every registry below it."""
+
+    grants: GrantPart
+    escalations: tuple[Escalation, ...]
+    listers: Listers  # those of ``escalations`` that list the admin user's credentials
+
 
 _UNKNOWN_ROLE = "its role definition was not collected: it may grant pull, push and delete"
 
@@ -67,57 +74,75 @@ def _repositories(parsed: RepositoryCondition, action: str) -> tuple[str, ...]:
     return parsed.repositories(rbac.ABAC_DATA_ACTIONS[action])
 
 
-def _assignment_part(
-    inv: Inventory, assignment: RoleAssignment, mode: str | None
-) -> tuple[list[Grant], list[Escalation]]:
-    role = _role(inv, assignment.role_guid)
-    unknown: tuple[str, ...] = ()
-    if isinstance(role, Unknown):
-        actions: tuple[str, ...] = ()
-        escalations: Iterable[str] = ()
-        role_name = assignment.role_guid
-        unknown = (f"{role.reason}; {_UNKNOWN_ROLE}",)
-    else:
-        if mode is None:  # an undocumented mode: what the role grants there is not known
-            actions = ()
-            unknown = ("the registry's role assignment mode is not documented: data access unknown",)
+# What a role gives in one mode: (data actions, escalations, its name, unknown notes).
+RoleEffect = tuple[tuple[str, ...], tuple[str, ...], str, tuple[str, ...]]
+
+
+def _role_effect(inv: Inventory, guid: str, mode: str | None) -> RoleEffect:
+    """What the role ``guid`` gives a holder in ``mode`` (memoized on the inventory: a tenant has
+    thousands of assignments of a few dozen roles)."""
+    cache: dict[tuple[str, str | None], RoleEffect] = inv.derived.setdefault("access_paths.roles", {})
+    effect = cache.get((guid, mode))
+    if effect is None:
+        role = _role(inv, guid)
+        if isinstance(role, Unknown):
+            effect = ((), (), guid, (f"{role.reason}; {_UNKNOWN_ROLE}",))
+        elif mode is None:  # an undocumented mode: what the role grants there is not known
+            note = "the registry's role assignment mode is not documented: data access unknown"
+            effect = ((), tuple(sorted(role.registry.escalations)), role.name, (note,))
         else:
             granted = role.registry.actions(mode)
             actions = tuple(a for a in rbac.ACTIONS if a in granted)
-        escalations = sorted(role.registry.escalations)
-        role_name = role.name
-        if not actions and not escalations and not unknown:
-            return [], []
+            effect = (actions, tuple(sorted(role.registry.escalations)), role.name, ())
+        cache[(guid, mode)] = effect
+    return effect
+
+
+def _assignment_part(
+    inv: Inventory, assignment: RoleAssignment, mode: str | None
+) -> tuple[list[Grant], list[Escalation]]:
+    actions, escalations, role_name, unknown = _role_effect(inv, assignment.role_guid, mode)
+    if not actions and not escalations and not unknown:
+        return [], []
     hop = Hop("roleAssignment", assignment.id, f"{role_name} at {assignment.scope or '/'}")
-    direct: tuple[Hop, ...] = ()
-    holders = [
-        (assignment.principal_id, _principal_type(assignment), _display_name(inv, assignment.principal_id), direct)
-    ]
-    if holders[0][1].lower() == "group":
-        holders.extend(_members(inv, assignment.principal_id))
+    # Everything but the holder is the same for a group's members: built once per assignment,
+    # and each member's grants share it (a group with hundreds of members is common).
+    splits = _split_by_condition(actions, assignment.condition, mode) if actions or unknown else []
     grants: list[Grant] = []
     found: list[Escalation] = []
-    for principal, kind, name, group_hops in holders:
-        via = (*group_hops, hop)
-        extra: tuple[str, ...] = ()
-        if kind.lower() == "group" and not group_hops:
-            members = inv.group_members
-            if isinstance(members, Unknown) or principal not in members:
-                reason = members.reason if isinstance(members, Unknown) else "not expanded"
-                extra = (f"the members of group {principal} are unknown ({reason}): each of them holds this",)
-        if actions or unknown:
-            for acts, repos, notes in _split_by_condition(actions, assignment.condition, mode):
-                grants.append(Grant(principal, kind, name, acts, repos, via, (*unknown, *notes, *extra)))
-        found.extend(Escalation(principal, kind, name, capability, via) for capability in escalations)
+
+    def hold(holders: list[tuple[str, str, str | None]], via: tuple[Hop, ...], extra: tuple[str, ...]) -> None:
+        # (one comprehension per list, holder by holder: a call per member cost more than the grants)
+        shapes = [(acts, repos, (*unknown, *notes, *extra)) for acts, repos, notes in splits]
+        grants.extend([Grant(p, k, n, acts, repos, via, notes) for p, k, n in holders for acts, repos, notes in shapes])
+        found.extend([Escalation(p, k, n, capability, via) for p, k, n in holders for capability in escalations])
+
+    principal, kind = assignment.principal_id, _principal_type(assignment)
+    extra: tuple[str, ...] = ()
+    member_of: tuple[Hop, list[tuple[str, str, str | None]]] | None = None
+    if kind.lower() == "group":
+        members = inv.group_members
+        if isinstance(members, Unknown) or principal not in members:
+            reason = members.reason if isinstance(members, Unknown) else "not expanded"
+            extra = (f"the members of group {principal} are unknown ({reason}): each of them holds this",)
+        member_of = _members(inv, principal)
+    hold([(principal, kind, _display_name(inv, principal))], (hop,), extra)
+    if member_of is not None:
+        hold(member_of[1], (member_of[0], hop), ())
     return grants, found
 
 
-def _members(inv: Inventory, group: str) -> list[tuple[str, str, str | None, tuple[Hop, ...]]]:
-    members = inv.group_members
-    if isinstance(members, Unknown):
-        return []
-    hop = Hop("group", group, f"member of group {group}")
-    return [(m.id, _member_type(m), m.display_name, (hop,)) for m in members.get(group, ())]
+def _members(inv: Inventory, group: str) -> tuple[Hop, list[tuple[str, str, str | None]]]:
+    """(the hop through the group, its members as holders), memoized on the inventory: a group
+    holds roles at several scopes, and its members are the same at each."""
+    cache: dict[str, tuple[Hop, list[tuple[str, str, str | None]]]] = inv.derived.setdefault("access_paths.members", {})
+    found = cache.get(group)
+    if found is None:
+        members = inv.group_members
+        listed = () if isinstance(members, Unknown) else members.get(group, ())
+        hop = Hop("group", group, f"member of group {group}")
+        found = cache[group] = (hop, [(m.id, _member_type(m), m.display_name) for m in listed])
+    return found
 
 
 def scope_part(inv: Inventory, scope_key: str, assignments: list[RoleAssignment], mode: str | None) -> ScopePart:
@@ -133,5 +158,5 @@ def scope_part(inv: Inventory, scope_key: str, assignments: list[RoleAssignment]
             g, e = _assignment_part(inv, assignment, mode)
             grants.extend(g)
             escalations.extend(e)
-        part = cache[key] = (tuple(grants), tuple(escalations))
+        part = cache[key] = ScopePart(grant_part(grants), tuple(escalations), listers(escalations))
     return part

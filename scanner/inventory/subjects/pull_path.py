@@ -20,7 +20,7 @@ import msgspec
 from scanner.azure import rbac
 from scanner.azure.abac_conditions import matches
 from scanner.azure.ids import norm
-from scanner.inventory.access_paths import ANONYMOUS, Grant, Hop, RegistryAccess, access_of
+from scanner.inventory.access_paths import ANONYMOUS, Grant, Hop, RegistryAccess, access_of, registries_held_by
 from scanner.inventory.consumers import Identity, Pull
 from scanner.inventory.model import Inventory, Registry
 from scanner.inventory.pull_network import pull_network_fields
@@ -54,7 +54,7 @@ def _username_grants(access: RegistryAccess, reg: Registry, username: str) -> li
             return [Grant(username, "AdminUser", username, rbac.ACTIONS, ("*",), via)]
         return []
     name = username.lower()
-    return [g for g in access.grants() if g.principal_type == "Token" and (g.display_name or "").lower() == name]
+    return [g for g in access.grants_of_kind("Token") if (g.display_name or "").lower() == name]
 
 
 def pull_verdict(
@@ -89,7 +89,7 @@ def pull_verdict(
     created = type(identity.principal_id) is str and identity.principal_id.startswith(PLACEHOLDER_PRINCIPAL)
     doubts += [
         f"{_path(g)}: {'; '.join(g.unknown)}"
-        for g in access.grants()
+        for g in access.doubtful_grants()
         if g.principal_type == "Group"
         and not created
         and rbac.PULL in g.actions
@@ -165,7 +165,7 @@ def _attached(inv: Inventory, pull: Pull) -> Iterator[Registry]:
     if isinstance(identity, Unknown) or type(identity.principal_id) is not str:
         return
     principals = frozenset((identity.principal_id,))
-    for reg in inv.registries.values():
+    for reg in registries_held_by(inv, identity.principal_id):  # (where it holds nothing, it cannot pull)
         if any(rbac.PULL in g.actions or g.unknown for g in access_of(inv, reg).grants_to(principals)):
             yield reg
 

@@ -28,7 +28,10 @@ from dataclasses import dataclass
 from scanner.azure import rbac
 from scanner.azure.ids import scope_level
 from scanner.inventory.access_paths import Escalation, Grant, RegistryAccess
+from scanner.inventory.access_paths.model import AdminPart, GrantPart
 from scanner.outputs.access.report import escalation_key, per_object
+
+Part = GrantPart | AdminPart  # one source of grants of a registry (shared per scope)
 
 #: Path kinds in the order the panel shows them, with their headings and short names.
 PATH_KINDS: tuple[tuple[str, str, str], ...] = (
@@ -165,14 +168,15 @@ class PanelBuilder:
         self.escalation_cap = escalation_cap
         self._order: Callable[[Grant], tuple[bool, bool, str]] = per_object(_breadth_first)
         self._escalation_order: Callable[[Escalation], tuple[object, ...]] = per_object(escalation_key)
-        self._part: Callable[[tuple[Grant, ...]], Sorted] = per_object(self._sort_part)
-        self._holders: Callable[[tuple[Grant, ...]], dict[str, frozenset[str]]] = per_object(_part_holders)
+        # (by part object: the parts stay alive in the inventory's memo while the report is built)
+        self._part: Callable[[Part], Sorted] = per_object(self._sort_part)
+        self._holders: Callable[[Part], dict[str, frozenset[str]]] = per_object(_part_holders)
         self._shared_holders: dict[tuple[int, ...], dict[str, frozenset[str]]] = {}
 
-    def _sort_part(self, part: tuple[Grant, ...]) -> Sorted:
+    def _sort_part(self, part: Part) -> Sorted:
         """A scope part's grants by path kind, each list in panel order (once per shared part)."""
         grouped: Sorted = {}
-        for grant in part:
+        for grant in part.grants:
             grouped.setdefault(path_kind(grant), []).append(grant)
         for grants in grouped.values():
             grants.sort(key=self._order)
@@ -207,22 +211,23 @@ class PanelBuilder:
             f"acr-scan access --registry {shlex.quote(access.registry_name)}",
         )
 
-    def _count_holders(self, parts: Sequence[tuple[Grant, ...]]) -> tuple[tuple[str, int], ...]:
+    def _count_holders(self, parts: Sequence[Part]) -> tuple[tuple[str, int], ...]:
         """Distinct principals per action. The union of the large parts (the scopes above the
         registry, shared by every registry below them) is remembered by their identities, so
         only a registry's own few grants are added per registry."""
-        large = tuple(part for part in parts if len(part) > _SMALL_PART)
+        sizes = {id(part): len(part.grants) for part in parts}
+        large = tuple(part for part in parts if sizes[id(part)] > _SMALL_PART)
         key = tuple(map(id, large))
         shared = self._shared_holders.get(key)
         if shared is None:
             shared = self._shared_holders[key] = self._union(large)
-        small = [part for part in parts if len(part) <= _SMALL_PART]
+        small = [part for part in parts if sizes[id(part)] <= _SMALL_PART]
         if not small:
             return tuple((action, len(shared[action])) for action in rbac.ACTIONS)
         own = self._union(small)
         return tuple((action, len(shared[action] | own[action])) for action in rbac.ACTIONS)
 
-    def _union(self, parts: Iterable[tuple[Grant, ...]]) -> dict[str, frozenset[str]]:
+    def _union(self, parts: Iterable[Part]) -> dict[str, frozenset[str]]:
         union: dict[str, set[str]] = {action: set() for action in rbac.ACTIONS}
         for part in parts:
             for action, principals in self._holders(part).items():
@@ -230,10 +235,10 @@ class PanelBuilder:
         return {action: frozenset(principals) for action, principals in union.items()}
 
 
-def _part_holders(part: tuple[Grant, ...]) -> dict[str, frozenset[str]]:
+def _part_holders(part: Part) -> dict[str, frozenset[str]]:
     """Who holds each action in a scope part (grants that may be wider count: fail closed)."""
     found: dict[str, set[str]] = {action: set() for action in rbac.ACTIONS}
-    for grant in part:
+    for grant in part.grants:
         for action in grant.actions:
             if action in found:
                 found[action].add(grant.principal)
