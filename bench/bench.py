@@ -90,7 +90,13 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per size below 20,000 registries (median)")
     parser.add_argument("--format", nargs="+", default=["table", "json"], dest="formats")
     parser.add_argument("--against", type=Path, metavar="DIR", help="another checkout, measured interleaved")
+    parser.add_argument(
+        "--rules",
+        metavar="IDS",
+        help="run only these rule ids in both trees (comma-separated): the same work when the packs differ",
+    )
     args = parser.parse_args()
+    options = ("--rules", args.rules) if args.rules else ()
     trees = {"this": ROOT}
     if args.against is not None:
         trees["against"] = args.against.resolve()
@@ -100,10 +106,10 @@ def main() -> int:
         for fmt in args.formats:
             runs: dict[str, list[tuple[float, float, int, float]]] = {tag: [] for tag in trees}
             for tag, tree in trees.items():
-                measure(tree, snapshot, fmt, tag)  # warm-up, not counted: bytecode written, files cached
+                measure(tree, snapshot, fmt, tag, options)  # warm-up, not counted: bytecode written, files cached
             for _ in range(args.repeat if size < 20_000 else 1):
                 for tag, tree in trees.items():
-                    runs[tag].append(measure(tree, snapshot, fmt, tag))
+                    runs[tag].append(measure(tree, snapshot, fmt, tag, options))
             for tag, tree in trees.items():
                 row = {"tree": str(tree), "registries": size, "format": fmt, **_summary(runs[tag])}
                 row["snapshot_mb"] = round(snapshot.stat().st_size / 2**20, 1)
