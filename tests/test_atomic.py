@@ -142,9 +142,11 @@ except KeyboardInterrupt:
 
 
 def _as_in_a_terminal() -> None:  # pragma: no cover - runs in the child
-    """Ctrl-C interrupts, as in a terminal, even when the test runner was started with SIGINT ignored
-    (a background job of a non-interactive shell is): an ignored SIGINT is inherited through exec."""
+    """Ctrl-C and a hang-up interrupt, as in a terminal, even when the test runner was started
+    with them ignored (a background job of a non-interactive shell ignores SIGINT; `nohup`
+    ignores SIGHUP): an ignored signal is inherited through exec."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 @pytest.mark.parametrize(
