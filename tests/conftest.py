@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +83,17 @@ def scan_json(snapshot: Path, *extra: str, tmp: Path) -> tuple[int, dict[str, An
     proc = run_cli("scan", "--snapshot", str(snapshot), "--format", "json", "--output", str(out), "--quiet", *extra)
     assert proc.returncode in (0, 1, 3), proc.stderr
     return proc.returncode, json.loads(out.read_text())
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per test module (Playwright is imported only by the tests that ask)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.tools import LAUNCH_ARGS, require_tool
+
+    executable = str(require_tool("chromium"))
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+        yield b
+        b.close()

@@ -8,30 +8,18 @@ when Chromium is missing, a failure with ACR_SCAN_REQUIRE_TOOLS=1).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from tests.conftest import DEMO, run_cli
 from tests.test_hostile_output import SNAPSHOT as HOSTILE_SNAPSHOT
-from tests.test_html_report import LAUNCH_ARGS, opened
-from tests.tools import require_tool
+from tests.test_html_report import opened
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 HOSTILE_REGISTRY = "</style><script>alert(2)</script>"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the whole module."""
-    executable = str(require_tool("chromium"))
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 def render(snapshot: Path, out: Path, *extra: str) -> tuple[Path, dict[str, Any]]:

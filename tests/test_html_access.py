@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page
 
 from scanner.outputs.terminal import safe_text
 from tests.conftest import DEMO, run_cli
-from tests.test_html_report import LAUNCH_ARGS, NOW, opened
-from tests.tools import require_tool
+from tests.test_html_report import NOW, opened
 
 HOSTILE_WORKLOAD = "<script>alert(1)</script>\"' onload=alert(2) \u202eevil\x1b[2J"
 HOSTILE_PRINCIPAL = "<img src=x onerror=alert(3)>\"'\u202e\u2066"
@@ -30,16 +29,6 @@ SVG_ELEMENTS = {"svg", "title", "g", "rect", "text", "tspan", "line", "polygon"}
 SVG_ATTRIBUTES = {"class", "viewBox", "width", "height", "role", "aria-label", "x", "y", "rx"}
 SVG_ATTRIBUTES |= {"x1", "y1", "x2", "y2", "points"}
 SVG_SHAPE = """svg => [...svg.querySelectorAll('*'), svg].map(e => [e.localName, e.getAttributeNames()])"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the whole module."""
-    executable = str(require_tool("chromium"))
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 def report(snapshot: Path, out: Path) -> Path:

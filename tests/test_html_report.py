@@ -18,23 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from scanner.config import Config
 from scanner.outputs.html_format import HtmlFormat
 from scanner.scan import prepare_rules, run_scan
 from scanner.sources.snapshot import SnapshotFileSource
 from tests.conftest import DEMO, run_cli
-from tests.tools import require_tool
 
 NOW = "2026-11-27T02:00:00Z"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 STATUS_ORDER = ["fail", "unknown", "error", "suppressed", "not_applicable", "pass"]
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
@@ -51,16 +43,6 @@ for (const name of ["alert", "confirm", "prompt"]) {
 }
 """
 VISIBLE_ROWS = "rows => rows.filter(r => !r.hidden).map(r => Number(r.dataset.i))"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the whole module."""
-    executable = str(require_tool("chromium"))
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 def render(snapshot: Path, out: Path, *extra: str) -> tuple[Path, dict[str, Any]]:

@@ -35,3 +35,13 @@ def require_tool(name: str, path: Path | None = None) -> Path:
             pytest.fail(f"{message} ({REQUIRE_ENV}=1)")
         pytest.skip(message)
     return Path(found)
+
+
+#: Headless Chromium as the browser tests run it (no sandbox as root, no background traffic).
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
