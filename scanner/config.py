@@ -8,7 +8,6 @@ suppression or an override would otherwise silently do nothing.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,7 +15,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import orjson
 
 from scanner.errors import ConfigError
@@ -57,6 +55,8 @@ class Config:
 
 @cache
 def _validator() -> Any:
+    import jsonschema_rs  # (imported only when there is a file to validate: a gate without one never loads it)
+
     schema = orjson.loads((snapshot_schema_path().parent / "config.schema.json").read_bytes())
     return jsonschema_rs.validator_for(schema)
 
@@ -81,6 +81,12 @@ def _read(path: Path) -> tuple[Any, str]:
 
 def _tool_section(path: Path, text: str) -> Any:
     """``[tool.acr-scan]`` of a ``pyproject.toml`` as JSON data (TOML dates become ISO strings)."""
+    if "acr-scan" not in text and "\\" not in text:
+        # (the table's name must appear, unless a quoted key spells it with escapes: a project's
+        # own pyproject.toml without our section is not parsed at all)
+        return None
+    import tomllib
+
     try:
         document = tomllib.loads(text)
     except ValueError as exc:  # (TOMLDecodeError, and an integer of more digits than Python converts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from scanner.config import find_config, load_config
 from tests.conftest import DEMO, run_cli, scan_json
 
 
@@ -32,6 +33,16 @@ def test_pyproject_config_is_found_in_the_working_directory(tmp_path: Path) -> N
     proc = run_cli("scan", "--snapshot", str(DEMO), "--format", "json", "-o", str(out), "--quiet", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr  # nothing in the demo is critical
     assert "ACR-001" not in out.read_text()
+
+
+def test_a_pyproject_without_our_table_is_not_ours_to_judge(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nthis is not TOML\n')
+    assert find_config(None, tmp_path) is None  # (no [tool.acr-scan]: not parsed, so not refused)
+    escaped = tmp_path / "escaped"
+    escaped.mkdir()
+    (escaped / "pyproject.toml").write_text('[tool."acr\\u002dscan"]\nfail_on = "critical"\n')
+    found = find_config(None, escaped)
+    assert found is not None and load_config(found).fail_on == "critical"
 
 
 def test_exclude_flag(tmp_path: Path) -> None:

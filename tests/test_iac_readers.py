@@ -85,3 +85,24 @@ def test_a_registered_reader_reads_the_kinds_it_claims(monkeypatch: pytest.Monke
         "/echo/main.json",
         "/echo/registry.json",
     ]
+
+
+def test_the_repository_root_is_the_nearest_folder_with_a_git_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.sources.iac.detect import find_repo_root
+
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    nested = tmp_path / "repo" / "infra" / "acr"
+    nested.mkdir(parents=True)
+    template = nested / "main.json"
+    template.write_text("{}")
+    assert find_repo_root([template]) == tmp_path / "repo"
+    assert find_repo_root([nested]) == tmp_path / "repo"
+    (nested / ".git").write_text("gitdir: ../../.git/worktrees/acr\n")  # a linked worktree or submodule
+    assert find_repo_root([template]) == nested
+    monkeypatch.chdir(tmp_path)
+    outside = tmp_path / "loose"
+    outside.mkdir()
+    if not any((p / ".git").exists() for p in tmp_path.parents):
+        assert find_repo_root([outside]) == tmp_path  # (no work tree: the current directory)
+    if (ROOT / ".git").exists():  # (a checkout, not an unpacked archive)
+        assert find_repo_root([ROOT / "fixtures" / "iac" / "arm"]) == ROOT

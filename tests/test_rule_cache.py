@@ -121,3 +121,25 @@ def test_data_json_cannot_carry_is_not_cached(tmp_path: Path, monkeypatch: pytes
     rule_cache.remember("text", {1: "a non-string key"})
     rule_cache.remember("nan", {"x": float("nan")})
     assert not (tmp_path / "rules").exists()
+
+
+def test_a_cached_pack_loads_without_yaml_or_the_schema_validator(tmp_path: Path) -> None:
+    """The cache holds only rules that passed the schema, so reading it needs neither library."""
+    code = (
+        "import sys\nfrom scanner.engine.loader import load_rules\nspecs = load_rules()\n"
+        "print(len(specs), 'yaml' in sys.modules, 'jsonschema_rs' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "XDG_CACHE_HOME"} | {CACHE_ENV: str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env) for _ in "12"]
+    count = len(list((ROOT / "policies").glob("ACR-*.yaml")))
+    assert [r.stdout.split() for r in runs] == [[str(count), "True", "True"], [str(count), "False", "False"]]
+
+
+def test_an_entry_whose_checksum_does_not_match_is_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    fresh = loader.load_rule_file(RULE).data
+    entry = next((tmp_path / "rules").glob("*.json"))
+    stored = entry.read_bytes()
+    entry.write_bytes(stored.replace(b'"ACR-001"', b'"ACR-999"', 1))  # valid JSON, edited after it was written
+    assert rule_cache.cached(RULE.read_text()) is None
+    assert loader.load_rule_file(RULE).data == fresh

@@ -13,8 +13,6 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
-
 from scanner.engine import rule_cache
 from scanner.engine.rule_schema import rule_schema
 from scanner.engine.yamlpos import line_of
@@ -40,10 +38,15 @@ class RuleSpec:
 
 @cache
 def _validator() -> Any:
+    import jsonschema_rs  # (only when a rule file is not in the cache: rule_cache)
+
     return jsonschema_rs.validator_for(rule_schema())
 
 
-_REQUIRED = jsonschema_rs.ValidationErrorKind.Required
+def _required(error: Any) -> bool:
+    import jsonschema_rs
+
+    return isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required)
 
 
 def _depth(error: Any) -> int:
@@ -61,7 +64,7 @@ def _most_specific(error: Any) -> Any:
     while branches := getattr(error.kind, "context", None):
 
         def rank(branch: list[Any]) -> tuple[int, bool]:
-            return max(map(_depth, branch)), not any(isinstance(e.kind, _REQUIRED) for e in branch)
+            return max(map(_depth, branch)), not any(map(_required, branch))
 
         best = max(branches, key=rank)
         if rank(best) <= (_depth(error), False):
@@ -92,7 +95,7 @@ def load_rule_file(path: Path) -> RuleSpec:
     except Unreadable as exc:
         raise RuleError(f"{path}:{exc.line or 1}: {exc.reason}") from None
     data = rule_cache.cached(text)
-    if isinstance(data, dict) and _valid_cached(data):
+    if isinstance(data, dict):  # (the cache holds only rules that passed the schema)
         return RuleSpec(id=data["id"], data=data, path=path, text=text)
     data = _parse(path, text)  # (not cached yet, or an entry that is not a valid rule: parse the file)
     if not isinstance(data, dict):
@@ -101,14 +104,6 @@ def load_rule_file(path: Path) -> RuleSpec:
         raise _schema_error(path, text, data)
     rule_cache.remember(text, data)
     return RuleSpec(id=data["id"], data=data, path=path, text=text)
-
-
-def _valid_cached(data: dict[str, Any]) -> bool:
-    """A cache entry is used only if it is a valid rule (anything else: parse the file again)."""
-    try:
-        return bool(_validator().is_valid(data))
-    except ValueError:  # (an entry nested deeper than the validator goes)
-        return False
 
 
 def _parse(path: Path, text: str) -> Any:

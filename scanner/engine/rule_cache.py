@@ -5,7 +5,10 @@ data back as JSON is much cheaper (bench/README.md). So the first scan stores ea
 file as JSON under the SHA-256 of its text (with the scanner version, the rule schema and the
 code that parses YAML); later scans read that instead and never import PyYAML. An edited file
 has a new text and therefore a new key: an entry can be missing or unreadable, never stale.
-Cached data is still validated against the schema on every load, like freshly parsed data.
+Only data that passed the rule schema is stored, and each entry ends with the SHA-256 of its
+own bytes (salted like the key), so a truncated, corrupt or foreign entry is recognised and the
+file parsed again. A checked entry is used without running the schema again: a scan that finds
+its whole pack cached imports neither PyYAML nor the JSON Schema validator.
 
 Where: ``$ACR_SCAN_CACHE_DIR`` if set (``ACR_SCAN_CACHE_DIR=``, empty, turns the cache off),
 else ``acr-policy-scanner`` in the user's cache directory (``$XDG_CACHE_HOME`` if it is an
@@ -31,7 +34,7 @@ from scanner.atomic import write_atomic
 from scanner.engine.rule_schema import rule_schema_bytes
 
 CACHE_ENV = "ACR_SCAN_CACHE_DIR"
-_FORMAT = b"acr-scan rule cache 1\0"
+_FORMAT = b"acr-scan rule cache 2\0"
 _APP = "acr-policy-scanner"
 
 
@@ -81,14 +84,28 @@ def _entry(directory: Path, text: str) -> Path:
     return directory / "rules" / f"{digest.hexdigest()}.json"
 
 
+def _checksum(blob: bytes) -> bytes:
+    return b"\n" + sha256(_salt() + blob).hexdigest().encode("ascii")
+
+
+_CHECKSUM_LENGTH = 1 + 64  # (a newline and 64 hex digits)
+
+
 def cached(text: str) -> Any | None:
-    """The data parsed earlier from exactly ``text``, or None."""
+    """The data parsed (and found valid) earlier from exactly ``text``, or None."""
     directory = cache_dir()
     if directory is None:
         return None
     try:
-        return orjson.loads(_entry(directory, text).read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+        stored = _entry(directory, text).read_bytes()
+    except OSError:
+        return None
+    blob, checksum = stored[:-_CHECKSUM_LENGTH], stored[-_CHECKSUM_LENGTH:]
+    if len(stored) <= _CHECKSUM_LENGTH or checksum != _checksum(blob):
+        return None
+    try:
+        return orjson.loads(blob)
+    except orjson.JSONDecodeError:
         return None
 
 
@@ -113,7 +130,7 @@ def _writable_entry(text: str) -> Path | None:
 
 
 def remember(text: str, data: Any) -> None:
-    """Store the data parsed from ``text`` (only data that JSON carries back unchanged)."""
+    """Store the valid rule parsed from ``text`` (only data that JSON carries back unchanged)."""
     try:
         blob = orjson.dumps(data)
     except TypeError:
@@ -125,7 +142,7 @@ def remember(text: str, data: Any) -> None:
         return
 
     def write(handle: BinaryIO) -> None:
-        handle.write(blob)
+        handle.write(blob + _checksum(blob))
 
     try:
         write_atomic(entry, write)

@@ -20,7 +20,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import jsonschema_rs
 import msgspec
 import orjson
 
@@ -34,6 +33,8 @@ from scanner.sources.snapshot_types import SnapshotDocument, as_plain, without_t
 
 @cache
 def _validator() -> Any:
+    import jsonschema_rs  # (imported only when there is a file to validate: a gate without one never loads it)
+
     schema = orjson.loads(snapshot_schema_path().read_bytes())
     return jsonschema_rs.validator_for(schema)
 

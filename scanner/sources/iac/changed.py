@@ -8,7 +8,6 @@ shows) plus uncommitted and untracked files, so the hook works locally too.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +17,8 @@ from scanner.sources.iac.units import linked_templates, pair_parameters
 
 
 def _git(repo_root: Path, *args: str) -> list[str]:
+    import subprocess  # (only --changed-since starts a process)
+
     try:
         proc = subprocess.run(
             ["git", "-C", str(repo_root), *args], capture_output=True, text=True, timeout=60, check=False

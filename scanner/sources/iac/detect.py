@@ -13,7 +13,6 @@ these, and a malformed one is an error with its position either way.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -142,22 +141,16 @@ def discover(paths: Iterable[Path]) -> list[Found]:
 
 
 def find_repo_root(paths: Iterable[Path]) -> Path:
-    """The git top level of the first path (``git rev-parse --show-toplevel``), else the cwd."""
+    """The top level of the git work tree holding the first path, else the current directory.
+
+    Found as git finds it, by walking up to the first folder with a ``.git`` entry (a folder,
+    or a file in linked worktrees and submodules), without starting a ``git`` process.
+    """
     for path in paths:
-        where = path if path.is_dir() else path.parent
-        try:
-            done = subprocess.run(
-                ["git", "rev-parse", "--show-toplevel"],
-                cwd=where or Path("."),
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
-            break
-        if done.returncode == 0 and done.stdout.strip():
-            return Path(done.stdout.strip())
+        where = Path(os.path.abspath(path if path.is_dir() else path.parent))
+        for folder in (where, *where.parents):
+            if os.path.lexists(folder / ".git"):
+                return folder
         break
     return Path.cwd()
 
