@@ -43,8 +43,11 @@ scan: $(STAMP)
 tools:
 	@scripts/install-test-tools.sh || echo "make: test tools not installed; the browser and Multitool tests will skip"
 
+# The suite starts many interpreters (the CLI's process-level tests, the readers' hostile corpora):
+# like an installed package, they should find the bytecode compiled once, not compile the whole
+# scanner again each time, so PYTHONDONTWRITEBYTECODE (set in some CI images) is dropped here.
 test: $(STAMP) tools
-	$(BIN)/python -m pytest -q -n auto
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check scanner tests fixtures bench
