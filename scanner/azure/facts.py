@@ -161,3 +161,9 @@ def touches_container_registry(patterns: list[str]) -> bool:
         if lowered.startswith("microsoft.containerregistry/") or lowered.startswith("*"):
             return True
     return False
+
+
+#: Registry policies that only preview API versions of Microsoft.ContainerRegistry return: a
+#: deployed registry's row without one does not say the policy is off.
+#: https://learn.microsoft.com/azure/container-registry/container-registry-soft-delete-policy
+PREVIEW_ONLY_POLICIES: tuple[str, ...] = ("softDeletePolicy",)

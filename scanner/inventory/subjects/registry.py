@@ -94,6 +94,24 @@ def _endpoints(inv: Inventory, reg: Registry) -> list[Any] | Unknown:
     return endpoints
 
 
+def _with_preview_policies(inv: Inventory, reg: Registry, props: Any) -> Any:
+    """A deployed registry's properties with each policy only preview API versions return marked
+    unknown where the row lacks it: its absence says which API version answered, not that the
+    policy is off. (IaC documents are filled with Azure's defaults before they get here.)"""
+    if inv.origin != "deployed" or not isinstance(props, Mapping):
+        return props
+    policies = props.get("policies")
+    policies = {} if policies is None else policies
+    if not isinstance(policies, Mapping):
+        return props
+    missing = [name for name in facts.PREVIEW_ONLY_POLICIES if name not in policies]
+    if not missing:
+        return props
+    reason = "'s data holds no {}: only preview API versions of the registry return it"
+    marked = {name: Unknown(f"registry {reg.name}{reason.format(name)}") for name in missing}
+    return {**props, "policies": {**policies, **marked}}
+
+
 def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
     """The document of a registry subject (docs/subject-documents.md lists its fields)."""
     arm = reg.arm
@@ -110,7 +128,7 @@ def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
         "tags": {} if tags is None else tags,  # (not ``or {}``: an IaC value may be Unknown)
         "sku": {} if sku is None else sku,
         "identity": reg.raw.get("identity"),
-        "properties": {} if props is None else props,
+        "properties": {} if props is None else _with_preview_policies(inv, reg, props),
         "replications": reg.replications,
         "geoReplicaRegions": geo_replica_regions(reg),
         "webhooks": reg.webhooks,
