@@ -195,6 +195,17 @@ def test_framework_controls_match_json(browser: Browser, demo: tuple[Path, dict[
             assert counts == {s: expected[(fw, control)][s] for s in STATUS_ORDER}, (fw, control)
         ns2 = o.page.locator("table.controls[data-framework=mcsb] tr[data-control='NS-2']")
         assert ns2.count() == 1 and "fail" in (ns2.text_content() or "")
+        # Azure Policy definitions are named as Azure names them, with the GUID an auditor looks up.
+        admin = o.page.locator(
+            "table.controls[data-framework=azure_policy] tr[data-control='dc921057-6b28-4fbe-9b83-f7bec05db6c2'] th"
+        )
+        assert (
+            admin.locator(".control-title").inner_text()
+            == "Container registries should have local admin account disabled."
+        )
+        assert admin.locator(".control-id").is_visible()
+        titled = o.page.locator("table.controls[data-framework=azure_policy] tbody th .control-title")
+        assert titled.count() == o.page.locator("table.controls[data-framework=azure_policy] tbody tr").count()
 
 
 def test_table_lists_findings_worst_first(browser: Browser, demo: tuple[Path, dict[str, Any]]) -> None:

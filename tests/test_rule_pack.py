@@ -52,3 +52,10 @@ def test_only_the_documented_rules_are_off_by_default() -> None:
     for rule_id in off:
         (row,) = re.findall(rf"^\| {rule_id} \|.*$", readme, re.MULTILINE)
         assert "off by default" in row, row
+
+
+def test_every_azure_policy_definition_of_the_pack_has_its_display_name() -> None:
+    from scanner.azure.policy_definitions import display_name
+
+    mapped = {g for spec in load_rules() for g in spec.data.get("frameworks", {}).get("azure_policy", ())}
+    assert mapped and {g for g in mapped if display_name(g) is None} == set()

@@ -28,6 +28,7 @@ import orjson
 from jinja2 import Template
 from markupsafe import Markup
 
+from scanner.azure import policy_definitions
 from scanner.outputs import jsonsafe
 from scanner.outputs.access.panel import AccessPanel
 from scanner.outputs.html_access import access_sections
@@ -110,6 +111,7 @@ class Control:
     """Compliance of one framework control: findings of every rule mapped to it."""
 
     control: str
+    title: str | None  # (what the control is called, where the id alone says little: Azure Policy GUIDs)
     rules: tuple[str, ...]
     counts: Mapping[str, int]
     verdict: str
@@ -179,7 +181,8 @@ def frameworks(result: ScanResult, by_rule: Mapping[str, Counter[str]]) -> list[
         for control in sorted(mapped[key], key=_natural):
             rules = tuple(sorted(set(mapped[key][control])))
             counts = {s.value: sum(by_rule[r][s.value] for r in rules) for s in STATUS_ORDER}
-            rows.append(Control(control, rules, counts, _verdict(counts)))
+            title = policy_definitions.display_name(control) if key == "azure_policy" else None
+            rows.append(Control(control, title, rules, counts, _verdict(counts)))
         out.append(Framework(key, FRAMEWORK_LABELS.get(key, key), tuple(rows)))
     return out
 
