@@ -113,11 +113,16 @@ def test_who_can_push_to_a_registry_lists_each_principal_with_its_path(
     assert f"== {PROD}  [LegacyRegistryPermissions]" in lines
     grants = lines[lines.index(f"== {PROD}  [LegacyRegistryPermissions]") + 1 : lines.index("  Escalations")]
     assert grants[0].split() == ["PRINCIPAL", "TYPE", "ACTIONS", "REPOSITORIES", "PATH"]
-    group_row = next(line for line in grants if contributor["properties"]["principalId"] in line)
+    # Users and groups are shown by their Graph display names (graph.directoryObjects).
+    group_row = next(line for line in grants if line.lstrip().startswith("grp-acr-admins "))
     assert "Group" in group_row and "pull, push, delete" in group_row
     assert "Contributor at " + contributor["properties"]["scope"] in group_row
-    owner_row = next(line for line in grants if owner["properties"]["principalId"] in line)
-    assert "User" in owner_row and "Owner at " + owner["properties"]["scope"] in owner_row
+    owner_row = next(line for line in grants if "Owner at " in line)
+    assert owner_row.lstrip().startswith("alice.admin@contoso.com ") and "User" in owner_row
+    assert "Owner at " + owner["properties"]["scope"] in owner_row
+    member_row = next(line for line in grants if line.lstrip().startswith("bob.dev@contoso.com "))
+    group_id = contributor["properties"]["principalId"]
+    assert f"member of group grp-acr-admins ({group_id}) → Contributor at " in member_row
     pipeline = next(line for line in grants if line.lstrip().startswith("azure-devops-contoso-prod "))
     assert "ServicePrincipal" in pipeline and "Contributor at " in pipeline
     # Pull-only principals do not push.

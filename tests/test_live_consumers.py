@@ -73,6 +73,10 @@ def test_every_consumer_list_site_config_and_group_is_collected(tenant: dict[str
     assert collected["graph"]["groupMembers"] == groups
     assert len(member_urls) == len(groups) * math.ceil(5 / 2)
     assert sum("$skiptoken=" in url for url in member_urls) == len(groups) * 2
+    # The users and groups holding roles keep their display names (and nothing else Graph has).
+    assert collected["graph"]["directoryObjects"] == tenant["graph"]["directoryObjects"]
+    lookups = [url for url in _batch_urls(emu) if url.lower().startswith("/directoryobjects/")]
+    assert lookups and all(url.endswith("?$select=id,displayName") for url in lookups)
 
 
 def test_a_consumer_list_larger_than_a_page_is_read_in_pages(demo_data: dict[str, Any], tmp_path: Path) -> None:

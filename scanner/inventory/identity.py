@@ -177,6 +177,15 @@ def _group_members(inv: Inventory, graph: Section) -> None:
     inv.group_members = members
 
 
+def _directory_names(inv: Inventory, graph: Section) -> None:
+    """The display names of the users and groups holding roles (only to label them)."""
+    if graph is None:
+        return
+    for obj in as_list(graph.get("directoryObjects")):
+        if isinstance(obj, Mapping) and type(obj.get("id")) is str and (name := text(obj.get("displayName"))):
+            inv.directory_names[obj["id"].lower()] = name
+
+
 def _subscription_chains(inv: Inventory, resource_graph: Section) -> None:
     for row in rows(resource_graph, "subscriptions"):
         sub = subscription_of(row["id"]) or str(row.get("subscriptionId") or "").lower()
@@ -194,4 +203,5 @@ def add_identities(inv: Inventory, resource_graph: Section, graph: Mapping[str, 
     _role_assignments(inv, resource_graph)
     _principals(inv, graph)
     _group_members(inv, graph)
+    _directory_names(inv, graph)
     _subscription_chains(inv, resource_graph)

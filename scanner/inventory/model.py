@@ -192,6 +192,8 @@ class Inventory:
     subscription_mgs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # group object id → its transitive members; a group absent here was not expanded
     group_members: dict[str, tuple[GroupMember, ...]] | Unknown = field(default_factory=dict)
+    # user or group object id → its display name (graph.directoryObjects; a label, so absent is just unnamed)
+    directory_names: dict[str, str] = field(default_factory=dict)
     # consumer list name → its workloads' pulls (scanner.inventory.consumers.Pull), or why unknown
     pulls: dict[str, list[Any] | Unknown] = field(default_factory=dict)
     expected_pulls: tuple[tuple[str, str], ...] = ()  # (workload, registry) names or ids from the config

@@ -373,6 +373,7 @@ class _TenantIndex:
         self.app_by_app = self._by(graph.get("applications"), "appId")
         self.missing = frozenset(str(i).lower() for i in graph.get("missingPrincipals") or [])
         self.group_members = {str(k).lower(): list(v) for k, v in (graph.get("groupMembers") or {}).items()}
+        self.directory_objects = {str(o["id"]).lower(): o for o in graph.get("directoryObjects") or []}
         self.principal_types = {
             str((row.data.get("properties") or {}).get("principalId") or "").lower(): str(
                 (row.data.get("properties") or {}).get("principalType") or ""
@@ -1084,6 +1085,9 @@ class _Graph:
         principal = self.index.service_principals.get(key)
         if principal is not None:
             return {"@odata.type": "#microsoft.graph.servicePrincipal", **principal}
+        stored = self.index.directory_objects.get(key)
+        if stored is not None:  # (a user or group with its display name)
+            return stored
         kind = _DIRECTORY_TYPES.get(self.index.principal_types.get(key, "").lower())
         return {"@odata.type": f"#microsoft.graph.{kind}", "id": key} if kind else None
 

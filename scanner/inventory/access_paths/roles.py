@@ -35,10 +35,11 @@ def _role(inv: Inventory, guid: str) -> RoleDefinition | Unknown:
 
 
 def _display_name(inv: Inventory, principal: str) -> str | None:
-    if isinstance(inv.principals, Unknown):
-        return None
-    found = inv.principals.get(principal)
-    return found.display_name if found is not None else None
+    """A service principal's name from its Graph object, a user's or group's from ``directoryObjects``."""
+    found = None if isinstance(inv.principals, Unknown) else inv.principals.get(principal)
+    if found is not None:
+        return found.display_name
+    return inv.directory_names.get(principal)
 
 
 def _principal_type(assignment: RoleAssignment) -> str:
@@ -140,7 +141,8 @@ def _members(inv: Inventory, group: str) -> tuple[Hop, list[tuple[str, str, str 
     if found is None:
         members = inv.group_members
         listed = () if isinstance(members, Unknown) else members.get(group, ())
-        hop = Hop("group", group, f"member of group {group}")
+        name = inv.directory_names.get(group)
+        hop = Hop("group", group, f"member of group {name} ({group})" if name else f"member of group {group}")
         found = cache[group] = (hop, [(m.id, _member_type(m), m.display_name) for m in listed])
     return found
 

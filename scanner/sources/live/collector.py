@@ -268,6 +268,7 @@ def collect(
             "applications": sorted(graph_result.applications, key=lambda o: str(o.get("id", "")).lower()),
             "missingPrincipals": sorted(graph_result.missing),
             GROUP_MEMBERS: {key: graph_result.group_members[key] for key in sorted(graph_result.group_members)},
+            "directoryObjects": sorted(graph_result.directory_objects, key=lambda o: str(o["id"]).lower()),
         },
         "errors": errors,
     }

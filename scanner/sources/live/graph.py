@@ -3,7 +3,8 @@
 Through ``$batch`` (20 requests each) with ``$select`` of only the needed fields, using an
 ``azure.core`` pipeline with the same credential. Service principals by object id, their
 applications by ``appId`` (only for apps owned by this tenant), a bare existence check
-for users and groups, and the transitive members of those groups (``groupMembers``, paged
+for users and groups that keeps their display names (``directoryObjects``), and the transitive
+members of those groups (``groupMembers``, paged
 through ``@odata.nextLink``, at most :data:`MAX_GROUP_MEMBERS` per group). A 404 puts the id in
 ``missingPrincipals`` (a deleted principal); a 429 or 5xx item, or one whose body is not the
 object asked for, is asked again after its ``Retry-After`` (within ``--max-retry-wait``), and a
@@ -36,6 +37,8 @@ SP_FIELDS = "id,appId,displayName,servicePrincipalType,appOwnerOrganizationId,pa
 APP_FIELDS = "id,appId,displayName,passwordCredentials,keyCredentials"
 CREDENTIAL_LISTS = frozenset({"passwordcredentials", "keycredentials"})
 MEMBER_FIELDS = "id,displayName,servicePrincipalType"
+#: What a user or group holding a role is looked up with (Graph adds ``@odata.type``).
+DIRECTORY_FIELDS = "id,displayName"
 MEMBER_PAGE = 999  # Graph's largest $top for directory object collections
 #: Transitive members read per group at most; a larger group is recorded as not expanded.
 MAX_GROUP_MEMBERS = 5000
@@ -64,6 +67,7 @@ class GraphResult:
     missing: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     group_members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    directory_objects: list[dict[str, Any]] = field(default_factory=list)
 
 
 #: What one lookup ended with: (status, checked body), or why it could not be answered.
@@ -92,12 +96,15 @@ def _credential_object(entity: str) -> Check:
 
 
 def _directory_object(body: Any) -> Any:
-    """An existence check only needs an object with an id back (a group's is then expanded)."""
+    """A user or group: its id, type and display name (a group's members are then expanded)."""
     if not isinstance(body, dict):
         raise ValueError(f"{kind_of(body)} where a directory object belongs")
-    if not isinstance(body.get("id"), str):
+    if not isinstance(body.get("id"), str) or not body["id"]:
         raise ValueError(f"'id' is {kind_of(body.get('id'))}, not a string")
-    return body
+    for key in ("@odata.type", "displayName"):
+        if not isinstance(body.get(key), str | None):
+            raise ValueError(f"'{key}' is {kind_of(body.get(key))}, not a string")
+    return {key: body[key] for key in ("id", "@odata.type", "displayName") if key in body}
 
 
 def _members_page(body: Any) -> Any:
@@ -270,7 +277,7 @@ class GraphReader:
             if kind.lower() == "serviceprincipal"
         }
         other_urls = {
-            pid: f"/directoryObjects/{pid}?$select=id"
+            pid: f"/directoryObjects/{pid}?$select={DIRECTORY_FIELDS}"
             for pid, kind in principals.items()
             if kind.lower() != "serviceprincipal"
         }
@@ -285,7 +292,9 @@ class GraphReader:
             status, body = outcome
             if status == 404:
                 result.missing.append(pid)
-            elif status == 200 and pid in sp_urls:
+            elif status == 200 and pid not in sp_urls:
+                result.directory_objects.append(body)
+            elif status == 200:
                 result.service_principals.append(body)
                 owner = str(body.get("appOwnerOrganizationId") or "").lower()
                 app_id = body.get("appId")
