@@ -116,6 +116,14 @@ class Finding(msgspec.Struct, frozen=True, gc=False):
     suppression: SuppressionRef | None = None
 
 
+class TrackedFinding(Finding, frozen=True, gc=False, kw_only=True):
+    """A finding with what the scan history says of it (``scan --history``; scanner.history)."""
+
+    first_seen: str  # when its current status began (for fail: its failing streak), ISO 8601
+    days_failing: int  # whole days of the failing streak so far; 0 unless fail
+    regression: bool  # fails again after it was fixed
+
+
 @dataclass(frozen=True, slots=True)
 class RegistryFacts:
     """What a report shows about a scanned registry beside its findings (SKU, place, tags).

@@ -146,6 +146,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="RESULTS.json",
         help="fail the gate only on findings that are new since this earlier --format json results file",
     )
+    scan.add_argument(
+        "--history",
+        type=Path,
+        metavar="FILE.db",
+        help="record this scan as the newest night of a history file (created if missing); every finding "
+        "then carries first_seen, days_failing and regression (see acr-scan history)",
+    )
     add_size_option(scan)
     scan.add_argument("--color", action=argparse.BooleanOptionalAction, default=None, help="colour the table")
     scan.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
@@ -169,6 +176,10 @@ def _scan_and_report(args: argparse.Namespace) -> int:
     rules, pack_hash = prepare_rules(config, args.policies, args.rules, args.exclude, args.enable)
     source, snapshot = _source(args)
     result = run_scan(source, rules, pack_hash, config, now)
+    if args.history is not None:  # (imported only when used)
+        from scanner.history.record import record_to
+
+        result = record_to(args.history, result)
     fail_on = Severity(args.fail_on or config.fail_on or "low")
     fail_on_unknown = args.fail_on_unknown
     if fail_on_unknown is None:

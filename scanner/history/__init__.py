@@ -1,0 +1,1 @@
+"""Scan history: nights recorded in one SQLite file (``scan --history``), read by ``acr-scan history``."""
