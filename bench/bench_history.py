@@ -68,7 +68,8 @@ def drifted(base: ScanResult, night: int, rng: random.Random) -> ScanResult:
         f = findings[i]
         findings[i] = msgspec.structs.replace(f, status=rng.choice(STATUSES), severity=rng.choice(list(Severity)))
     meta = _replace(base.metadata, now=base.metadata.now + timedelta(days=night))
-    return _replace(base, findings=tuple(findings), metadata=meta)
+    drifted_result: ScanResult = _replace(base, findings=tuple(findings), metadata=meta)
+    return drifted_result
 
 
 def _replace(record: Any, **changes: object) -> Any:
