@@ -87,7 +87,9 @@ def test_a_registered_reader_reads_the_kinds_it_claims(monkeypatch: pytest.Monke
     ]
 
 
-def test_the_repository_root_is_the_nearest_folder_with_a_git_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_repository_root_is_the_nearest_folder_with_a_git_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from scanner.sources.iac.detect import find_repo_root
 
     (tmp_path / "repo" / ".git").mkdir(parents=True)

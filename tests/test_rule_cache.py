@@ -130,12 +130,15 @@ def test_a_cached_pack_loads_without_yaml_or_the_schema_validator(tmp_path: Path
         "print(len(specs), 'yaml' in sys.modules, 'jsonschema_rs' in sys.modules)\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "XDG_CACHE_HOME"} | {CACHE_ENV: str(tmp_path)}
-    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env) for _ in "12"]
+    command = [sys.executable, "-c", code]
+    runs = [subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env) for _ in "12"]
     count = len(list((ROOT / "policies").glob("ACR-*.yaml")))
     assert [r.stdout.split() for r in runs] == [[str(count), "True", "True"], [str(count), "False", "False"]]
 
 
-def test_an_entry_whose_checksum_does_not_match_is_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_entry_whose_checksum_does_not_match_is_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     fresh = loader.load_rule_file(RULE).data
     entry = next((tmp_path / "rules").glob("*.json"))
