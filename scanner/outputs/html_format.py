@@ -127,8 +127,8 @@ def _natural(text: str) -> tuple[Any, ...]:
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, Unknown):
-        return f"unknown: {value.reason}"
+    if isinstance(value, Unknown):  # inside evidence: its fields, as the JSON report writes it
+        return jsonsafe.struct_object(value)
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 

@@ -50,8 +50,7 @@ RUNTIME_ATTRIBUTES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RuntimeValue(Unknown):
+class RuntimeValue(Unknown, frozen=True):
     """A reader's stand-in for a value Azure assigns at deployment to a resource it names by id.
 
     ``attribute`` is a key of :data:`RUNTIME_ATTRIBUTES` (the kubelet identity's object id of a

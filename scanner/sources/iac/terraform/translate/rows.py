@@ -130,8 +130,7 @@ def str_list(value: Any) -> list[Any] | Unknown:
     return [value]
 
 
-@dataclass(frozen=True, slots=True)
-class UnknownName(Unknown):
+class UnknownName(Unknown, frozen=True):
     """A declared resource's name that is not known, read through a reference (``acr.name``).
 
     ``stand_in`` is what that resource's synthetic id holds in its place (its address), so a
