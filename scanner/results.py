@@ -12,7 +12,6 @@ acyclic data, not tracked by the cyclic collector (``gc=False``). See docs/decis
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -116,8 +115,7 @@ class Finding(msgspec.Struct, frozen=True, gc=False):
     suppression: SuppressionRef | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RegistryFacts:
+class RegistryFacts(msgspec.Struct, frozen=True):
     """What a report shows about a scanned registry beside its findings (SKU, place, tags).
 
     Values are plain strings: an IaC value that could not be resolved is shown as
