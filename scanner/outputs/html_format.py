@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, BinaryIO
 
+import msgspec
 import orjson
 from jinja2 import Template
 from markupsafe import Markup
@@ -61,8 +61,7 @@ FRAMEWORK_LABELS = {
 STATUS_LABELS = {s.value: s.value.replace("_", " ") for s in Status}
 
 
-@dataclass(frozen=True, slots=True)
-class Detail:
+class Detail(msgspec.Struct, frozen=True):
     """A finding shown with its evidence and remediation."""
 
     index: int
@@ -70,8 +69,7 @@ class Detail:
     evidence: tuple[tuple[str, str], ...]
 
 
-@dataclass(slots=True)
-class Group:
+class Group(msgspec.Struct):
     """The findings of one registry (or of subjects not tied to one registry)."""
 
     key: str
@@ -80,10 +78,10 @@ class Group:
     subscription_id: str | None
     resource_group: str | None
     anchor: str = ""
-    counts: Counter[str] = field(default_factory=Counter)
-    detail_indexes: list[int] = field(default_factory=list)
-    details: list[Detail] = field(default_factory=list)
-    passing: Counter[tuple[str, str]] = field(default_factory=Counter)
+    counts: Counter[str] = msgspec.field(default_factory=Counter)
+    detail_indexes: list[int] = msgspec.field(default_factory=list)
+    details: list[Detail] = msgspec.field(default_factory=list)
+    passing: Counter[tuple[str, str]] = msgspec.field(default_factory=Counter)
     open: bool = False
     facts: RegistryFacts | None = None
     access: AccessPanel | None = None
@@ -94,8 +92,7 @@ class Group:
         return sorted((rule, n) for (s, rule), n in self.passing.items() if s == status)
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(msgspec.Struct, frozen=True):
     """One row of the findings table."""
 
     index: int
@@ -105,8 +102,7 @@ class Row:
     subscription: str
 
 
-@dataclass(frozen=True, slots=True)
-class Control:
+class Control(msgspec.Struct, frozen=True):
     """Compliance of one framework control: findings of every rule mapped to it."""
 
     control: str
@@ -115,8 +111,7 @@ class Control:
     verdict: str
 
 
-@dataclass(frozen=True, slots=True)
-class Framework:
+class Framework(msgspec.Struct, frozen=True):
     key: str
     label: str
     controls: tuple[Control, ...]
@@ -296,8 +291,7 @@ def view(result: ScanResult, cap: int = PASSING_ROW_CAP) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class _Page:
+class _Page(msgspec.Struct, frozen=True):
     template: Template
     css: Markup
     js: Markup
