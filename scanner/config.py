@@ -9,12 +9,12 @@ suppression or an override would otherwise silently do nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 
 from scanner.errors import ConfigError
@@ -24,8 +24,7 @@ from scanner.resources import snapshot_schema_path
 from scanner.safeyaml import load_yaml
 
 
-@dataclass(frozen=True, slots=True)
-class Suppression:
+class Suppression(msgspec.Struct, frozen=True):
     """An accepted risk: a rule, a resource (id or glob), why, and until when."""
 
     rule: str
@@ -35,8 +34,7 @@ class Suppression:
     owner: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(msgspec.Struct, frozen=True):
     """The effective configuration (CLI flags are applied on top by the CLI)."""
 
     source: str | None = None
@@ -44,8 +42,8 @@ class Config:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     enable: tuple[str, ...] = ()  # rules that are off by default (``default_enabled: false``) to run too
-    parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    severities: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, Mapping[str, Any]] = msgspec.field(default_factory=dict)
+    severities: Mapping[str, str] = msgspec.field(default_factory=dict)
     suppressions: tuple[Suppression, ...] = ()
     fail_on: str | None = None
     fail_on_unknown: bool | None = None

@@ -12,7 +12,6 @@ acyclic data, not tracked by the cyclic collector (``gc=False``). See docs/decis
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -124,8 +123,7 @@ class TrackedFinding(Finding, frozen=True, gc=False, kw_only=True):
     regression: bool  # fails again after it was fixed
 
 
-@dataclass(frozen=True, slots=True)
-class RegistryFacts:
+class RegistryFacts(msgspec.Struct, frozen=True):
     """What a report shows about a scanned registry beside its findings (SKU, place, tags).
 
     Values are plain strings: an IaC value that could not be resolved is shown as

@@ -6,9 +6,10 @@ Plain frozen data, shared by the scan that builds it and every output format tha
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from scanner.engine.rule import Rule
 from scanner.inventory.coverage import CollectionError
@@ -18,8 +19,7 @@ from scanner.suppress import SuppressionReport
 from scanner.unknown import Unknown
 
 
-@dataclass(frozen=True, slots=True)
-class ScanMetadata:
+class ScanMetadata(msgspec.Struct, frozen=True):
     """What a report needs to say about the scan itself."""
 
     tool_version: str
@@ -32,8 +32,7 @@ class ScanMetadata:
     config_source: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class ScanResult:
+class ScanResult(msgspec.Struct, frozen=True):
     """Findings plus everything needed to render and gate them."""
 
     findings: tuple[Finding, ...]
@@ -41,7 +40,16 @@ class ScanResult:
     metadata: ScanMetadata
     coverage_errors: tuple[CollectionError, ...]
     suppressions: SuppressionReport
-    inventory: Inventory | None = field(default=None, repr=False, compare=False)
+    inventory: Inventory | None = None  # what the reports read: not compared, not in the repr
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not ScanResult:
+            return NotImplemented
+        return _compared(self) == _compared(other)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _COMPARED)
+        return f"ScanResult({shown})"
 
     @property
     def registries(self) -> tuple[RegistryFacts, ...]:
@@ -50,6 +58,13 @@ class ScanResult:
         Computed when asked (only the HTML report shows them) rather than for every scan.
         """
         return registry_facts(self.inventory) if self.inventory is not None else ()
+
+
+_COMPARED = ("findings", "rules", "metadata", "coverage_errors", "suppressions")
+
+
+def _compared(result: ScanResult) -> tuple[Any, ...]:
+    return tuple(getattr(result, name) for name in _COMPARED)
 
 
 def _text(value: Any) -> str:

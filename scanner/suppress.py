@@ -7,7 +7,6 @@ instead of living forever.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatchcase
 
@@ -17,8 +16,7 @@ from scanner.config import Suppression
 from scanner.results import Finding, Status, SuppressionRef
 
 
-@dataclass(frozen=True, slots=True)
-class SuppressionReport:
+class SuppressionReport(msgspec.Struct, frozen=True):
     """What the suppressions did: how many findings each one matched, which have expired."""
 
     applied: tuple[tuple[Suppression, int], ...]

@@ -13,11 +13,10 @@ to fix in the change, and nothing to guess either.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True, slots=True)
-class Unknown:
+class Unknown(msgspec.Struct, frozen=True):
     """A missing input, with the reason a reader needs to go and fix the collection."""
 
     reason: str

@@ -9,7 +9,6 @@ validate``, the error line, any format printed to a terminal) must show them as 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import pty
@@ -233,7 +232,7 @@ def test_no_control_character_survives_the_table(
         remediation = msgspec.structs.replace(f.remediation, command=command) if f.remediation else None
         changed = msgspec.structs.replace(f, message=message + f.message, subject=subject, remediation=remediation)
         findings.append(changed)
-    result = dataclasses.replace(corpus_result, findings=tuple(findings))
+    result = msgspec.structs.replace(corpus_result, findings=tuple(findings))
     text = TableFormat(color=colour).render(result).decode("utf-8")
     assert raw_controls(text, colour=colour) == []
     assert safe_text(message) in text

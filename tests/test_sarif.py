@@ -7,7 +7,6 @@ schema, GitHub's own constraints, and Microsoft's SARIF Multitool with GitHub's 
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import hashlib
 import io
@@ -140,7 +139,7 @@ def files(work: Path, demo_scan: ScanResult) -> dict[str, Path]:
         else f
         for f in demo_scan.findings
     )
-    _render(SarifFormat(), dataclasses.replace(demo_scan, findings=broken_rule), out["rule-error"])
+    _render(SarifFormat(), msgspec.structs.replace(demo_scan, findings=broken_rule), out["rule-error"])
     # A deliberately broken copy: proves the Multitool check can fail.
     broken = _load(out["demo"])
     del _run(broken)["tool"]["driver"]["rules"][0]["help"]
@@ -174,7 +173,7 @@ def _with_iac_locations(scan: ScanResult, repo: Path) -> ScanResult:
         id(failing[2]): Location(file="infra/network/private endpoint.json", line=0),
     }
     findings = tuple(msgspec.structs.replace(f, location=moved[id(f)]) if id(f) in moved else f for f in scan.findings)
-    return dataclasses.replace(scan, findings=findings)
+    return msgspec.structs.replace(scan, findings=findings)
 
 
 # ----------------------------------------------------------------------------- validity
@@ -318,7 +317,7 @@ def test_fingerprints_are_unique_and_ignore_id_case_and_line(files: dict[str, Pa
     assert prints[0].split(":")[0] == hashlib.sha256(f"{first.rule_id}|{resource.lower()}".encode()).hexdigest()[:16]
 
     def fingerprint_of(finding: Finding) -> str:
-        scan = dataclasses.replace(demo_scan, findings=(finding,))
+        scan = msgspec.structs.replace(demo_scan, findings=(finding,))
         doc = SarifFormat().document(scan)
         value: str = _run(doc)["results"][0]["partialFingerprints"]["primaryLocationLineHash"]
         return value
@@ -400,7 +399,7 @@ def _with_iac_locations_only_one(path: Path) -> ScanResult:
     scan = run_scan(SnapshotFileSource(DEMO), rules, pack_hash, config, parse_datetime(NOW))
     finding = _failing_findings(scan)[0]
     finding = msgspec.structs.replace(finding, location=Location(file=str(path.parent.resolve() / path.name), line=3))
-    return dataclasses.replace(scan, findings=(finding,))
+    return msgspec.structs.replace(scan, findings=(finding,))
 
 
 def test_run_metadata(files: dict[str, Path]) -> None:
@@ -492,7 +491,7 @@ def test_more_than_25000_failing_findings_are_capped(
         for f in failing:
             subject = msgspec.structs.replace(f.subject, id=f"{f.subject.id}-{n}")
             many.append(msgspec.structs.replace(f, subject=subject, location=Location(resource_id=subject.id)))
-    scan = dataclasses.replace(demo_scan, findings=tuple(unknown + many))
+    scan = msgspec.structs.replace(demo_scan, findings=tuple(unknown + many))
     raw = SarifFormat().render(scan)
     doc = json.loads(raw)
     results = _run(doc)["results"]

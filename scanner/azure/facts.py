@@ -5,11 +5,10 @@ Kept in one place so a change in Azure (a new SKU limit, a new built-in role) is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True, slots=True)
-class BuiltinRole:
+class BuiltinRole(msgspec.Struct, frozen=True):
     """A built-in role as Azure defines it: its GUID, its name and one permission block."""
 
     guid: str

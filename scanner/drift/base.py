@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import BinaryIO, Protocol
+
+import msgspec
 
 from scanner.drift.compare import Drift, compare
 from scanner.drift.results_file import ResultsFile
 
 
-@dataclass(frozen=True, slots=True)
-class Comparison:
+class Comparison(msgspec.Struct, frozen=True):
     """Two results files and the drift from the older to the newer."""
 
     old: ResultsFile

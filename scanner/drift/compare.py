@@ -17,8 +17,9 @@ are reduced to :class:`Observation` records, so the comparison is one function.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import NamedTuple
+
+import msgspec
 
 from scanner.results import SEVERITY_RANK, Finding, Severity, Status
 
@@ -40,8 +41,7 @@ class FindingKey(NamedTuple):
         return cls(rule_id, subject_id.lower())
 
 
-@dataclass(frozen=True, slots=True)
-class Observation:
+class Observation(msgspec.Struct, frozen=True):
     """What a drift report needs of one finding, from either a live scan or a JSON file."""
 
     rule_id: str
@@ -72,8 +72,7 @@ def state_label(o: Observation | None) -> str:
     return f"{o.status} {o.severity}" if o.status in ATTENTION else o.status
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(msgspec.Struct, frozen=True):
     """One entry of a drift report: the finding before (``None``: absent) and after."""
 
     key: FindingKey
@@ -92,8 +91,7 @@ class Change:
         return max(SEVERITY_RANK[Severity(o.severity)] for o in (self.before, self.after) if o is not None)
 
 
-@dataclass(frozen=True, slots=True)
-class Drift:
+class Drift(msgspec.Struct, frozen=True):
     """The result of comparing a scan with an older one."""
 
     new: tuple[Change, ...]

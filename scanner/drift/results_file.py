@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 
 from scanner.drift.compare import Observation
@@ -18,8 +18,7 @@ _STATUSES = frozenset(s.value for s in Status)
 _SEVERITIES = frozenset(s.value for s in Severity)
 
 
-@dataclass(frozen=True, slots=True)
-class ResultsFile:
+class ResultsFile(msgspec.Struct, frozen=True):
     """A JSON results file reduced to what drift needs."""
 
     path: Path

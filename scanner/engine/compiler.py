@@ -23,8 +23,9 @@ The leaf operators themselves are in :mod:`scanner.engine.operators`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from scanner.engine.documented import document_path, undocumented
 from scanner.engine.getters import MISSING, NO_BINDINGS, Constant, Context, Getter, Truth, field_getter, is_absent
@@ -135,8 +136,7 @@ _ANY, _ALL, _COUNT = "any", "all", "count"
 
 
 # eq=False: a node is itself, not equal to another node that happens to hold the same parts.
-@dataclass(frozen=True, slots=True, eq=False)
-class _Quantifier(Condition):
+class _Quantifier(Condition, msgspec.Struct, frozen=True, eq=False):
     """``any``/``all``/``count`` over a related list, with an optional ``where`` and ``as``."""
 
     kind: str

@@ -7,8 +7,9 @@ test suite both run every example through the same evaluation path as a real sca
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from scanner.engine.evaluate import evaluate_subject
 from scanner.engine.loader import RuleSpec
@@ -27,8 +28,7 @@ EXPECTED = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ExampleResult:
+class ExampleResult(msgspec.Struct, frozen=True):
     """Outcome of one example."""
 
     rule_id: str

@@ -7,11 +7,12 @@ Rules are data (Cloud Custodian style): an author learns what is allowed from th
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from scanner.engine import rule_cache
 from scanner.engine.rule_schema import rule_schema
@@ -22,8 +23,7 @@ from scanner.resources import builtin_policies_dir
 from scanner.safeyaml import load_yaml
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSpec:
+class RuleSpec(msgspec.Struct, frozen=True):
     """A validated rule file, not yet compiled (parameters are bound at compile time)."""
 
     id: str

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from scanner.engine.compiler import CompileError, Condition, as_rule_error, compile_condition
 from scanner.engine.loader import RuleSpec
@@ -13,8 +14,7 @@ from scanner.errors import ConfigError, RuleError
 from scanner.results import Severity
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     """Everything the engine and the outputs need to know about one rule."""
 
     id: str
@@ -36,7 +36,11 @@ class Rule:
     frameworks: Mapping[str, tuple[str, ...]]
     tags: tuple[str, ...]
     precision: str
-    spec: RuleSpec = field(repr=False)
+    spec: RuleSpec
+
+    def __repr__(self) -> str:  # without ``spec``: the rule file's whole text and data
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__struct_fields__ if name != "spec")
+        return f"Rule({shown})"
 
 
 def _allowed(value: Any, allowed: list[Any]) -> bool:

@@ -11,9 +11,10 @@ import hashlib
 import io
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from scanner.atomic import write_atomic
 from scanner.errors import InputError
@@ -27,8 +28,7 @@ from scanner.timeutil import format_datetime
 REPORTS: tuple[tuple[str, str], ...] = (("json", "results.json"), ("html", "report.html"), ("sarif", "results.sarif"))
 
 
-@dataclass(frozen=True, slots=True)
-class BundleInput:
+class BundleInput(msgspec.Struct, frozen=True):
     """A file the scan read (snapshot, IaC file, config), stored under ``arcname``."""
 
     arcname: str

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import orjson
 
 MANIFEST_NAME = "manifest.json"
@@ -20,8 +20,7 @@ MANIFEST_KIND = "acr-scan-evidence"
 MANIFEST_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(msgspec.Struct, frozen=True):
     """One file of the bundle and its digest."""
 
     path: str

@@ -15,10 +15,10 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 
 from scanner.errors import InputError
@@ -38,8 +38,7 @@ from scanner.input_limits import DEFAULT_MAX_DECOMPRESSED, format_size
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-@dataclass(frozen=True, slots=True)
-class Verification:
+class Verification(msgspec.Struct, frozen=True):
     """What ``verify`` found: problems (any → exit 1) and facts worth printing."""
 
     problems: tuple[str, ...]
@@ -51,8 +50,7 @@ class Verification:
         return not self.problems
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(msgspec.Struct, frozen=True):
     """One ``files`` entry of the manifest, once it is known to be well-formed."""
 
     path: str

@@ -14,7 +14,6 @@ the failing streak so far (0 unless ``fail``), and ``regression``.
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
@@ -272,7 +271,7 @@ def with_marks(result: ScanResult, marks: list[Mark]) -> ScanResult:
         )
         for f, mark in zip(result.findings, marks, strict=True)
     )
-    return dataclasses.replace(result, findings=tracked)
+    return msgspec.structs.replace(result, findings=tracked)
 
 
 def record_to(path: Path, result: ScanResult) -> ScanResult:

@@ -9,15 +9,15 @@ adds ``live_only`` (list name → reason): lists that cannot exist before deploy
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from scanner.azure.ids import norm
 from scanner.unknown import Unknown
 
 
-@dataclass(frozen=True, slots=True)
-class CollectionError:
+class CollectionError(msgspec.Struct, frozen=True):
     """One entry of the snapshot's ``errors`` list."""
 
     source: str

@@ -11,7 +11,6 @@ tens of thousands are built per scan, and they hold acyclic data only.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -168,8 +167,7 @@ class Registry(Resource, frozen=True, gc=False):
     arm: ArmData
 
 
-@dataclass(slots=True)
-class Inventory:
+class Inventory(msgspec.Struct):
     """Everything the engine evaluates, indexed by lower-cased id."""
 
     collected_at: datetime
@@ -177,28 +175,28 @@ class Inventory:
     coverage: Coverage
     # "deployed" (a live collection or a snapshot of one) or "iac" (declared, not yet deployed)
     origin: str = "deployed"
-    registries: dict[str, Registry] = field(default_factory=dict)
-    private_endpoints: dict[str, PrivateEndpoint] | Unknown = field(default_factory=dict)
-    endpoints_by_registry: dict[str, list[PrivateEndpoint]] = field(default_factory=dict)
-    nic_configs: dict[str, tuple[NicIpConfig, ...]] | Unknown = field(default_factory=dict)
-    zones: dict[str, DnsZone] | Unknown = field(default_factory=dict)
-    links_by_vnet: dict[str, list[VnetLink]] | Unknown = field(default_factory=dict)
-    records_by_zone: dict[str, dict[str, ARecord]] | Unknown = field(default_factory=dict)
-    role_definitions: dict[str, RoleDefinition] | Unknown = field(default_factory=dict)
-    assignments_by_scope: dict[str, list[RoleAssignment]] | Unknown = field(default_factory=dict)
-    above_subscription: list[RoleAssignment] = field(default_factory=list)
-    principals: dict[str, Principal] | Unknown = field(default_factory=dict)
+    registries: dict[str, Registry] = msgspec.field(default_factory=dict)
+    private_endpoints: dict[str, PrivateEndpoint] | Unknown = msgspec.field(default_factory=dict)
+    endpoints_by_registry: dict[str, list[PrivateEndpoint]] = msgspec.field(default_factory=dict)
+    nic_configs: dict[str, tuple[NicIpConfig, ...]] | Unknown = msgspec.field(default_factory=dict)
+    zones: dict[str, DnsZone] | Unknown = msgspec.field(default_factory=dict)
+    links_by_vnet: dict[str, list[VnetLink]] | Unknown = msgspec.field(default_factory=dict)
+    records_by_zone: dict[str, dict[str, ARecord]] | Unknown = msgspec.field(default_factory=dict)
+    role_definitions: dict[str, RoleDefinition] | Unknown = msgspec.field(default_factory=dict)
+    assignments_by_scope: dict[str, list[RoleAssignment]] | Unknown = msgspec.field(default_factory=dict)
+    above_subscription: list[RoleAssignment] = msgspec.field(default_factory=list)
+    principals: dict[str, Principal] | Unknown = msgspec.field(default_factory=dict)
     missing_principals: frozenset[str] | Unknown = frozenset()
-    subscription_mgs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    subscription_mgs: dict[str, tuple[str, ...]] = msgspec.field(default_factory=dict)
     # group object id → its transitive members; a group absent here was not expanded
-    group_members: dict[str, tuple[GroupMember, ...]] | Unknown = field(default_factory=dict)
+    group_members: dict[str, tuple[GroupMember, ...]] | Unknown = msgspec.field(default_factory=dict)
     # user or group object id → its display name (graph.directoryObjects; a label, so absent is just unnamed)
-    directory_names: dict[str, str] = field(default_factory=dict)
+    directory_names: dict[str, str] = msgspec.field(default_factory=dict)
     # consumer list name → its workloads' pulls (scanner.inventory.consumers.Pull), or why unknown
-    pulls: dict[str, list[Any] | Unknown] = field(default_factory=dict)
+    pulls: dict[str, list[Any] | Unknown] = msgspec.field(default_factory=dict)
     expected_pulls: tuple[tuple[str, str], ...] = ()  # (workload, registry) names or ids from the config
     # IaC only: AKS cluster key → keys of the registries declared in the same deployment
-    co_declared: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    derived: dict[str, Any] = field(default_factory=dict)  # memoized joins shared by enumerators
+    co_declared: dict[str, tuple[str, ...]] = msgspec.field(default_factory=dict)
+    derived: dict[str, Any] = msgspec.field(default_factory=dict)  # memoized joins shared by enumerators
     # IaC only: privatelink zone key → why one of its VNet links points at an unresolved VNet
-    unknown_links: dict[str, Unknown] = field(default_factory=dict)
+    unknown_links: dict[str, Unknown] = msgspec.field(default_factory=dict)

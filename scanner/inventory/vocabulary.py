@@ -25,15 +25,15 @@ connections, tokens), ``Microsoft.Network/privateDnsZones/virtualNetworkLinks``,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+import msgspec
 
 from scanner.inventory.subjects.kinds import ENUMERATORS, resolve, subject_schema
 
 
-@dataclass(frozen=True, slots=True)
-class Vocabulary:
+class Vocabulary(msgspec.Struct, frozen=True):
     """The closed set of values one field may hold."""
 
     values: tuple[str, ...] | None  # ``None``: a boolean (true or false)

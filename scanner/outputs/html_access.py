@@ -17,8 +17,8 @@ files declare). Its pull path diagrams are drawn when it has pull paths
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
+import msgspec
 from markupsafe import Markup
 
 from scanner.azure.ids import norm
@@ -44,13 +44,12 @@ def _no_row(item: object) -> Markup:
     return Markup("")
 
 
-@dataclass(slots=True)
-class AccessSections:
+class AccessSections(msgspec.Struct):
     """The panels and diagrams of a report's registry sections (by the section's key), and the
     row renderers of the access page (each grant and escalation rendered once)."""
 
-    panels: dict[str, AccessPanel] = field(default_factory=dict)
-    pulls: dict[str, RegistryPulls] = field(default_factory=dict)
+    panels: dict[str, AccessPanel] = msgspec.field(default_factory=dict)
+    pulls: dict[str, RegistryPulls] = msgspec.field(default_factory=dict)
     grant_row: Callable[[Grant], Markup] = _no_row
     escalation_row: Callable[[Escalation], Markup] = _no_row
 

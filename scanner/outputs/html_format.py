@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, BinaryIO
 
+import msgspec
 import orjson
 from jinja2 import Template
 from markupsafe import Markup
@@ -62,8 +62,7 @@ FRAMEWORK_LABELS = {
 STATUS_LABELS = {s.value: s.value.replace("_", " ") for s in Status}
 
 
-@dataclass(frozen=True, slots=True)
-class Detail:
+class Detail(msgspec.Struct, frozen=True):
     """A finding shown with its evidence and remediation."""
 
     index: int
@@ -71,8 +70,7 @@ class Detail:
     evidence: tuple[tuple[str, str], ...]
 
 
-@dataclass(slots=True)
-class Group:
+class Group(msgspec.Struct):
     """The findings of one registry (or of subjects not tied to one registry)."""
 
     key: str
@@ -81,10 +79,10 @@ class Group:
     subscription_id: str | None
     resource_group: str | None
     anchor: str = ""
-    counts: Counter[str] = field(default_factory=Counter)
-    detail_indexes: list[int] = field(default_factory=list)
-    details: list[Detail] = field(default_factory=list)
-    passing: Counter[tuple[str, str]] = field(default_factory=Counter)
+    counts: Counter[str] = msgspec.field(default_factory=Counter)
+    detail_indexes: list[int] = msgspec.field(default_factory=list)
+    details: list[Detail] = msgspec.field(default_factory=list)
+    passing: Counter[tuple[str, str]] = msgspec.field(default_factory=Counter)
     open: bool = False
     facts: RegistryFacts | None = None
     access: AccessPanel | None = None
@@ -95,8 +93,7 @@ class Group:
         return sorted((rule, n) for (s, rule), n in self.passing.items() if s == status)
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(msgspec.Struct, frozen=True):
     """One row of the findings table."""
 
     index: int
@@ -106,8 +103,7 @@ class Row:
     subscription: str
 
 
-@dataclass(frozen=True, slots=True)
-class Control:
+class Control(msgspec.Struct, frozen=True):
     """Compliance of one framework control: findings of every rule mapped to it."""
 
     control: str
@@ -117,8 +113,7 @@ class Control:
     verdict: str
 
 
-@dataclass(frozen=True, slots=True)
-class Framework:
+class Framework(msgspec.Struct, frozen=True):
     key: str
     label: str
     controls: tuple[Control, ...]
@@ -129,8 +124,8 @@ def _natural(text: str) -> tuple[Any, ...]:
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, Unknown):
-        return f"unknown: {value.reason}"
+    if isinstance(value, Unknown):  # inside evidence: its fields, as the JSON report writes it
+        return jsonsafe.struct_object(value)
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 
@@ -299,8 +294,7 @@ def view(result: ScanResult, cap: int = PASSING_ROW_CAP) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class _Page:
+class _Page(msgspec.Struct, frozen=True):
     template: Template
     css: Markup
     js: Markup

@@ -4,14 +4,19 @@ A snapshot or rule example may carry any JSON integer, and evidence repeats the 
 read; orjson refuses integers beyond the 64-bit range. Such a document is written again with
 each of those integers as its decimal text (JSON readers would lose its precision anyway).
 Only that rare document pays for the second pass.
+
+orjson writes a ``msgspec.Struct`` only through ``default``: :func:`struct_object` is what a
+``default`` returns for one to be written as an object of its fields, as orjson writes a
+dataclass.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
+import msgspec
 import orjson
 
 _LOW, _HIGH = -(2**63), 2**64 - 1
@@ -37,8 +42,23 @@ def _narrowed(value: Any, default: Callable[[Any], Any] | None) -> Any:
         return {key: _narrowed(item, default) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_narrowed(item, default) for item in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _narrowed(getattr(value, f.name), default) for f in dataclasses.fields(value)}
+    if isinstance(value, msgspec.Struct):
+        return {name: _narrowed(getattr(value, name), default) for name in value.__struct_fields__}
     if default is not None:
         return _narrowed(default(value), default)
     return value
+
+
+def struct_object(value: msgspec.Struct) -> Any:
+    """``value`` as orjson writes a dataclass: an object of its fields in definition order.
+
+    A dict would not do: ``OPT_SORT_KEYS`` sorts a dict's keys, never a dataclass's fields.
+    """
+    return _dataclass_of(type(value))(*msgspec.structs.astuple(value))
+
+
+@cache
+def _dataclass_of(struct: type[msgspec.Struct]) -> type:
+    import dataclasses  # only when a report holds such a value: not at start-up
+
+    return dataclasses.make_dataclass(struct.__name__, struct.__struct_fields__)

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from scanner.outputs import jsonsafe
 from scanner.results import Finding, Status
 from scanner.scan_result import ScanResult
 from scanner.timeutil import format_datetime
@@ -48,8 +49,10 @@ def xml_attr(value: str) -> str:
     return text.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
 
 
-def _json_default(value: Any) -> str:
-    return f"unknown: {value.reason}" if isinstance(value, Unknown) else str(value)
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Unknown):  # inside evidence: its fields, as the JSON report writes it
+        return jsonsafe.struct_object(value)
+    return str(value)
 
 
 def _evidence_value(value: Any) -> str:

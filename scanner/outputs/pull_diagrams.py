@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from markupsafe import Markup
 
 from scanner.azure.ids import last_segment, norm, scope_level
@@ -63,8 +63,7 @@ _LEVELS = {
 _STATUS_ORDER = {BROKEN: 0, UNKNOWN: 1, OK: 2}
 
 
-@dataclass(frozen=True, slots=True)
-class PullDiagram:
+class PullDiagram(msgspec.Struct, frozen=True):
     """One workload pulling from one registry, drawn."""
 
     consumer: str
@@ -75,8 +74,7 @@ class PullDiagram:
     svg: Markup
 
 
-@dataclass(frozen=True, slots=True)
-class RegistryPulls:
+class RegistryPulls(msgspec.Struct, frozen=True):
     """The diagrams of one registry: the first ``len(diagrams)`` of ``total``, worst first."""
 
     diagrams: tuple[PullDiagram, ...]

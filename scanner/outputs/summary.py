@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+import msgspec
 
 from scanner.results import SEVERITY_ORDER, STATUS_ORDER, Finding, Severity, Status
 
 
-@dataclass(frozen=True, slots=True)
-class Tally:
+class Tally(msgspec.Struct, frozen=True):
     """Findings per status and failing findings per severity (every key present, zeros included)."""
 
     by_status: dict[str, int]

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
+import msgspec
 from markupsafe import Markup
 
 from scanner.outputs.terminal import safe_text
@@ -53,8 +53,7 @@ def _checked(state: str) -> str:
     return state
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(msgspec.Struct, frozen=True):
     """A box: its label (cut to fit), a small caption above it, and the whole text as tooltip."""
 
     label: str
@@ -66,8 +65,7 @@ class Node:
         _checked(self.state)
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(msgspec.Struct, frozen=True):
     """The arrow into the next box; a note says why it is broken or unknown."""
 
     state: str = OK
@@ -77,8 +75,10 @@ class Link:
         _checked(self.state)
 
 
-@dataclass(frozen=True, slots=True)
-class Lane:
+_OK_LINK = Link()
+
+
+class Lane(msgspec.Struct, frozen=True):
     """One row: ``nodes`` joined by ``links`` (one link fewer than nodes)."""
 
     nodes: tuple[Node, ...]
@@ -89,7 +89,7 @@ class Lane:
         if not self.nodes or len(self.links) != len(self.nodes) - 1:
             raise ValueError("a lane needs at least one node and one link between each two nodes")
 
-    def then(self, node: Node, link: Link = Link()) -> Lane:
+    def then(self, node: Node, link: Link = _OK_LINK) -> Lane:
         """This lane with one more hop at its end."""
         return Lane((*self.nodes, node), (*self.links, link), self.label)
 

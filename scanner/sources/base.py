@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+import msgspec
 
 from scanner.sources.declarations import Declarations
 
 
-@dataclass(frozen=True, slots=True)
-class RawSnapshot:
+class RawSnapshot(msgspec.Struct, frozen=True):
     """Raw payloads in the snapshot format (docs/snapshot-format.md), plus where they came from.
 
     An IaC source also says where each resource is declared (``declarations``); a snapshot

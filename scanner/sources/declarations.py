@@ -10,14 +10,14 @@ rule that needs it reports ``unknown`` instead of guessing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from scanner.unknown import Unknown
 
 
-@dataclass(frozen=True, slots=True)
-class InlineSuppression:
+class InlineSuppression(msgspec.Struct, frozen=True):
     """``# acr-scan:ignore ACR-001 reason`` in .tf, or a ``metadata`` entry in an ARM resource."""
 
     rule_id: str
@@ -25,8 +25,7 @@ class InlineSuppression:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ModuleCall:
+class ModuleCall(msgspec.Struct, frozen=True):
     """A Terraform ``module`` block instance that a declaration is reached through."""
 
     address: str  # module.containerregistry, module.outer["k"].module.inner
@@ -50,8 +49,7 @@ RUNTIME_ATTRIBUTES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RuntimeValue(Unknown):
+class RuntimeValue(Unknown, frozen=True):
     """A reader's stand-in for a value Azure assigns at deployment to a resource it names by id.
 
     ``attribute`` is a key of :data:`RUNTIME_ATTRIBUTES` (the kubelet identity's object id of a
@@ -74,8 +72,7 @@ class RuntimeValue(Unknown):
 UNREAD_MODULE = "acr-scan/unreadModule"
 
 
-@dataclass(frozen=True, slots=True)
-class IacResource:
+class IacResource(msgspec.Struct, frozen=True):
     """One declared resource, already in its ARM row shape, and where it was declared.
 
     ``file`` is relative to the repository root (never to the scanned folder), so SARIF
@@ -86,15 +83,14 @@ class IacResource:
     row: Mapping[str, Any]
     file: str
     line: int
-    property_lines: Mapping[str, int] = field(default_factory=dict)
+    property_lines: Mapping[str, int] = msgspec.field(default_factory=dict)
     suppressions: tuple[InlineSuppression, ...] = ()
     address: str | None = None  # Terraform address or ARM symbolic name, for messages
     module_calls: tuple[ModuleCall, ...] = ()  # the Terraform module calls it is declared through, outermost first
     runtime_values: bool = False  # the row holds RuntimeValue stand-ins (only the IaC core resolves them)
 
 
-@dataclass(frozen=True, slots=True)
-class Declarations:
+class Declarations(msgspec.Struct, frozen=True):
     """What an IaC source knows beyond the snapshot document: where each resource is declared,
     and which lists only exist once deployed.
 
@@ -110,4 +106,4 @@ class Declarations:
     resources: Mapping[str, IacResource]
     live_only: Mapping[str, str]
     files: tuple[str, ...] = ()
-    co_declared: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    co_declared: Mapping[str, tuple[str, ...]] = msgspec.field(default_factory=dict)

@@ -9,8 +9,9 @@ or ``None``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from scanner.engine.getters import Context, Getter, Truth
 from scanner.unknown import Unknown
@@ -35,8 +36,7 @@ class Check:
         raise NotImplementedError
 
 
-@dataclass(frozen=True, slots=True)
-class Operand:
+class Operand(msgspec.Struct, frozen=True):
     """An operator's argument as the compiler resolved it.
 
     ``getter`` reads the argument per subject (a literal, ``{param: p}`` or ``{field: f}``);
@@ -70,8 +70,7 @@ class ArgumentCheck(Check):
         raise NotImplementedError
 
 
-@dataclass(frozen=True, slots=True)
-class OperatorSpec:
+class OperatorSpec(msgspec.Struct, frozen=True):
     """One leaf operator, defined once.
 
     ``argument`` is the JSON Schema of its argument in a leaf; ``example`` a leaf using it

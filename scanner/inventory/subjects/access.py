@@ -6,7 +6,7 @@ access to at least one registry; the join is made once per inventory and memoize
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from scanner.inventory.model import Inventory, Registry, RoleAssignment, RoleDefinition
 from scanner.unknown import Unknown
@@ -15,8 +15,7 @@ MG_PREFIX = "/providers/microsoft.management/managementgroups/"
 UNCHAINED = "<registries without a management group chain>"
 
 
-@dataclass(slots=True)
-class Access:
+class Access(msgspec.Struct):
     """One role assignment that reaches registries, with its role and the sorted registry names."""
 
     assignment: RoleAssignment
@@ -25,8 +24,7 @@ class Access:
     names: list[str]
 
 
-@dataclass(slots=True)
-class AccessMap:
+class AccessMap(msgspec.Struct):
     """Every assignment reaching a registry, and the registries whose assignments are unknown."""
 
     entries: list[Access]

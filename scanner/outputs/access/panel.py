@@ -23,7 +23,8 @@ import heapq
 import itertools
 import shlex
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from scanner.azure import rbac
 from scanner.azure.ids import scope_level
@@ -65,8 +66,7 @@ _SMALL_PART = 16  # grants: a part this small is counted per registry rather tha
 _ASSIGNMENTS = "/providers/microsoft.authorization/roleassignments/"
 
 
-@dataclass(frozen=True, slots=True)
-class PathGroup:
+class PathGroup(msgspec.Struct, frozen=True):
     """The grants of one path kind: the first ``len(grants)`` of ``total``."""
 
     kind: str
@@ -80,8 +80,7 @@ class PathGroup:
         return self.total <= OPEN_UP_TO
 
 
-@dataclass(frozen=True, slots=True)
-class AccessPanel:
+class AccessPanel(msgspec.Struct, frozen=True):
     """What one registry's panel shows."""
 
     registry_name: str

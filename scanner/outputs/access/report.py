@@ -15,8 +15,9 @@ select; they never change what a grant says.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TypeVar
+
+import msgspec
 
 from scanner.azure import rbac
 from scanner.azure.ids import norm
@@ -26,8 +27,7 @@ T = TypeVar("T")
 V = TypeVar("V")
 
 
-@dataclass(frozen=True, slots=True)
-class AccessFilter:
+class AccessFilter(msgspec.Struct, frozen=True):
     """The command line's filters; an empty tuple selects everything."""
 
     registries: tuple[str, ...] = ()
@@ -63,8 +63,7 @@ def _is_registry(access: RegistryAccess, wanted: str) -> bool:
     return wanted.casefold() == access.registry_name.casefold() or norm(wanted) == norm(access.registry_id)
 
 
-@dataclass(frozen=True, slots=True)
-class RegistryView:
+class RegistryView(msgspec.Struct, frozen=True):
     """One registry with the grants and escalations the filters kept, in report order."""
 
     access: RegistryAccess
@@ -80,8 +79,7 @@ class RegistryView:
         return self.access.registry_name
 
 
-@dataclass(frozen=True, slots=True)
-class AccessReport:
+class AccessReport(msgspec.Struct, frozen=True):
     """The registries the filters selected (by resource id), and where the data came from."""
 
     source: str

@@ -74,8 +74,8 @@ def _scope_text(scope: Mapping[str, Any]) -> str:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, Unknown):
-        return f"unknown: {value.reason}"
+    if isinstance(value, Unknown):  # inside evidence: its fields, as the JSON report writes it
+        return jsonsafe.struct_object(value)
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 

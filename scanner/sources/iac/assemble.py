@@ -27,9 +27,10 @@ written as a snapshot file.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import msgspec
 
 from scanner import __version__
 from scanner.azure.ids import last_segment, norm
@@ -250,7 +251,7 @@ def assemble(
             copy = duplicates[key] = duplicates.get(key, 1) + 1
             rid, key = f"{rid}#{copy}", f"{key}#{copy}"
             row = {**row, "id": rid}
-            resource = dataclasses.replace(resource, row=row)
+            resource = msgspec.structs.replace(resource, row=row)
         locations[key] = resource
         route = SECTIONS.get(str(row.get("type", "")).lower())
         if route is None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from scanner.errors import InputError
 from scanner.sources.iac import budget
@@ -33,8 +34,7 @@ TERRAFORM = "terraform"
 TERRAFORM_VARS = "terraform-vars"
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Found(msgspec.Struct, frozen=True):
     """One IaC file found."""
 
     path: Path

@@ -9,17 +9,17 @@ listed in :mod:`.readers`; :class:`~.source.IacSource` reads every unit, in orde
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+import msgspec
 
 from scanner.sources.declarations import IacResource
 from scanner.sources.iac.budget import Meter
 from scanner.sources.iac.detect import Found
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
+class Unit(msgspec.Struct, frozen=True):
     """Files one reader reads together."""
 
     files: tuple[Found, ...]  # what is read: a template, a plan, every .tf file of the scan
@@ -27,8 +27,7 @@ class Unit:
     order: int = 0  # where it is read among all units (the index of its file among those found)
 
 
-@dataclass(frozen=True, slots=True)
-class ReadContext:
+class ReadContext(msgspec.Struct, frozen=True):
     """What every reader is given besides its files."""
 
     repo_root: Path  # files are labelled relative to it

@@ -19,10 +19,11 @@ declares no workload: placeholders only serve to pair a workload with its role a
 
 from __future__ import annotations
 
-import dataclasses
 import posixpath
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import msgspec
 
 from scanner.azure.ids import norm
 from scanner.azure.sections import IAC_CONSUMER_LISTS, REGISTRY, SECTIONS, SITE_CONFIG, WORKLOAD_LISTS
@@ -167,7 +168,7 @@ class Workloads:
             if self.present and _type(row) in _CONSUMER_TYPES:
                 row = self._completed(row)
             if row is not resource.row or resource.runtime_values:
-                resource = dataclasses.replace(resource, row=row, runtime_values=False)
+                resource = msgspec.structs.replace(resource, row=row, runtime_values=False)
             out.append(resource)
         return out
 

@@ -8,17 +8,17 @@ same code run against a sovereign cloud's private authority or a local test emul
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from scanner.errors import InputError
 from scanner.input_limits import Unreadable, read_utf8
 from scanner.safeyaml import load_yaml
 
 
-@dataclass(frozen=True, slots=True)
-class Cloud:
+class Cloud(msgspec.Struct, frozen=True):
     """Endpoints of one Azure cloud (no trailing slashes)."""
 
     name: str

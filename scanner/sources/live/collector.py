@@ -26,10 +26,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
+
+import msgspec
 
 from scanner import __version__
 from scanner.azure.sections import CONSUMER_LISTS, GROUP_MEMBERS, RESOURCE_GRAPH_LISTS
@@ -55,8 +56,7 @@ ACCESS_LISTS = ("registries", "subscriptions", "roleDefinitions", "roleAssignmen
 QUERY_ORDER = (*ACCESS_LISTS, *(name for name in SNAPSHOT_LISTS if name not in ACCESS_LISTS))
 
 
-@dataclass(slots=True)
-class CollectStats:
+class CollectStats(msgspec.Struct):
     """What the collection cost, for the progress line and the benchmark."""
 
     resource_graph_requests: int = 0
@@ -68,7 +68,7 @@ class CollectStats:
     arm_seconds: float = 0.0
     graph_seconds: float = 0.0
     seconds: float = 0.0
-    per_list: dict[str, int] = field(default_factory=dict)
+    per_list: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 def _dns_table_unavailable(failures: list[Any]) -> bool:

@@ -7,16 +7,16 @@ after decompression, and :mod:`scanner.sources.live.bodies` decodes each body on
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from scanner.sources.live.bodies import decode_json
 from scanner.sources.live.failures import CallFailed, from_exception, from_status, one_line
 from scanner.sources.live.limits import MAX_BODY_BYTES
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(msgspec.Struct, frozen=True):
     """Status, headers and raw body of one response."""
 
     status: int

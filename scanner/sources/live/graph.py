@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from threading import Lock
 from typing import Any
+
+import msgspec
 
 from scanner.azure.sections import GROUP_MEMBERS
 from scanner.sources.live.bodies import kind_of, wrong_shape
@@ -58,16 +59,15 @@ def scrub_credentials(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
-@dataclass(slots=True)
-class GraphResult:
+class GraphResult(msgspec.Struct):
     """The snapshot's ``graph`` section plus the errors met."""
 
-    service_principals: list[dict[str, Any]] = field(default_factory=list)
-    applications: list[dict[str, Any]] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    group_members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    directory_objects: list[dict[str, Any]] = field(default_factory=list)
+    service_principals: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    applications: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    missing: list[str] = msgspec.field(default_factory=list)
+    errors: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    group_members: dict[str, list[dict[str, Any]]] = msgspec.field(default_factory=dict)
+    directory_objects: list[dict[str, Any]] = msgspec.field(default_factory=list)
 
 
 #: What one lookup ended with: (status, checked body), or why it could not be answered.

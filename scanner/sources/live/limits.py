@@ -23,8 +23,9 @@ import argparse
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 
@@ -44,8 +45,7 @@ BREAKER_THRESHOLD = 3
 MAX_BODY_BYTES = 64 * 2**20
 
 
-@dataclass(frozen=True, slots=True)
-class LiveLimits:
+class LiveLimits(msgspec.Struct, frozen=True):
     """The bounds of one collection (``--request-timeout``, ``--max-retries``, ...)."""
 
     request_timeout: float = REQUEST_TIMEOUT

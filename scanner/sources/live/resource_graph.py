@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
+
+import msgspec
 
 from scanner.azure.sections import CONSUMER_LISTS
 from scanner.sources.live.bodies import kind_of, wrong_shape
@@ -68,16 +69,14 @@ def query_text(name: str) -> str:
     return resources.files("scanner.sources.live").joinpath("queries", f"{name}.kql").read_text(encoding="utf-8")
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
+class Scope(msgspec.Struct, frozen=True):
     """What to query: subscriptions, management groups, or (both empty) the whole tenant."""
 
     subscriptions: tuple[str, ...] = ()
     management_groups: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
-class QueryFailure:
+class QueryFailure(msgspec.Struct):
     """A part of a query that could not be answered (becomes a snapshot ``errors`` entry)."""
 
     scope: str | None
@@ -91,12 +90,11 @@ class QueryFailure:
         self.line = self.line or self.message
 
 
-@dataclass(slots=True)
-class QueryResult:
+class QueryResult(msgspec.Struct):
     """Rows of one list plus the scopes that failed."""
 
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    failures: list[QueryFailure] = field(default_factory=list)
+    rows: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    failures: list[QueryFailure] = msgspec.field(default_factory=list)
 
 
 class _PayloadTooLarge(Exception):

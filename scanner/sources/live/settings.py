@@ -8,8 +8,9 @@ setting every reader needs is added in one place rather than as a keyword of eac
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.limits import LiveLimits
@@ -22,11 +23,10 @@ def silent(line: str) -> None:
     """A log that drops its lines (``--quiet``, or no ``--verbose``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ReaderSettings:
+class ReaderSettings(msgspec.Struct, frozen=True):
     """The bounds, clock, logs and extra pipeline policies of one collection's readers."""
 
-    limits: LiveLimits = field(default_factory=LiveLimits)
+    limits: LiveLimits = msgspec.field(default_factory=LiveLimits)
     clock: Clock = SYSTEM_CLOCK  # what waits and deadlines are measured on (a fake one in tests)
     log: Log = silent  # what the user is told (a query split because its answer was too large)
     verbose: Log = silent  # ``--verbose``: each wait and retry

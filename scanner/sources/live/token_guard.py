@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+import msgspec
 
 from scanner.sources.live.bodies import decode_json, kind_of
 from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
@@ -32,8 +33,7 @@ TOKEN_SERVICE = "the token endpoint"
 MSAL_THROTTLE_SECONDS = 5.0
 
 
-@dataclass(slots=True)
-class _Exchange:
+class _Exchange(msgspec.Struct):
     """What the credential last sent and got back in this thread (no body, no headers but one)."""
 
     url: str | None = None

@@ -10,8 +10,9 @@ move the resources it deploys.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from scanner.sources.iac import budget
 from scanner.sources.iac.arm.expressions.context import Target
@@ -25,8 +26,7 @@ from scanner.sources.iac.budget import BudgetExceeded, Meter
 from scanner.sources.iac.ids import DEFAULT_RESOURCE_GROUP
 
 
-@dataclass(frozen=True, slots=True)
-class Deploying:
+class Deploying(msgspec.Struct, frozen=True):
     """A template being deployed: where its expressions evaluate, where it deploys, the file it is in."""
 
     env: Env
@@ -38,8 +38,7 @@ class Deploying:
         return Deploying(self.env.with_copy(name, index), self.target, self.file)
 
 
-@dataclass(frozen=True, slots=True)
-class NestedDeployment:
+class NestedDeployment(msgspec.Struct, frozen=True):
     """The template a deployment resource deploys, and how (``linked``: from a file of its own)."""
 
     template: Mapping[str, Any]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from scanner.errors import InputError
 from scanner.sources.iac import budget
@@ -16,8 +17,7 @@ from scanner.sources.iac.arm.json_doc import JsonDoc, decode, load_json
 from scanner.sources.iac.detect import repo_relative
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateFile:
+class TemplateFile(msgspec.Struct, frozen=True):
     """A template being read: its document (for lines), its label (repo-relative path) and its path."""
 
     doc: JsonDoc

@@ -10,8 +10,9 @@ resource under the resource it extends.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from scanner.sources.iac.arm.expressions.context import Target
 from scanner.sources.iac.arm.expressions.scope import Env, Scope
@@ -21,8 +22,7 @@ from scanner.sources.iac.arm.properties import as_text
 _EXTENSIONS = frozenset({"microsoft.authorization/roleassignments", "microsoft.insights/diagnosticsettings"})
 
 
-@dataclass(frozen=True, slots=True)
-class Parent:
+class Parent(msgspec.Struct, frozen=True):
     """The resource a nested child resource is declared in."""
 
     type: str
@@ -30,8 +30,7 @@ class Parent:
     id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Placed:
+class Placed(msgspec.Struct, frozen=True):
     """A resource's id, type and name as Azure knows them; ``scope_id``: the resource an extension extends."""
 
     id: str

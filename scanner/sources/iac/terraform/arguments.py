@@ -9,9 +9,9 @@ finding points at the line that sets the property (docs/iac-terraform.md).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
+import msgspec
 from lark import Tree
 
 from scanner.errors import InputError
@@ -62,7 +62,8 @@ class Arguments:
         if isinstance(value, Unknown) and not value.reason.startswith(inst.address):
             text = quote(expr, inst.scope.file)
             reason = value.reason if value.reason.startswith(text) else f"{text}: {value.reason}"
-            value = replace(value, reason=f"{inst.address}.{name} = {reason}")  # an UnknownName stays one
+            # (an UnknownName stays one)
+            value = msgspec.structs.replace(value, reason=f"{inst.address}.{name} = {reason}")
         return value
 
     def body(self, inst: Instance, scope: Scope) -> tuple[dict[str, Any], dict[AttrPath, int]]:

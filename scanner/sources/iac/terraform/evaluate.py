@@ -10,9 +10,9 @@ subset evaluated is listed in docs/iac-terraform.md, its budgets in docs/iac.md 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import msgspec
 from lark import Token, Tree
 
 from scanner.errors import InputError
@@ -36,14 +36,13 @@ from scanner.sources.iac.terraform.values import (
 from scanner.unknown import Unknown
 
 
-@dataclass(slots=True)
-class Scope:
+class Scope(msgspec.Struct):
     """What names mean while evaluating one expression."""
 
     file: SourceFile
     count_index: Any = NO_VALUE
     each: tuple[Any, Any] | None = None
-    names: Mapping[str, Any] = field(default_factory=dict)  # for-expression and dynamic iterators
+    names: Mapping[str, Any] = msgspec.field(default_factory=dict)  # for-expression and dynamic iterators
 
     def bind(self, names: Mapping[str, Any]) -> Scope:
         """This scope with ``names`` bound as well (a ``for`` or ``dynamic`` iteration)."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from lark import Tree
 
 from scanner.errors import InputError
@@ -25,8 +25,7 @@ from scanner.sources.iac.terraform.values import find_unknown, to_number
 from scanner.unknown import Unknown
 
 
-@dataclass(slots=True)
-class Instance:
+class Instance(msgspec.Struct):
     """One instance of a block: its address (``type.name[key]``), scope and evaluated arguments."""
 
     block: Block
@@ -34,8 +33,8 @@ class Instance:
     scope: Scope
     tf_type: str
     attrs: dict[str, Any] | None = None
-    lines: dict[AttrPath, int] = field(default_factory=dict)
-    cache: dict[str, Any] = field(default_factory=dict)
+    lines: dict[AttrPath, int] = msgspec.field(default_factory=dict)
+    cache: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 def expand(evaluator: Evaluator, kind: str, key: tuple[str, str], block: Block, prefix: str = "") -> list[Instance]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
+
+import msgspec
 
 from scanner.errors import InputError
 from scanner.sources.declarations import ModuleCall
@@ -29,8 +30,7 @@ from scanner.unknown import Unknown
 _META_ARGS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
+class Place(msgspec.Struct, frozen=True):
     """Where a module sits in the tree: its directory, manifest key, address and the calls leading to it."""
 
     directory: Path

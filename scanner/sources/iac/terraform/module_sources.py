@@ -12,8 +12,9 @@ folder or the repository, as an ARM template's linked templates must.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from scanner.errors import InputError
 from scanner.sources.iac import budget
@@ -27,8 +28,7 @@ MODULE_DEPTH = 16  # module calls nested in one another (Terraform has none; rea
 LOCAL_PREFIXES = ("./", "../", ".\\", "..\\")
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
+class Resolved(msgspec.Struct, frozen=True):
     """A module's directory, or why it could not be read (``directory`` is then None)."""
 
     directory: Path | None

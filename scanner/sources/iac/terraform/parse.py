@@ -8,11 +8,11 @@ is an input error naming the file, line and column (exit code 2; see docs/iac.md
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import hcl2
+import msgspec
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -26,8 +26,7 @@ _HCL_ERRORS = (UnexpectedInput, LarkError, RuntimeError, ValueError)
 _QUOTED_CHARS = 1000  # of an expression quoted in a reason
 
 
-@dataclass(slots=True)
-class SourceFile:
+class SourceFile(msgspec.Struct):
     """One parsed ``.tf`` / ``.tf.json`` / ``.tfvars`` file."""
 
     path: Path
@@ -43,8 +42,7 @@ class SourceFile:
         return self.line_map[line - 1] if 0 < line <= len(self.line_map) else 1
 
 
-@dataclass(slots=True)
-class Block:
+class Block(msgspec.Struct):
     """A top-level block (``resource``, ``data``, ``variable``, ``locals`` …) and where it is."""
 
     kind: str

@@ -10,11 +10,12 @@ role assignment or diagnostic setting relates to a registry created in the same 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
+
+import msgspec
 
 from scanner.sources.declarations import RuntimeValue
 from scanner.sources.iac.budget import Meter
@@ -234,7 +235,7 @@ class PlanReferences:
                     # around it ("${...login_server}/app:1"): only a registry server is the former.
                     return node
                 # unresolved, it reads as the plan's own unknown
-                return dataclasses.replace(resolved, reason=node.reason, live_only=node.live_only)
+                return msgspec.structs.replace(resolved, reason=node.reason, live_only=node.live_only)
             self.meter.charge_value(resolved, f"{inst.address}: a resolved reference")
             return resolved
         if isinstance(node, Mapping):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+import msgspec
 from lark import Token
 
 from scanner.errors import InputError
@@ -24,8 +24,7 @@ _RULE_IDS = re.compile(r"\s*(?P<ids>[A-Za-z][A-Za-z0-9]*-\d+(?:\s*,\s*[A-Za-z][A
 _NOT_COMMENTS = ("STRING_CHARS", "HEREDOC", "ESCAPED_", "TEMPLATE_STRING")
 
 
-@dataclass(slots=True)
-class _Comment:
+class _Comment(msgspec.Struct):
     line: int
     rules: tuple[str, ...]
     reason: str

@@ -11,9 +11,9 @@ a scan needs no second opinion on that).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from lark import Tree
 
 from scanner.sources.iac.terraform.evaluate import Evaluator, Scope
@@ -24,8 +24,7 @@ from scanner.unknown import Unknown
 _COLLECTIONS = ("list", "set", "map")
 
 
-@dataclass(frozen=True, slots=True)
-class Attr:
+class Attr(msgspec.Struct, frozen=True):
     """One attribute of an ``object(...)`` type: its type, and its default when ``optional``."""
 
     type: TypeSpec
@@ -33,8 +32,7 @@ class Attr:
     default: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class TypeSpec:
+class TypeSpec(msgspec.Struct, frozen=True):
     """``kind`` is a primitive (``string`` …), ``any``, a collection, ``tuple`` or ``object``."""
 
     kind: str

@@ -11,8 +11,9 @@ family's table: by a decorator on its implementation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
+
+import msgspec
 
 from scanner.sources.iac.arm.expressions.parser import Node
 from scanner.sources.iac.arm.expressions.values import Unresolved, fail, first_unresolved, to_text
@@ -20,8 +21,7 @@ from scanner.sources.iac.budget import Meter
 from scanner.sources.iac.ids import DEFAULT_RESOURCE_GROUP, PLACEHOLDER_SUBSCRIPTION
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(msgspec.Struct, frozen=True):
     """Where a template deploys: the subscription and resource group resource ids default to."""
 
     subscription_id: str = PLACEHOLDER_SUBSCRIPTION
@@ -86,8 +86,7 @@ class Context(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class SymbolInfo:
+class SymbolInfo(msgspec.Struct, frozen=True):
     """A resource of ``languageVersion`` 2.0 by its symbolic name: its id, and its properties as declared.
 
     ``properties`` is what ``reference(symbol)`` can know before deployment: the declared

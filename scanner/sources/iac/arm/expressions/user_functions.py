@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from scanner.sources.iac import budget
 from scanner.sources.iac.arm.expressions.context import Context, SymbolInfo, Target, bound
@@ -25,8 +26,7 @@ from scanner.sources.iac.arm.expressions.values import Unresolved, fail
 from scanner.sources.iac.budget import BudgetExceeded, Meter
 
 
-@dataclass(frozen=True, slots=True)
-class UserFunction:
+class UserFunction(msgspec.Struct, frozen=True):
     name: str
     parameters: tuple[str, ...]
     output: Any  # the output's ``value``, a template value

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from scanner.unknown import Unknown
 
@@ -23,8 +24,7 @@ Getter = Callable[[str], Any]
 REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries"
 
 
-@dataclass(slots=True)
-class TfInstance:
+class TfInstance(msgspec.Struct):
     """One resource instance as a Terraform reader sees it."""
 
     address: str
@@ -33,13 +33,12 @@ class TfInstance:
     mode: str = "managed"
 
 
-@dataclass(slots=True)
-class TranslatedRow:
+class TranslatedRow(msgspec.Struct):
     """A row in its live shape, the instance it came from and where its properties were set."""
 
     row: dict[str, Any]
     instance: TfInstance
-    sources: dict[str, AttrPath] = field(default_factory=dict)
+    sources: dict[str, AttrPath] = msgspec.field(default_factory=dict)
 
 
 def normalize_location(value: Any) -> Any:
@@ -130,8 +129,7 @@ def str_list(value: Any) -> list[Any] | Unknown:
     return [value]
 
 
-@dataclass(frozen=True, slots=True)
-class UnknownName(Unknown):
+class UnknownName(Unknown, frozen=True):
     """A declared resource's name that is not known, read through a reference (``acr.name``).
 
     ``stand_in`` is what that resource's synthetic id holds in its place (its address), so a
