@@ -182,26 +182,30 @@ def fix_times(db: sqlite3.Connection, rule: str | None = None, since: datetime |
     return [FixTime(r, len(d), round(statistics.median(d), 2), round(max(d), 2)) for r, d in sorted(days.items())]
 
 
+def _changes(db: sqlite3.Connection, query: str, args: tuple[object, ...]) -> list[Change]:
+    """Findings as :class:`Change`: ``query`` selects status, severity, since and regression after the key."""
+    rows = db.execute("SELECT k.rule_id, k.subject_id, k.subject_name, " + query, args)
+    return [_change(row) for row in rows]
+
+
 def night_changes(db: sqlite3.Connection, run: int) -> list[Change]:
     """What changed on night ``run``: each finding whose status or severity changed."""
-    rows = db.execute(
-        "SELECT k.rule_id, k.subject_id, k.subject_name, ch.status, ch.severity, r.scanned_at, ch.regression "
-        "FROM changes ch JOIN keys k ON k.id = ch.key JOIN runs r ON r.id = ch.run "
-        "WHERE ch.run = ? ORDER BY k.rule_id, k.subject_id",
+    return _changes(
+        db,
+        "ch.status, ch.severity, r.scanned_at, ch.regression FROM changes ch JOIN keys k ON k.id = ch.key "
+        "JOIN runs r ON r.id = ch.run WHERE ch.run = ? ORDER BY k.rule_id, k.subject_id",
         (run,),
     )
-    return [_change(row) for row in rows]
 
 
 def oldest_failing(db: sqlite3.Connection, limit: int = 20) -> list[Change]:
     """The findings failing longest, as of the latest night."""
-    rows = db.execute(
-        "SELECT k.rule_id, k.subject_id, k.subject_name, c.status, c.severity, c.failing_since, c.regression "
-        "FROM current c JOIN keys k ON k.id = c.key "
+    return _changes(
+        db,
+        "c.status, c.severity, c.failing_since, c.regression FROM current c JOIN keys k ON k.id = c.key "
         "WHERE c.status = 'fail' ORDER BY c.failing_since, k.rule_id, k.subject_id LIMIT ?",
         (limit,),
     )
-    return [_change(row) for row in rows]
 
 
 def prune(db: sqlite3.Connection, keep: int) -> int:
