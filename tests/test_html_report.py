@@ -208,6 +208,43 @@ def test_framework_controls_match_json(browser: Browser, demo: tuple[Path, dict[
         assert titled.count() == o.page.locator("table.controls[data-framework=azure_policy] tbody tr").count()
 
 
+def test_pictures_show_the_json_numbers(browser: Browser, demo: tuple[Path, dict[str, Any]]) -> None:
+    """The severity bar, the framework bars and the heat map are drawn, accessible, and agree with the JSON."""
+    from scanner.outputs.html_charts import family_of
+
+    html, results = demo
+    failing = [f for f in results["findings"] if f["status"] == "fail"]
+    with opened(browser, html) as o:
+        page = o.page
+        severity = page.locator("figure[data-chart=failing]")
+        assert severity.locator("svg > title").text_content() == "Failing findings by severity"
+        drawn = page.eval_on_selector_all(
+            "figure[data-chart=failing] rect.seg", "rs => rs.map(r => [r.dataset.part, Number(r.dataset.value)])"
+        )
+        assert dict(drawn) == {s: n for s, n in results["summary"]["failing_by_severity"].items() if n}
+        assert int(severity.get_attribute("data-total") or -1) == len(failing)
+        assert severity.locator("svg").bounding_box()["width"] > 100  # (drawn, not collapsed)
+        # One bar per framework; its parts count the framework's controls, as the compliance table lists them.
+        for fw in page.eval_on_selector_all("table.controls", "ts => ts.map(t => t.dataset.framework)"):
+            controls = page.locator(f"table.controls[data-framework={fw}] tbody tr").count()
+            assert int(page.locator(f"figure[data-chart={fw}]").get_attribute("data-total") or -1) == controls
+        # The heat map: each cell's failing count is the JSON's, registry by rule family.
+        expected: dict[tuple[str, str], int] = {}
+        for f in failing:
+            if f["subject"]["registry_name"]:
+                key = (f["subject"]["registry_name"], family_of(f["rule_id"]))
+                expected[key] = expected.get(key, 0) + 1
+        cells = page.eval_on_selector_all(
+            "figure[data-chart=heat-map] rect[data-registry]",
+            "rs => rs.map(r => [r.dataset.registry, r.dataset.family, Number(r.dataset.failing), "
+            "r.getAttribute('class')])",
+        )
+        assert cells and {(r, fam): n for r, fam, n, _ in cells if n} == expected
+        assert all((cls == "heat-fail") == (n > 0) for _, _, n, cls in cells)
+        assert page.locator("figure[data-chart=heat-map] svg").get_attribute("role") == "img"
+        assert page.locator("table.heat-table tbody tr").count() == len({r for r, _, _, _ in cells})
+
+
 def test_table_lists_findings_worst_first(browser: Browser, demo: tuple[Path, dict[str, Any]]) -> None:
     html, results = demo
     findings = results["findings"]

@@ -29,7 +29,7 @@ from jinja2 import Template
 from markupsafe import Markup
 
 from scanner.azure import policy_definitions
-from scanner.outputs import jsonsafe
+from scanner.outputs import html_charts, jsonsafe
 from scanner.outputs.access.panel import AccessPanel
 from scanner.outputs.html_access import access_sections
 from scanner.outputs.html_page import csp_hash, environment, inline_asset, write_chunks
@@ -254,6 +254,7 @@ def view(result: ScanResult, cap: int = PASSING_ROW_CAP) -> dict[str, Any]:
         by_rule[f.rule_id][f.status.value] += 1
         matrix[(f.severity.value, f.status.value)] += 1
     totals = tally(findings)
+    controls = frameworks(result, by_rule)
     by_severity = []
     for sev in SEVERITY_ORDER:
         cells = [matrix[(sev.value, st.value)] for st in STATUS_ORDER]
@@ -277,7 +278,12 @@ def view(result: ScanResult, cap: int = PASSING_ROW_CAP) -> dict[str, Any]:
         "statuses": [s.value for s in STATUS_ORDER],
         "severities": [s.value for s in SEVERITY_ORDER],
         "status_labels": STATUS_LABELS,
-        "frameworks": frameworks(result, by_rule),
+        "frameworks": controls,
+        "charts": {
+            "severity": html_charts.severity_bar(totals.failing_by_severity),
+            "frameworks": html_charts.framework_bars(controls),
+            "heat": html_charts.heat_map(findings),
+        },
         "rows": rows,
         "passing_total": len(passing),
         "passing_listed": min(len(passing), cap),
