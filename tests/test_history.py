@@ -40,12 +40,13 @@ def _with_admin(demo: dict[str, Any], enabled: bool) -> dict[str, Any]:
 def _night(tmp: Path, history: Path, data: dict[str, Any], day: str) -> dict[str, Any]:
     snapshot = tmp / f"snapshot-{day}.json"
     snapshot.write_text(json.dumps(data))
-    out = tmp / f"results-{day}.json"
+    out = tmp / f"night-{day}"
     now = f"2026-06-{day}T02:00:00Z"
-    run = run_cli("scan", "--snapshot", str(snapshot), "--now", now, "--history", str(history), "--format", "json",
-                  "-o", str(out), "--quiet")  # fmt: skip
+    run = run_cli("scan", "--snapshot", str(snapshot), "--now", now, "--history", str(history), "--format",
+                  "json,html", "--output-dir", str(out), "--quiet")  # fmt: skip
     assert run.returncode == 1, run.stderr
-    results: dict[str, Any] = json.loads(out.read_text())
+    results: dict[str, Any] = json.loads((out / "results.json").read_text())
+    results["html"] = str(out / "report.html")
     return results
 
 
@@ -80,7 +81,7 @@ def test_findings_carry_first_seen_days_failing_and_regression(nights: tuple[Pat
     ]
     validator = jsonschema_rs.validator_for(RESULTS_SCHEMA)
     for r in results:
-        assert validator.is_valid(r)
+        assert validator.is_valid({k: v for k, v in r.items() if k != "html"})
         assert all({"first_seen", "days_failing", "regression"} <= set(f) for f in r["findings"])
 
 
@@ -196,3 +197,28 @@ def test_a_kill_during_a_write_leaves_the_earlier_nights_intact(
     child.wait(timeout=30)
     assert _history("trend", str(victim)) == before
     assert not (tmp_path / "r.json").exists()
+
+
+def test_the_html_report_shows_the_trend_regressions_and_time_to_fix(
+    browser: Any, nights: tuple[Path, list[dict[str, Any]]]
+) -> None:
+    from tests.test_html_report import opened
+
+    _, results = nights
+    regression_night = results[3]  # (06: ACR-001 fails again on the registry fixed on 04)
+    with opened(browser, Path(regression_night["html"])) as o:
+        page = o.page
+        drawn = page.eval_on_selector_all(
+            "figure[data-chart=trend] g.night", "gs => gs.map(g => Number(g.dataset.failing))"
+        )
+        assert drawn == [sum(r["summary"]["failing_by_severity"].values()) for r in results[:4]]
+        assert page.locator("figure[data-chart=trend] polyline.rate").count() == 1
+        regression = page.locator("#regressions li[data-rule=ACR-001]")
+        assert REGISTRY in regression.inner_text() and "failing again" in regression.inner_text()
+        fix = page.locator("#time-to-fix tr[data-rule=ACR-001] td").all_inner_texts()
+        assert fix == ["ACR-001", "1", "3.0", "3.0"]
+        assert page.locator("#oldest-failing tbody tr").first.locator("td").first.inner_text() == "2026-06-01T02:00:00Z"
+        assert page.locator("nav.toc a[href='#history']").count() == 1
+    # Without --history there is no history section.
+    with opened(browser, Path(results[0]["html"]).parent.parent / "night-01" / "report.html") as o:
+        assert o.page.locator("#history").count() == 1  # (night 01 was recorded too: its own one-night trend)

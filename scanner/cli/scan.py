@@ -8,7 +8,7 @@ import os
 import sys
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from scanner.atomic import write_atomic
 from scanner.cli.options import (
@@ -176,10 +176,11 @@ def _scan_and_report(args: argparse.Namespace) -> int:
     rules, pack_hash = prepare_rules(config, args.policies, args.rules, args.exclude, args.enable)
     source, snapshot = _source(args)
     result = run_scan(source, rules, pack_hash, config, now)
+    history = None
     if args.history is not None:  # (imported only when used)
         from scanner.history.record import record_to
 
-        result = record_to(args.history, result)
+        result, history = record_to(args.history, result)
     fail_on = Severity(args.fail_on or config.fail_on or "low")
     fail_on_unknown = args.fail_on_unknown
     if fail_on_unknown is None:
@@ -199,7 +200,7 @@ def _scan_and_report(args: argparse.Namespace) -> int:
             )
             + "\n"
         )
-    _write_reports(args, result)
+    _write_reports(args, result, history)
     if baseline_note and not args.quiet:
         to_stdout = args.output is not None or args.output_dir is not None or args.format[0] == "table"
         (sys.stdout if to_stdout else sys.stderr).write(baseline_note)
@@ -255,7 +256,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
         load_private_key(args.sign_key)  # a bad key fails now, before any report is written
 
 
-def _write_reports(args: argparse.Namespace, result: ScanResult) -> None:
+def _write_reports(args: argparse.Namespace, result: ScanResult, history: Any = None) -> None:
     """Render every requested format; each file is written atomically (nothing half-written)."""
     color = args.color if args.color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     options = RenderOptions(
@@ -263,6 +264,7 @@ def _write_reports(args: argparse.Namespace, result: ScanResult) -> None:
         sarif_profile=args.sarif_profile,
         links=not args.no_links,
         repo_root=args.repo_root,
+        history=history,
     )
     formats = [make_format(name, options) for name in args.format]
     if args.output_dir is not None:

@@ -24,6 +24,7 @@ import msgspec
 
 from scanner.errors import InputError
 from scanner.history.store import opened, transaction
+from scanner.history.view import HistoryView, history_view
 from scanner.results import Finding, Severity, Status, TrackedFinding
 from scanner.scan_result import ScanResult
 from scanner.timeutil import format_datetime, parse_datetime
@@ -274,8 +275,10 @@ def with_marks(result: ScanResult, marks: list[Mark]) -> ScanResult:
     return msgspec.structs.replace(result, findings=tracked)
 
 
-def record_to(path: Path, result: ScanResult) -> ScanResult:
-    """Record ``result`` in the history at ``path`` (created if missing); ``result`` with its marks."""
+def record_to(path: Path, result: ScanResult) -> tuple[ScanResult, HistoryView]:
+    """Record ``result`` in the history at ``path`` (created if missing): ``result`` with its
+    marks, and what the report shows of the history."""
     with opened(path, create=True) as db:
-        _, marks = record_night(db, result, str(path))
-    return with_marks(result, marks)
+        run, marks = record_night(db, result, str(path))
+        view = history_view(db, run)
+    return with_marks(result, marks), view

@@ -22,7 +22,7 @@ def _csv(options: RenderOptions) -> OutputFormat:
 def _html(options: RenderOptions) -> OutputFormat:
     from scanner.outputs.html_format import HtmlFormat
 
-    return HtmlFormat()
+    return HtmlFormat(history=options.history)
 
 
 def _json(options: RenderOptions) -> OutputFormat:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import msgspec
 
@@ -21,6 +21,8 @@ class RenderOptions(msgspec.Struct, frozen=True):
     sarif_profile: str = "github"
     links: bool = True
     repo_root: Path | None = None
+    # (scan --history: the last nights' trend and the like, a scanner.history.view.HistoryView)
+    history: Any = None
 
 
 class OutputFormat(Protocol):

@@ -133,3 +133,44 @@ def _cell(family: str, statuses: Counter[str]) -> HeatCell:
     failing, unknown, total = statuses["fail"], statuses["unknown"] + statuses["error"], sum(statuses.values())
     level = "fail" if failing else "unknown" if unknown else "pass" if total else "none"
     return HeatCell(family, level, failing, unknown, total)
+
+
+class TrendNight(msgspec.Struct, frozen=True):
+    """One night of the trend chart: its column of failing findings by severity."""
+
+    run: int
+    scanned_at: str
+    x: float
+    failing: int
+    pass_rate: float | None
+    segments: tuple[tuple[str, int, float, float], ...]  # (severity, count, y, height)
+
+
+class TrendChart(msgspec.Struct, frozen=True):
+    width: float
+    height: float
+    column: float
+    most_failing: int
+    nights: tuple[TrendNight, ...]
+    rate_points: str  # the pass-rate line: "x,y x,y ..." (nights without a rate left out)
+
+
+def trend_chart(points: Sequence[Any], height: float = 160.0) -> TrendChart:
+    """Failing findings by severity as a column per night, the pass rate as a line over them."""
+    step = BAR_WIDTH / max(len(points), 1)
+    most = max((sum(p.failing_by_severity.values()) for p in points), default=0)
+    nights, line = [], []
+    for i, p in enumerate(points):
+        x = round(i * step, 2)
+        y, segments = height, []
+        for sev in SEVERITY_ORDER:
+            n = p.failing_by_severity.get(sev.value, 0)
+            h = round(height * n / most, 2) if most else 0.0
+            y = round(y - h, 2)
+            if n:
+                segments.append((sev.value, n, y, h))
+        failing = sum(p.failing_by_severity.values())
+        nights.append(TrendNight(p.run, p.scanned_at, x, failing, p.pass_rate, tuple(segments)))
+        if p.pass_rate is not None:
+            line.append(f"{round(x + step / 2, 2)},{round(height - height * p.pass_rate, 2)}")
+    return TrendChart(BAR_WIDTH, height, round(step * 0.7, 2), most, tuple(nights), " ".join(line))

@@ -326,10 +326,12 @@ def _page() -> _Page:
     return _Page(template, Markup(css), Markup(js), Markup(access_css), _csp(js, css), _csp(js, css, access_css))
 
 
-def render(result: ScanResult, cap: int = PASSING_ROW_CAP) -> Iterable[str]:
-    """The report as a stream of text chunks."""
+def render(result: ScanResult, cap: int = PASSING_ROW_CAP, history: Any = None) -> Iterable[str]:
+    """The report as a stream of text chunks (with a history section when ``history`` is given)."""
     page = _page()
     context = view(result, cap)
+    context["history"] = history
+    context["trend"] = html_charts.trend_chart(history.trend) if history is not None else None
     # (the access stylesheet and its hash only where it is used: a report without access
     # sections, an IaC scan's, keeps the bytes it had)
     with_access = context.pop("with_access")
@@ -349,8 +351,9 @@ class HtmlFormat:
     extension = ".html"
     default_filename = "report.html"
 
-    def __init__(self, cap: int = PASSING_ROW_CAP) -> None:
+    def __init__(self, cap: int = PASSING_ROW_CAP, history: Any = None) -> None:
         self.cap = cap
+        self.history = history  # (a scanner.history.view.HistoryView, with scan --history)
 
     def write(self, result: ScanResult, stream: BinaryIO) -> None:
-        write_chunks(render(result, self.cap), stream)
+        write_chunks(render(result, self.cap, self.history), stream)
