@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from scanner.azure.sections import CONSUMER_LISTS
+from scanner.azure.sections import CONSUMER_LISTS, DEFENDER_LISTS
 from scanner.sources.live.bodies import kind_of, wrong_shape
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import forbidden_hint
@@ -60,6 +60,7 @@ TABLE_OF_LIST = {
     "roleDefinitions": "authorizationresources",
     "subscriptions": "resourcecontainers",
     **dict.fromkeys(CONSUMER_LISTS, "resources"),
+    **dict.fromkeys(DEFENDER_LISTS, "securityresources"),
 }
 
 
