@@ -18,8 +18,15 @@ from tests.test_rule_pack import EXPECTED_SEVERITY, OFF_BY_DEFAULT
 NOT_APPLICABLE_IN_DEMO = {
     "ACR-002", "ACR-004", "ACR-005", "ACR-010", "ACR-011", "ACR-012", "ACR-014", "ACR-022", "ACR-025",
     "ACR-026", "ACR-028", "ACR-029", "ACR-030", "ACR-032", "ACR-035", "ACR-040", "ACR-042", "ACR-046",
-    "ACR-048",
+    "ACR-048", "ACR-031", "ACR-033", "ACR-061", "ACR-062", "ACR-063",
 }  # fmt: skip
+# Rules whose fail case needs a second tenant the demo does not have (a private endpoint in a
+# subscription of another tenant): their fail is proven by the rule's own examples.
+FAIL_ONLY_IN_EXAMPLES = {"ACR-033"}
+# The demo's intended unknowns (fixtures/make_demo.py's table): the dev subscription's Defender
+# plan lists no extensions, and Defender reported no assessment for some registries. (ACR-062
+# and ACR-063 are unknown only when their lists are not collected: their examples show it.)
+EXPECTED_UNKNOWNS = {"ACR-031": 3, "ACR-060": 5, "ACR-061": 6}
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +47,8 @@ def test_every_rule_reported_with_a_pass_and_a_fail(demo_results: tuple[int, dic
     counts = _by_rule(results)
     assert set(counts) == set(EXPECTED_SEVERITY)
     for rule_id, c in counts.items():
-        assert c["fail"] >= 1 and c["pass"] >= 1, f"{rule_id}: {dict(c)}"
+        assert c["fail"] >= 1 or rule_id in FAIL_ONLY_IN_EXAMPLES, f"{rule_id}: {dict(c)}"
+        assert c["pass"] >= 1, f"{rule_id}: {dict(c)}"
     assert code == 1
 
 
@@ -60,9 +68,10 @@ def test_without_the_demo_configuration(tmp_path: Path) -> None:
     assert code == 1
 
 
-def test_complete_demo_has_no_unknowns(demo_results: tuple[int, dict[str, Any]]) -> None:
+def test_demo_unknowns_are_exactly_the_intended_ones(demo_results: tuple[int, dict[str, Any]]) -> None:
     counts = _by_rule(demo_results[1])
-    assert sum(c["unknown"] + c["error"] for c in counts.values()) == 0
+    assert sum(c["error"] for c in counts.values()) == 0
+    assert {rule: c["unknown"] for rule, c in counts.items() if c["unknown"]} == EXPECTED_UNKNOWNS
 
 
 def test_demo_tenant_shape(demo_results: tuple[int, dict[str, Any]], demo_data: dict[str, Any]) -> None:

@@ -87,6 +87,12 @@ ACR-046  F - F P F F - P -
 ACR-047  - - - - - - - - -
 ACR-048  - F - - - - F - F
 ACR-049  P P P P P P F P F
+ACR-031  - - - - - - - - -
+ACR-033  - - P - - - - - -
+ACR-060  - - - - - - - - -
+ACR-061  - - - - - - - - -
+ACR-062  - - - - - - - - -
+ACR-063  - - - - - - - - -
 """
 _STATUS = {"F": "fail", "P": "pass", "-": "not_applicable"}
 

@@ -41,10 +41,13 @@ LIVE_ONLY = {
     "ACR-015": "the principal's credentials (Entra ID)",
     "ACR-028": "the endpoint's IP addresses",
     "ACR-043": "storage usage",
+    "ACR-060": "the Defender plans of the subscription deployed to",
+    "ACR-061": "Defender's assessment of the deployed registry's images",
 }
 # Rules live-only for some subjects: ACR-051 for an AKS cluster whose pools name no subnet (it
 # runs in the VNet AKS creates in its node resource group, which exists only once deployed).
-PARTLY_LIVE_ONLY = {"ACR-051": ("aks-equiv → acrequivprem",)}
+# ACR-031 rests on the Defender plans only where the registry restricts network access.
+PARTLY_LIVE_ONLY = {"ACR-051": ("aks-equiv → acrequivprem",), "ACR-031": ("acrequivprem",)}
 Key = tuple[str, str, str]
 
 

@@ -92,6 +92,12 @@ def test_default_example_scans_the_modules_registry(findings: dict[str, list[Fin
         "ACR-047": "not_applicable",  # no allowed regions configured
         "ACR-048": "not_applicable",  # the retention policy is on
         "ACR-049": "pass",  # Premium
+        "ACR-031": "not_applicable",  # Defender's plans are only known once deployed
+        "ACR-033": "not_applicable",  # no approved private endpoint connection declared
+        "ACR-060": "not_applicable",  # Defender's plans are only known once deployed
+        "ACR-061": "not_applicable",  # assessments exist only for deployed registries
+        "ACR-062": "not_applicable",  # no cache rule
+        "ACR-063": "not_applicable",  # no connected registry
     }
 
 

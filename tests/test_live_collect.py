@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from scanner.azure.sections import DEFENDER_LISTS
 from scanner.sources.live.resource_graph import PACE_MARGIN
 from tests.cli import CliRun
 from tests.conftest import DEMO, ROOT, run_cli
@@ -109,7 +110,7 @@ def test_collect_demo_tenant_gives_the_same_findings(
     # Exactly one Resource Graph request per list: every list fits in one 1,000-row page.
     assert "subscriptions" in collected["resourceGraph"]
     assert collected["graph"]["groupMembers"] == demo["graph"]["groupMembers"]
-    assert emulator.count("arg") == len(demo["resourceGraph"]) == 19
+    assert emulator.count("arg") == len(demo["resourceGraph"]) == 21
 
 
 def test_quota_headers_are_honoured_before_any_429(demo: dict[str, Any], tmp_path: Path) -> None:
@@ -118,11 +119,11 @@ def test_quota_headers_are_honoured_before_any_429(demo: dict[str, Any], tmp_pat
     with AzureEmulator(demo, EmulatorConfig(arg_quota=(4, 5.0), clock=clock)) as emu:
         snapshot = collect_on(emu, tmp_path, clock)
         statuses = [r.status for r in emu.requests if r.endpoint_kind == "arg"]
-    assert len(statuses) == len(demo["resourceGraph"]) == 19 and 429 not in statuses
+    assert len(statuses) == len(demo["resourceGraph"]) == 21 and 429 not in statuses
     assert snapshot["resourceGraph"] == demo["resourceGraph"]
-    # 19 requests, 4 per window: four waits for a window to reset, each at most a window plus the
+    # 21 requests, 4 per window: five waits for a window to reset, each at most a window plus the
     # header's rounding up to whole seconds.
-    assert len(clock.sleeps) == 4 and all(0 < s <= 5.0 + 1 + PACE_MARGIN + 1e-9 for s in clock.sleeps), clock.sleeps
+    assert len(clock.sleeps) == 5 and all(0 < s <= 5.0 + 1 + PACE_MARGIN + 1e-9 for s in clock.sleeps), clock.sleeps
 
 
 def test_429_without_warning_headers_is_recovered(demo: dict[str, Any], tmp_path: Path) -> None:
@@ -171,13 +172,24 @@ def test_forbidden_registry_becomes_arm_errors_and_the_scan_goes_on(
         "/scopemaps",
         "/listusages",
         "/providers/microsoft.insights/diagnosticsettings",
+        "/cacherules",
+        "/credentialsets",
+        "/connectedregistries",
     }
     snapshot = _load(out)
     errors = snapshot["errors"]
     assert {e["source"] for e in errors} == {"arm"}
     assert {e["scope"] for e in errors} == {registry} and {e["status"] for e in errors} == {403}
     assert {e["code"] for e in errors} == {"AuthorizationFailed"}
-    assert sorted(a for e in errors for a in e["affects"]) == ["diagnosticSettings", "scopeMaps", "tokens", "usages"]
+    assert sorted(a for e in errors for a in e["affects"]) == [
+        "cacheRules",
+        "connectedRegistries",
+        "credentialSets",
+        "diagnosticSettings",
+        "scopeMaps",
+        "tokens",
+        "usages",
+    ]
     assert all("Microsoft.ContainerRegistry" in e["message"] or "Insights" in e["message"] for e in errors)
     # Every other registry's ARM data is there, exactly as Azure has it; the denied one has none.
     assert snapshot["arm"][key] == {}
@@ -292,6 +304,8 @@ def _synthetic(registries: int, seed: int) -> dict[str, Any]:
         tenantgen.subscription_row(sub, display_name=f"synthetic-{n}", tenant_id=tenant, management_groups=chain)
         for n, sub in enumerate(sorted(snapshot["scope"]["subscriptions"]))
     ]
+    # A live collection reads the Defender lists too (a generated tenant has none of them).
+    snapshot["resourceGraph"].update({name: [] for name in DEFENDER_LISTS})
     return snapshot
 
 
@@ -303,7 +317,7 @@ def test_paging_uses_the_minimum_number_of_requests(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         sent = emu.count("arg")
     # One request per 1,000 rows per list (subscriptions with their MG chain and the consumers too).
-    assert len(snapshot["resourceGraph"]) == 19
+    assert len(snapshot["resourceGraph"]) == 21
     expected = sum(max(1, math.ceil(len(rows) / 1000)) for rows in snapshot["resourceGraph"].values())
     assert sent == expected
     assert any(len(rows) > 1000 for rows in snapshot["resourceGraph"].values())

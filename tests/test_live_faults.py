@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from scanner.azure.sections import REGISTRY_CHILD_LISTS
 from tests.emulator import FAULT_KINDS, ITEM_FAULTS, AzureEmulator, Fault
 from tests.emulator.consumer_tenant import with_consumers
 from tests.emulator.live import live_env
@@ -61,7 +62,9 @@ ENDPOINTS = {
         3,
         "GET https://",
         source="arm",
-        affects=frozenset({"tokens", "scopeMaps", "usages", "diagnosticSettings", "siteConfig"}),
+        affects=frozenset(
+            {"tokens", "scopeMaps", "usages", "diagnosticSettings", "siteConfig", *REGISTRY_CHILD_LISTS}
+        ),
     ),
     "arm-usages": Endpoint(
         "arm", 3, "/listUsages", path_contains="/listusages", source="arm", affects=frozenset({"usages"})

@@ -12,10 +12,12 @@ EXPECTED_SEVERITY = {
     "ACR-006": "medium", "ACR-010": "high", "ACR-011": "medium", "ACR-012": "low", "ACR-013": "medium",
     "ACR-014": "low", "ACR-015": "info", "ACR-020": "high", "ACR-021": "medium", "ACR-022": "medium",
     "ACR-023": "high", "ACR-024": "high", "ACR-025": "medium", "ACR-026": "medium", "ACR-027": "high",
-    "ACR-028": "high", "ACR-029": "low", "ACR-030": "medium", "ACR-032": "medium", "ACR-035": "medium",
+    "ACR-028": "high", "ACR-029": "low", "ACR-030": "medium", "ACR-031": "medium", "ACR-032": "medium",
+    "ACR-033": "medium", "ACR-035": "medium",
     "ACR-040": "low", "ACR-041": "info", "ACR-042": "low", "ACR-043": "low", "ACR-044": "medium",
     "ACR-046": "low", "ACR-047": "medium", "ACR-048": "low", "ACR-049": "low", "ACR-050": "high",
     "ACR-051": "high", "ACR-052": "high", "ACR-053": "high", "ACR-054": "medium", "ACR-055": "medium",
+    "ACR-060": "high", "ACR-061": "high", "ACR-062": "medium", "ACR-063": "medium",
 }  # fmt: skip
 # Rules that are off by default (default_enabled: false): they run only when a scan asks for them.
 OFF_BY_DEFAULT = {"ACR-006"}

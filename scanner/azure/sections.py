@@ -42,8 +42,17 @@ WORKLOAD_LISTS = ("managedClusters", "containerApps", "webApps", "containerGroup
 #: identities they may pull with. Networks and public IP addresses stay live-only (the addresses
 #: an outbound IP gets, the peerings and DNS servers a network has, are only known once deployed).
 IAC_CONSUMER_LISTS = (*WORKLOAD_LISTS, "managedEnvironments", "userAssignedIdentities")
+#: Microsoft Defender for Cloud's lists (Resource Graph table ``securityresources``): the Defender
+#: plans of each subscription (``microsoft.security/pricings``) and the registries' image
+#: vulnerability assessments (``microsoft.security/assessments`` on registries). Apart from
+#: :data:`RESOURCE_GRAPH_LISTS` for the reason the consumer lists are: generated tenants and IaC
+#: files (which cannot declare an assessment) leave them missing, "not collected", never empty.
+DEFENDER_LISTS = ("securityPricings", "securityAssessments")
 #: The per-registry lists read from ARM.
 ARM_LISTS = ("tokens", "scopeMaps", "usages", "diagnosticSettings")
+#: The per-registry ARM lists of artifact cache and connected registries (issue 14): kept apart
+#: from :data:`ARM_LISTS` so a generated tenant without them has them "not collected".
+REGISTRY_CHILD_LISTS = ("cacheRules", "credentialSets", "connectedRegistries")
 #: The per-site ARM entry: a container site's ``config/web`` (Resource Graph rows lack most of it).
 SITE_CONFIG = "siteConfig"
 #: The Microsoft Graph section.
@@ -60,6 +69,11 @@ SECTIONS: dict[str, tuple[str, str]] = {
     REGISTRY + "/webhooks": ("resourceGraph", "webhooks"),
     REGISTRY + "/tokens": ("arm", "tokens"),
     REGISTRY + "/scopemaps": ("arm", "scopeMaps"),
+    REGISTRY + "/cacherules": ("arm", "cacheRules"),
+    REGISTRY + "/credentialsets": ("arm", "credentialSets"),
+    REGISTRY + "/connectedregistries": ("arm", "connectedRegistries"),
+    # A subscription's (or a resource's) Defender plan; assessments cannot be declared.
+    "microsoft.security/pricings": ("resourceGraph", "securityPricings"),
     "microsoft.insights/diagnosticsettings": ("arm", "diagnosticSettings"),
     "microsoft.network/privateendpoints": ("resourceGraph", "privateEndpoints"),
     "microsoft.network/privatednszones": ("resourceGraph", "privateDnsZones"),
@@ -85,6 +99,9 @@ SECTIONS: dict[str, tuple[str, str]] = {
 ARM_PARENT_MARKERS: dict[str, str] = {
     "tokens": "/tokens/",
     "scopeMaps": "/scopemaps/",
+    "cacheRules": "/cacherules/",
+    "credentialSets": "/credentialsets/",
+    "connectedRegistries": "/connectedregistries/",
     "diagnosticSettings": "/providers/microsoft.insights/diagnosticsettings/",
 }
 

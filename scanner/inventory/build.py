@@ -14,6 +14,7 @@ from typing import Any
 from scanner.azure.ids import last_segment, norm, resource_group_of, subscription_of
 from scanner.inventory.consumers import collect_pulls
 from scanner.inventory.coverage import Coverage
+from scanner.inventory.defender import DefenderIndex, registry_extras
 from scanner.inventory.identity import add_identities
 from scanner.inventory.model import ArmData, Inventory, PrivateEndpointConnection, Raw, Registry
 from scanner.inventory.network import add_network
@@ -73,8 +74,11 @@ def _arm_for(coverage: Coverage, arm: Mapping[str, Any] | None, key: str, rid: s
     )
 
 
-def _registries(inv: Inventory, resource_graph: Section, arm: Section) -> dict[str, Registry]:
+def _registries(inv: Inventory, data: Mapping[str, Any]) -> dict[str, Registry]:
     cov = inv.coverage
+    resource_graph: Section = data.get("resourceGraph")
+    arm: Section = data.get("arm")
+    defender = DefenderIndex(cov, data)
     replications = _group_by_parent(rows(resource_graph, "replications"), "/replications/")
     webhooks = _group_by_parent(rows(resource_graph, "webhooks"), "/webhooks/")
     arm_keys = {norm(k): v for k, v in arm.items()} if arm is not None else None
@@ -83,6 +87,8 @@ def _registries(inv: Inventory, resource_graph: Section, arm: Section) -> dict[s
         rid = row["id"]
         key = norm(rid)
         repl_missing = cov.missing("resourceGraph", "replications", rid)
+        connections = _connections(props(row))
+        block = arm_keys.get(key) if arm_keys is not None else None
         hook_missing = cov.missing("resourceGraph", "webhooks", rid)
         registries[key] = Registry(
             id=rid,
@@ -95,8 +101,9 @@ def _registries(inv: Inventory, resource_graph: Section, arm: Section) -> dict[s
             raw=row,
             replications=repl_missing if repl_missing is not None else replications.get(key, []),
             webhooks=hook_missing if hook_missing is not None else webhooks.get(key, []),
-            connections=_connections(props(row)),
+            connections=connections,
             arm=_arm_for(cov, arm_keys, key, rid),
+            extras=registry_extras(defender, cov, block, rid, tuple(c.private_endpoint_id for c in connections)),
         )
     return dict(sorted(registries.items()))  # stable order for every relation built from it
 
@@ -124,7 +131,7 @@ def build_inventory(
         co_declared=dict(co_declared or {}),
     )
     resource_graph = data.get("resourceGraph")
-    inv.registries = _registries(inv, resource_graph, data.get("arm"))
+    inv.registries = _registries(inv, data)
     add_network(inv, resource_graph)
     add_identities(inv, resource_graph, data.get("graph"))
     inv.pulls = dict(collect_pulls(inv, data))

@@ -155,6 +155,27 @@ class ArmData(msgspec.Struct, frozen=True, gc=False):
     diagnostic_settings: list[Raw] | Unknown
 
 
+class DefenderData(msgspec.Struct, frozen=True, gc=False):
+    """Defender for Cloud's view of one registry, each part an :class:`Unknown` when not collected."""
+
+    plans: list[Raw] | Unknown  # the Containers / ContainerRegistry plan rows that apply to it
+    scanning: str | Unknown  # "on" or "off": whether its images are scanned
+    assessments: list[Raw] | Unknown  # its image vulnerability assessments
+    image_health: str | Unknown  # "healthy", "unhealthy" or "notApplicable"
+
+
+class RegistryExtras(msgspec.Struct, frozen=True, gc=False):
+    """The per-registry data of issue 14 that the registry's own row does not carry."""
+
+    defender: DefenderData
+    cache_rules: list[Raw] | Unknown
+    credential_sets: list[Raw] | Unknown
+    connected_registries: list[Raw] | Unknown
+    # per entry of ``Registry.connections``: where its private endpoint lives, relative to the
+    # registry: "subscription" (the same), "tenant" (another subscription of the tenant), "foreign"
+    connection_peers: tuple[str | Unknown, ...] = ()
+
+
 class Registry(Resource, frozen=True, gc=False):
     """A container registry with everything that hangs off it."""
 
@@ -165,6 +186,7 @@ class Registry(Resource, frozen=True, gc=False):
     webhooks: list[Raw] | Unknown
     connections: tuple[PrivateEndpointConnection, ...]
     arm: ArmData
+    extras: RegistryExtras | None = None  # Defender, cache rules, connected registries (scanner.inventory.defender)
 
 
 class Inventory(msgspec.Struct):

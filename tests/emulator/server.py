@@ -78,8 +78,10 @@ DNS_DEFAULT_PAGE = 100
 TOKEN_LIFETIME = 3599
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
-#: Resource Graph tables that exist in Azure; only the first four hold snapshot rows.
-SERVED_TABLES = frozenset({"resources", "authorizationresources", "dnsresources", "resourcecontainers"})
+#: Resource Graph tables that exist in Azure; only the first five hold snapshot rows.
+SERVED_TABLES = frozenset(
+    {"resources", "authorizationresources", "dnsresources", "resourcecontainers", "securityresources"}
+)
 OTHER_ARG_TABLES = frozenset(
     {
         "advisorresources",
@@ -91,7 +93,6 @@ OTHER_ARG_TABLES = frozenset(
         "maintenanceresources",
         "patchassessmentresources",
         "policyresources",
-        "securityresources",
         "servicehealthresources",
     }
 )
@@ -113,6 +114,8 @@ LIST_TYPES: dict[str, str] = {
     "roleDefinitions": "microsoft.authorization/roledefinitions",
     "subscriptions": "microsoft.resources/subscriptions",
     **CONSUMER_LIST_TYPES,
+    "securityPricings": "microsoft.security/pricings",
+    "securityAssessments": "microsoft.security/assessments",
 }
 LIST_OF_TYPE: dict[str, str] = {kind: name for name, kind in LIST_TYPES.items()}
 
@@ -335,6 +338,8 @@ def _table_of(row_type: str) -> str:
     """The Resource Graph table a resource type lives in, as Resource Graph's table reference assigns them."""
     if row_type.startswith("microsoft.authorization/"):
         return "authorizationresources"
+    if row_type.startswith("microsoft.security/"):
+        return "securityresources"
     if row_type in RESOURCE_CONTAINER_TYPES:
         return "resourcecontainers"
     parts = row_type.split("/")
@@ -852,6 +857,11 @@ REGISTRY_LISTS: dict[str, _ArmList] = {
     "/listusages": _ArmList("usages", "Microsoft.ContainerRegistry/registries/listUsages/read", False),
     "/providers/microsoft.insights/diagnosticsettings": _ArmList(
         "diagnosticSettings", "Microsoft.Insights/diagnosticSettings/read", False
+    ),
+    "/cacherules": _ArmList("cacheRules", "Microsoft.ContainerRegistry/registries/cacheRules/read", True),
+    "/credentialsets": _ArmList("credentialSets", "Microsoft.ContainerRegistry/registries/credentialSets/read", True),
+    "/connectedregistries": _ArmList(
+        "connectedRegistries", "Microsoft.ContainerRegistry/registries/connectedRegistries/read", True
     ),
 }
 

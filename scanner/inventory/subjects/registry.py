@@ -11,9 +11,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from scanner.azure import facts
-from scanner.azure.ids import last_segment
 from scanner.inventory.model import Inventory, Raw, Registry
 from scanner.inventory.registry_consumers import registry_consumers
+from scanner.inventory.subjects.registry_extras import connection_docs, extras_fields
 from scanner.inventory.subjects.subject import Subject, registry_ref, scope_placeholder
 from scanner.unknown import Unknown
 
@@ -132,10 +132,7 @@ def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
         "replications": reg.replications,
         "geoReplicaRegions": geo_replica_regions(reg),
         "webhooks": reg.webhooks,
-        "privateEndpointConnections": [
-            {"id": c.id, "name": last_segment(c.id), "status": c.status, "privateEndpointId": c.private_endpoint_id}
-            for c in reg.connections
-        ],
+        "privateEndpointConnections": connection_docs(reg),
         "privateEndpoints": _endpoints(inv, reg),
         "tokens": arm.tokens,
         "scopeMaps": arm.scope_maps,
@@ -148,6 +145,7 @@ def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
         },
         "skuLimits": _sku_limits(reg),
         "consumers": registry_consumers(inv, reg),
+        **extras_fields(reg),
     }
 
 

@@ -37,7 +37,9 @@ from scanner.azure.ids import last_segment, norm
 from scanner.azure.sections import (
     ARM_PARENT_MARKERS,
     CONSUMER_LISTS,
+    DEFENDER_LISTS,
     IAC_CONSUMER_LISTS,
+    REGISTRY_CHILD_LISTS,
     RESOURCE_GRAPH_LISTS,
     SECTIONS,
 )
@@ -58,6 +60,9 @@ LIVE_ONLY: dict[str, str] = {
         for name in CONSUMER_LISTS
     },
     "groupMembers": "group memberships live in Microsoft Entra ID, not in IaC files",
+    "securityAssessments": "Defender for Cloud assesses a registry's images only once it is deployed",
+    # Present when the files declare a Defender plan (Microsoft.Security/pricings).
+    "securityPricings": "the Defender plans of the subscription the registry deploys to are not in these files",
 }
 
 
@@ -228,7 +233,7 @@ def assemble(
     resources = workloads.settle(resources)
     locations: dict[str, IacResource] = {}
     lists: dict[str, list[Mapping[str, Any]]] = {
-        name: [] for name in (*RESOURCE_GRAPH_LISTS, *CONSUMER_LISTS) if name != "networkInterfaces"
+        name: [] for name in (*RESOURCE_GRAPH_LISTS, *CONSUMER_LISTS, *DEFENDER_LISTS) if name != "networkInterfaces"
     }
     arm_rows: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     duplicates: dict[str, int] = {}
@@ -314,7 +319,8 @@ def assemble(
     lists["registries"] = list(registries.values())
 
     arm: dict[str, dict[str, Any]] = {  # a registry's lists; a site's configuration (below)
-        key: {"tokens": [], "scopeMaps": [], "diagnosticSettings": []} for key in registries
+        key: {"tokens": [], "scopeMaps": [], "diagnosticSettings": [], **{n: [] for n in REGISTRY_CHILD_LISTS}}
+        for key in registries
     }
     for name, rows in arm_rows.items():
         marker = ARM_PARENT_MARKERS[name]
@@ -332,6 +338,8 @@ def assemble(
     for principal, resource in _principal_locations(lists["roleAssignments"], locations).items():
         locations.setdefault(principal, resource)
     live_only = dict(LIVE_ONLY)
+    if lists["securityPricings"]:
+        del live_only["securityPricings"]
     co_declared: dict[str, tuple[str, ...]] = {}
     if workloads.present:
         for name in IAC_CONSUMER_LISTS:

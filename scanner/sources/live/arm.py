@@ -1,5 +1,5 @@
 """The ARM calls Resource Graph cannot answer: tokens, scope maps, usages, diagnostic settings,
-and the ``config/web`` of container sites.
+cache rules, credential sets, connected registries, and the ``config/web`` of container sites.
 
 Through one read-only azure-core client (:mod:`scanner.sources.live.pipelines`). Lists are
 fetched as raw JSON (``nextLink`` paging) so the snapshot holds the payloads exactly as Azure
@@ -7,7 +7,8 @@ returned them; the api-versions are those of ``azure-mgmt-containerregistry`` 15
 are read with bounded concurrency; a 403 or 404 on one registry becomes an ``errors`` entry and
 the others go on, and so does a list that still fails after its retries (a dropped connection,
 a 5xx storm, a body that is not the list it should be): its rules report ``unknown``. Only
-GETs: never ``listCredentials``, ``generateCredentials`` or anything that writes.
+GETs: never ``listCredentials``, ``generateCredentials`` or anything that writes; a credential
+set's list holds Key Vault secret *identifiers*, and no secret is ever fetched.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ REGISTRY_LISTS: dict[str, tuple[str, str]] = {
     "scopeMaps": ("/scopeMaps", ACR_API_VERSION),
     "usages": ("/listUsages", ACR_API_VERSION),
     "diagnosticSettings": ("/providers/Microsoft.Insights/diagnosticSettings", DIAGNOSTIC_SETTINGS_API),
+    "cacheRules": ("/cacheRules", ACR_API_VERSION),
+    "credentialSets": ("/credentialSets", ACR_API_VERSION),
+    "connectedRegistries": ("/connectedRegistries", ACR_API_VERSION),
 }
 
 
@@ -191,7 +195,7 @@ class ArmReader:
         return items
 
     def registry(self, registry_id: str) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
-        """The four lists of one registry, and ``errors`` entries for what failed."""
+        """The lists of one registry (:data:`REGISTRY_LISTS`), and ``errors`` entries for what failed."""
         lists: dict[str, list[dict[str, Any]]] = {}
         errors: list[dict[str, Any]] = []
         for key, (suffix, api_version) in REGISTRY_LISTS.items():

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from scanner import __version__
-from scanner.azure.sections import CONSUMER_LISTS, GROUP_MEMBERS, RESOURCE_GRAPH_LISTS
+from scanner.azure.sections import CONSUMER_LISTS, DEFENDER_LISTS, GROUP_MEMBERS, RESOURCE_GRAPH_LISTS
 from scanner.sources.live.arm import ArmReader, is_container_site
 from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from scanner.sources.live.clouds import Cloud
@@ -49,7 +49,7 @@ from scanner.timeutil import format_datetime
 T = TypeVar("T")
 
 #: Every Resource Graph list of a snapshot, in the order the snapshot writes them.
-SNAPSHOT_LISTS = (*RESOURCE_GRAPH_LISTS, "subscriptions", *CONSUMER_LISTS)
+SNAPSHOT_LISTS = (*RESOURCE_GRAPH_LISTS, "subscriptions", *CONSUMER_LISTS, *DEFENDER_LISTS)
 #: What decides which principals hold a role over a registry (and so what Graph is asked).
 ACCESS_LISTS = ("registries", "subscriptions", "roleDefinitions", "roleAssignments")
 #: Query order: what the ARM and Graph phases wait for comes first.

@@ -32,7 +32,7 @@ from typing import Any
 
 import msgspec
 
-from scanner.azure.sections import CONSUMER_LISTS
+from scanner.azure.sections import CONSUMER_LISTS, DEFENDER_LISTS
 from scanner.sources.live.bodies import kind_of, wrong_shape
 from scanner.sources.live.clouds import Cloud
 from scanner.sources.live.diagnostics import forbidden_hint
@@ -61,6 +61,7 @@ TABLE_OF_LIST = {
     "roleDefinitions": "authorizationresources",
     "subscriptions": "resourcecontainers",
     **dict.fromkeys(CONSUMER_LISTS, "resources"),
+    **dict.fromkeys(DEFENDER_LISTS, "securityresources"),
 }
 
 
