@@ -35,6 +35,11 @@ PSRULE: dict[str, tuple[str, dict[str, str]]] = {
         "ACR-048",
         _named("ADH", "fail") | _named("GIJ", "pass") | _named("BCEF", "not_applicable"),
     ),
+    "Azure.ACR.ContainerScan": ("ACR-060", _named("ADFGHIJ", "fail") | _named("BCE", "pass")),
+    "Azure.ACR.ImageHealth": (
+        "ACR-061",
+        _named("BE", "fail") | _named("C", "pass") | _named("ADFGHIJ", "not_applicable"),
+    ),
 }
 #: Where we differ, and why (each also written down in docs/rules-notes.md).
 OURS_DIFFER: dict[tuple[str, str], tuple[str, str]] = {
@@ -45,12 +50,21 @@ OURS_DIFFER: dict[tuple[str, str], tuple[str, str]] = {
     # A registry row without softDeletePolicy comes from a stable API version, which does not
     # return the (preview) policy: whether soft delete is on is unknown, not off.
     **{("ACR-048", f"registry-{r}"): ("unknown", "no softDeletePolicy in the data") for r in "AD"},
+    # PSRule infers the scanning from an assessment being there; ACR-060 reads the Defender plan
+    # of the subscription, which PSRule's data does not hold: unknown, not a guess either way.
+    **{("ACR-060", name): ("unknown", "no securityPricings in the data") for name in REGISTRIES},
+    # A registry without any vulnerability assessment: PSRule skips it, for us the images' state
+    # is not known (Defender may not have scanned it yet, or the plan is off: ACR-060's question).
+    **{("ACR-061", f"registry-{r}"): ("unknown", "no assessment for the registry") for r in "ADFGHIJ"},
 }
+#: The assessment PSRule's data holds ("powered by Qualys", under a placeholder name) is Defender's
+#: retired Qualys assessment, whose real name the collector asks Resource Graph for.
+QUALYS_ASSESSMENT = "dbd0cb49-b563-45e7-9724-889e799fa648"
 
 
 def _snapshot(items: list[dict[str, Any]]) -> dict[str, Any]:
     """PSRule's resource objects as the rows our collector stores (Resource Graph's shape)."""
-    registries, replications = [], []
+    registries, replications, assessments = [], [], []
     for item in items:
         registries.append(
             {
@@ -75,11 +89,20 @@ def _snapshot(items: list[dict[str, Any]]) -> dict[str, Any]:
                         "properties": child["Properties"],
                     }
                 )
+            elif child.get("ExtensionResourceType") == "Microsoft.Security/assessments":
+                assessments.append(
+                    {
+                        "id": child["Id"].rsplit("/", 1)[0] + "/" + QUALYS_ASSESSMENT,
+                        "name": QUALYS_ASSESSMENT,
+                        "type": "microsoft.security/assessments",
+                        "properties": child["Properties"],
+                    }
+                )
     return {
         "kind": "acr-snapshot",
         "version": 1,
         "collectedAt": "2026-06-01T00:00:00Z",
-        "resourceGraph": {"registries": registries, "replications": replications},
+        "resourceGraph": {"registries": registries, "replications": replications, "securityAssessments": assessments},
     }
 
 
