@@ -24,8 +24,9 @@ venv: $(STAMP)
 scan: $(STAMP)
 	@mkdir -p $(OUT)
 	@$(BIN)/acr-scan scan --snapshot $(DEMO) --config $(DEMO_CONFIG) --format table --color; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+	@$(BIN)/python fixtures/demo_history.py -o $(OUT)/history.db
 	@$(BIN)/acr-scan scan --snapshot $(DEMO) --config $(DEMO_CONFIG) --format json,html,sarif,junit,markdown,csv,table --output-dir $(OUT) \
-		--evidence $(OUT)/evidence.zip --quiet; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+		--evidence $(OUT)/evidence.zip --history $(OUT)/history.db --quiet; rc=$$?; [ $$rc -le 1 ] || exit $$rc
 	@echo
 	@echo "Reports of the demo tenant scan:"
 	@echo "  $(abspath $(OUT))/report.html    open in a browser: totals, filters, per-registry evidence and fixes"
@@ -36,6 +37,7 @@ scan: $(STAMP)
 	@echo "  $(abspath $(OUT))/findings.csv   for spreadsheets"
 	@echo "  $(abspath $(OUT))/summary.txt    terminal summary"
 	@echo "  $(abspath $(OUT))/evidence.zip   audit evidence bundle (check it: acr-scan evidence verify)"
+	@echo "  $(abspath $(OUT))/history.db     15 nights of history, tonight last (acr-scan history trend $(OUT)/history.db)"
 	@echo "(the demo tenant is built to fail on purpose: exit code 1 means findings, as in a pipeline)"
 
 # Chromium and the SARIF Multitool, when this user can install them; the tests that drive

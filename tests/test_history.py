@@ -222,3 +222,27 @@ def test_the_html_report_shows_the_trend_regressions_and_time_to_fix(
     # Without --history there is no history section.
     with opened(browser, Path(results[0]["html"]).parent.parent / "night-01" / "report.html") as o:
         assert o.page.locator("#history").count() == 1  # (night 01 was recorded too: its own one-night trend)
+
+
+def test_the_demo_history_tells_its_story(tmp_path: Path) -> None:
+    """``make scan`` records tonight after fixtures/demo_history.py's 14 nights: the report has a history."""
+    import runpy
+
+    demo_history = runpy.run_path(str(ROOT / "fixtures" / "demo_history.py"), run_name="demo_history")
+    history = tmp_path / "history.db"
+    demo_history["write_history"](history, 14)
+    out = tmp_path / "demo"
+    run = run_cli("scan", "--snapshot", str(ROOT / "fixtures" / "demo-tenant.snapshot.json"), "--config",
+                  str(ROOT / "fixtures" / "demo-tenant.acr-scan.yaml"), "--history", str(history), "--format",
+                  "json", "--output-dir", str(out), "--quiet")  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    assert len(_history("list", str(history))["nights"]) == 15
+    tonight = _history("show", str(history), "latest")["changes"]
+    assert any(c["rule_id"] == "ACR-001" and c["subject_name"] == "legacybuildacr" and c["regression"] for c in tonight)
+    fixes = {f["rule_id"]: f for f in _history("trend", str(history))["time_to_fix"]}
+    assert fixes["ACR-001"]["longest_days"] == 6.0  # (contosointernalacr: six nights to fix)
+    results = json.loads((out / "results.json").read_text())
+    sandbox = next(
+        f for f in results["findings"] if f["rule_id"] == "ACR-001" and f["subject"]["name"] == "devsandboxacr"
+    )
+    assert (sandbox["first_seen"], sandbox["days_failing"]) == ("2026-11-23T02:00:00Z", 4)
