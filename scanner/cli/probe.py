@@ -13,12 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from scanner.atomic import write_atomic
-from scanner.cli.options import add_size_option, comma_list
+from scanner.cli.options import add_auth_options, add_fail_on_unknown, add_size_option, comma_list
 from scanner.errors import ExitCode, InputError, ScannerError
 from scanner.outputs.terminal import safe_bytes
 from scanner.probe.model import STEPS, ProbeReport
 
 FORMATS = ("table", "json", "sarif", "junit")
+HELP = "check DNS, TLS, the /v2/ challenge and a token from this machine (no Docker, no Azure CLI)"
+DESCRIPTION = (
+    "Probe each registry's data plane from this machine and compare with what the snapshot predicts: DNS (login "
+    "server and data endpoints, privatelink CNAMEs, private or public answers), TLS (chain, name, expiry, "
+    "interception proxies), the /v2/ challenge and the token exchange. See docs/probe.md."
+)
 EPILOG = """exit codes: 0 every step ok or skipped, 1 a step failed, 2 usage or input error,
 3 a step is unknown (with --fail-on-unknown, the default), 4 internal error."""
 
@@ -45,14 +51,7 @@ def _seconds(value: str) -> float:
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``probe`` and its options."""
-    probe = commands.add_parser(
-        "probe",
-        help="check DNS, TLS, the /v2/ challenge and a token from this machine (no Docker, no Azure CLI)",
-        description="Probe each registry's data plane from this machine and compare with what the snapshot "
-        "predicts: DNS (login server and data endpoints, privatelink CNAMEs, private or public answers), TLS "
-        "(chain, name, expiry, interception proxies), the /v2/ challenge and the token exchange. docs/probe.md.",
-        epilog=EPILOG,
-    )
+    probe = commands.add_parser("probe", help=HELP, description=DESCRIPTION, epilog=EPILOG)
     probe.add_argument(
         "--registry",
         action="append",
@@ -66,15 +65,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="ID",
         help="resource id of the VNet this runner is in (predictions per VNet; needs --snapshot)",
     )
-    probe.add_argument(
-        "--auth",
-        default="default",
-        choices=["default", "cli", "managed-identity", "environment", "workload-identity"],
-        help="the credential of the token step (default: DefaultAzureCredential)",
-    )
-    probe.add_argument(
-        "--cloud", default="AzureCloud", metavar="NAME|FILE", help="where the Entra authority is (as for collect)"
-    )
+    add_auth_options(probe)
     probe.add_argument(
         "--token-scope",
         default=None,
@@ -107,12 +98,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="S",
         help="bound of each lookup and of each exchange, connect to last byte (default 10)",
     )
-    probe.add_argument(
-        "--fail-on-unknown",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="whether an unknown step fails (exit 3; default: yes)",
-    )
+    add_fail_on_unknown(probe, True, "whether an unknown step fails (exit 3; default: yes)")
     add_size_option(probe)
 
 
