@@ -24,7 +24,7 @@ from scanner.probe.token_step import NoEntraToken
 from tests.cli import run_in_process
 from tests.conftest import DEMO, ROOT
 from tests.probe_servers import Authority, LocalDns, RegistryBehaviour, RegistryServer, SilentDns, jwt, loopback
-from tests.sarif_tools import github_problems, schema_errors
+from tests.sarif_tools import github_problems, multitool_errors, schema_errors
 
 SCHEMA = json.loads((ROOT / "scanner" / "schemas" / "probe.schema.json").read_text())
 ENTRA = jwt(
@@ -168,6 +168,26 @@ def test_dns_prediction_from_the_runner_vnet(dns_server: LocalDns) -> None:
     assert dns["predicted"].startswith("ACR-051 from vnet-aks-prod-eastus")
     assert "resolves it publicly" in dns["predicted"]
     assert dns["agrees"] is True  # predicted public, seen public: the failure is the registry's own setting
+    run = run_in_process(
+        [
+            "probe",
+            "--snapshot",
+            str(DEMO),
+            "--vnet",
+            vnet,
+            "--registry",
+            "contosoprodacr",
+            "--steps",
+            "dns",
+            "--dns-server",
+            dns_server.address,
+            "--format",
+            "json",
+        ]
+    )
+    dns = json.loads(run.stdout)["registries"][0]["steps"][0]
+    assert "4 names resolve through the privatelink.azurecr.io zone" in dns["predicted"]
+    assert dns["agrees"] is False and "drift since the snapshot, or custom DNS" in dns["cause"]
 
 
 def test_dns_servfail_nxdomain_and_timeout_are_causes(dns_server: LocalDns) -> None:
@@ -348,6 +368,9 @@ def test_cli_formats_never_hold_a_token(
     sarif = json.loads(outputs["sarif"])
     assert not schema_errors(sarif) and not github_problems(sarif)
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["PROBE-CHALLENGE"]
+    sarif_file = tmp_path / "probe.sarif"
+    sarif_file.write_text(outputs["sarif"])
+    assert multitool_errors([sarif_file], tmp_path) == {sarif_file.resolve(): []}
     suites = ET.fromstring(outputs["junit"])
     assert len(suites.findall(".//failure")) == 1 and len(suites.findall(".//testcase")) == 8
     assert "fix      az acr network-rule add --name fwacr" in outputs["table"]

@@ -94,6 +94,13 @@ def judge(target: Target, name: str, found: Lookup, expect_private: bool, vnet: 
                 f"{_record(name)} (NXDOMAIN): the record is missing",
                 _record_fix(target, name, wanted[0] if wanted else "<private-endpoint-ip>"),
             )
+        if wanted:
+            return Judged(
+                "fail",
+                f"{name} does not exist here (NXDOMAIN), but the registry's private endpoint serves it at "
+                f"{', '.join(wanted)}: the record is missing from the zone this DNS server answers from",
+                _record_fix(target, name, wanted[0]),
+            )
         return Judged(
             "fail",
             f"{name} does not exist (NXDOMAIN): a wrong registry name or login server",
@@ -148,9 +155,11 @@ def dns_step(target: Target, found: list[Lookup], expect_private: bool, vnet: st
     failed = [(f, v) for f, v in verdicts if v.status == "fail"]
     evidence = {"names": [{**f.as_evidence(), "status": v.status, "cause": v.cause} for f, v in verdicts]}
     predicted, agrees = target.prediction.dns, None
-    private = all(address_kind(a) in ("private", "loopback") for f in found for a in f.addresses)
-    if target.prediction.dns_private is not None and any(f.addresses for f in found):
-        agrees = target.prediction.dns_private == private
+    kinds = {address_kind(a) for f in found for a in f.addresses}
+    if target.prediction.dns_private is True:  # every name should resolve, privately
+        agrees = not any(f.error for f in found) and kinds <= {"private", "loopback"}
+    elif target.prediction.dns_private is False:
+        agrees = "private" not in kinds
     if failed:
         verdict = failed[0][1]
         more = f" (and {len(failed) - 1} more names)" if len(failed) > 1 else ""
