@@ -147,45 +147,18 @@ def test_dns_against_the_snapshot_names_each_wrong_answer(dns_server: LocalDns, 
 
 def test_dns_prediction_from_the_runner_vnet(dns_server: LocalDns) -> None:
     vnet = json.loads(DEMO.read_text())["resourceGraph"]["virtualNetworks"][0]["id"]
-    run = run_in_process(
-        [
-            "probe",
-            "--snapshot",
-            str(DEMO),
-            "--vnet",
-            vnet,
-            "--registry",
-            "contosointernalacr",
-            "--steps",
-            "dns",
-            "--dns-server",
-            dns_server.address,
-            "--format",
-            "json",
-        ]
-    )
-    dns = json.loads(run.stdout)["registries"][0]["steps"][0]
+
+    def dns_of(registry: str) -> dict[str, Any]:
+        args = ["probe", "--snapshot", str(DEMO), "--vnet", vnet, "--registry", registry, "--steps", "dns"]
+        run = run_in_process([*args, "--dns-server", dns_server.address, "--format", "json"])
+        step: dict[str, Any] = json.loads(run.stdout)["registries"][0]["steps"][0]
+        return step
+
+    dns = dns_of("contosointernalacr")
     assert dns["predicted"].startswith("ACR-051 from vnet-aks-prod-eastus")
     assert "resolves it publicly" in dns["predicted"]
     assert dns["agrees"] is True  # predicted public, seen public: the failure is the registry's own setting
-    run = run_in_process(
-        [
-            "probe",
-            "--snapshot",
-            str(DEMO),
-            "--vnet",
-            vnet,
-            "--registry",
-            "contosoprodacr",
-            "--steps",
-            "dns",
-            "--dns-server",
-            dns_server.address,
-            "--format",
-            "json",
-        ]
-    )
-    dns = json.loads(run.stdout)["registries"][0]["steps"][0]
+    dns = dns_of("contosoprodacr")
     assert "4 names resolve through the privatelink.azurecr.io zone" in dns["predicted"]
     assert dns["agrees"] is False and "drift since the snapshot, or custom DNS" in dns["cause"]
 
