@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("scanner.scan", "scanner.scan_result", "scanner.placement", "scanner.suppress", "scanner.gate"),
     ),
     ("reports", ("scanner.outputs", "scanner.evidence", "scanner.drift", "scanner.history")),
+    ("probe", ("scanner.probe",)),
     ("cli", ("scanner.cli", "scanner.__main__")),
 )
 

@@ -53,8 +53,8 @@ def add_size_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_live_options(parser: argparse.ArgumentParser) -> None:
-    """How to reach Azure: credential, cloud, request logging, and the bounds of every call."""
+def add_auth_options(parser: argparse.ArgumentParser) -> None:
+    """The credential and the cloud its authority is in (``collect``, ``scan`` live, ``probe``)."""
     parser.add_argument(
         "--auth",
         default="default",
@@ -67,6 +67,16 @@ def add_live_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME|FILE",
         help="AzureCloud, AzureChinaCloud, AzureUSGovernment, or a YAML file of endpoints",
     )
+
+
+def add_fail_on_unknown(parser: argparse.ArgumentParser, default: bool | None, help: str) -> None:
+    """``--fail-on-unknown`` / ``--no-fail-on-unknown``: whether an unknown verdict fails with exit 3."""
+    parser.add_argument("--fail-on-unknown", action=argparse.BooleanOptionalAction, default=default, help=help)
+
+
+def add_live_options(parser: argparse.ArgumentParser) -> None:
+    """How to reach Azure: credential, cloud, request logging, and the bounds of every call."""
+    add_auth_options(parser)
     parser.add_argument("--verbose", "-v", action="store_true", help="log every HTTP request (never tokens)")
     add_limit_options(parser)
 

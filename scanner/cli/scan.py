@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 from scanner.atomic import write_atomic
 from scanner.cli.options import (
     EPILOG,
+    add_fail_on_unknown,
     add_live_options,
     add_size_option,
     comma_list,
@@ -122,12 +123,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=None,
         help="lowest severity of a failing finding that fails the gate (default: low)",
     )
-    scan.add_argument(
-        "--fail-on-unknown",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="unknown findings (data not collected) fail the gate with exit 3 (default: yes)",
-    )
+    add_fail_on_unknown(scan, None, "unknown findings (data not collected) fail the gate with exit 3 (default: yes)")
     scan.add_argument(
         "--evidence",
         type=Path,

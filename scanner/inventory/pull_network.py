@@ -378,3 +378,15 @@ def pull_network_fields(inv: Inventory, pull: Pull, reg: Registry) -> Mapping[st
         },
         "armAudienceTokens": _arm_audience(reg),
     }
+
+
+def public_access(reg: Registry) -> str | Unknown:
+    """The registry's public endpoint: ``disabled``, ``firewalled`` or ``open`` (for ``acr-scan probe``)."""
+    return _access(reg)
+
+
+def private_path_from(inv: Inventory, reg: Registry, vnet_id: str) -> tuple[Verdict, Verdict, str]:
+    """From ``vnet_id``: whether the names resolve privately, whether the endpoint is reachable, and why
+    (what ACR-051 predicts for a workload in that VNet; ``acr-scan probe --vnet`` shows it)."""
+    path = _through(inv, reg, vnet_id)
+    return path.resolves_privately, path.reachable, path.reason

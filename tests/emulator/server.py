@@ -527,6 +527,8 @@ class _Identity:
         resource = scopes[0].removesuffix("/.default").rstrip("/").lower()
         if resource == self.base.lower():
             return "any"
+        if resource == "https://containerregistry.azure.net":  # acr-scan probe's registry audience
+            return "any"
         if resource in ("https://management.azure.com", "https://management.core.windows.net"):
             return "arm"
         if resource == "https://graph.microsoft.com":

@@ -1,0 +1,48 @@
+"""What the control plane predicts for this runner, step by step, from a snapshot.
+
+The runner's VNet is not something the probe can see from inside the machine, so it is given:
+``--vnet ID`` (the resource id of the VNet the runner's subnet is in). With it, the DNS and
+challenge predictions are what ACR-051 would decide for a workload in that VNet
+(:func:`~scanner.inventory.pull_network.private_path_from`); without it they follow from the
+registry's own settings (public access, firewall rules, private endpoints) alone.
+"""
+
+from __future__ import annotations
+
+from scanner.inventory.model import Inventory, Registry
+from scanner.inventory.pull_network import private_path_from
+from scanner.probe.model import Expected, Prediction
+
+
+def _public_challenge(expected: Expected) -> tuple[str, int | None]:
+    access = expected.public_access
+    if access == "open":
+        return "the public endpoint admits every address: 401 challenge", 401
+    if access == "firewalled":
+        rules = ", ".join(expected.ip_rules[:5]) or "none"
+        return f"the public endpoint admits only its IP rules ({rules}): 401 from those, 403 from any other", None
+    if access == "disabled":
+        return (
+            "public network access is disabled: 403 from the public endpoint, 401 only through a private endpoint",
+            403,
+        )
+    return "the public endpoint's settings are not known", None
+
+
+def predict(inv: Inventory, reg: Registry, expected: Expected, vnet: str | None) -> Prediction:
+    """The prediction for ``reg`` seen from ``vnet`` (or from anywhere, when no VNet is given)."""
+    token = "anonymous pull is enabled: a token without identity pulls" if expected.anonymous_pull else None
+    public_text, public_status = _public_challenge(expected)
+    if vnet is None:
+        dns = "no --vnet: no per-VNet prediction"
+        if expected.public_access == "disabled":
+            dns = "public access is disabled: every name must resolve to a private endpoint address"
+            return Prediction(dns, True if expected.private_ips else None, public_text, public_status, token)
+        return Prediction(dns, None, public_text, public_status, token)
+    private, reachable, reason = private_path_from(inv, reg, vnet)
+    dns = f"ACR-051 from {vnet.rsplit('/', 1)[-1]}: {reason}"
+    if private is True and reachable is True:
+        return Prediction(dns, True, "the names resolve to a reachable private endpoint: 401 challenge", 401, token)
+    if private is True:
+        return Prediction(dns, True, f"no working private path: {reason}", None, token)
+    return Prediction(dns, False if private is False else None, public_text, public_status, token)
