@@ -352,8 +352,8 @@ class HtmlFormat:
     default_filename = "report.html"
 
     def __init__(self, cap: int = PASSING_ROW_CAP, history: Any = None) -> None:
-        self.cap = cap
-        self.history = history  # (a scanner.history.view.HistoryView, with scan --history)
+        # (history: a scanner.history.view.HistoryView, with scan --history)
+        self.cap, self.history = cap, history
 
     def write(self, result: ScanResult, stream: BinaryIO) -> None:
         write_chunks(render(result, self.cap, self.history), stream)
