@@ -365,3 +365,33 @@ def test_bad_input_is_exit_2(args: list[str]) -> None:
     run = run_in_process(args)
     assert run.returncode == 2, run
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.usefixtures("trust")
+def test_token_prediction_from_the_access_model(dns_server: LocalDns, registry: RegistryServer) -> None:
+    """With a snapshot, the token step says what the access model predicts for the runner's identity
+    (its ``oid``, read from the Entra token) and whether the registry's answer agrees."""
+    from scanner.inventory.access_paths import access_of
+    from scanner.inventory.build import build_inventory
+    from scanner.probe.model import Prediction
+
+    inv = build_inventory(json.loads(DEMO.read_text()))
+    reg = next(r for r in inv.registries.values() if r.name == "contosoprodacr")
+    access = access_of(inv, reg)
+    puller = next(
+        g for g in access.grants() if "pull" in g.actions and g.principal_type == "ServicePrincipal" and not g.unknown
+    )
+    target = Target("okacr.azurecr.io", registry.port, prediction=Prediction(access=access))
+
+    def token(oid: str, repository: str) -> StepResult:
+        entra = jwt({"oid": oid, "tid": "tenant-1", "aud": "https://containerregistry.azure.net"})
+        return _steps(_prober(dns_server.address, ("token",), repository, entra=lambda: entra).probe(target))["token"]
+
+    held = token(puller.principal, "app/web")  # (the local registry grants app/web to anyone)
+    assert held.status == "ok" and held.agrees is True
+    assert held.predicted is not None and f"predicts identity {puller.principal} pulls app/web" in held.predicted
+    stranger = token("99999999-8888-7777-6666-555555555555", "app/web")
+    assert stranger.status == "ok" and stranger.agrees is False  # pulls, though no grant was collected: drift
+    assert "holds no pull on app/web" in (stranger.predicted or "")
+    refused = token(puller.principal, "other/repo")
+    assert refused.status == "fail" and refused.agrees is False  # predicted to pull, refused: drift

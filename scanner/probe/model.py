@@ -37,6 +37,9 @@ class Prediction(msgspec.Struct, frozen=True, gc=False):
     challenge: str | None = None
     challenge_status: int | None = None  # 401 or 403
     token: str | None = None
+    # the registry's access model (scanner.inventory.access_paths.RegistryAccess): the token step
+    # predicts from it once the Entra token says who the runner is (its ``oid``)
+    access: Any = None
 
 
 class Target(msgspec.Struct, frozen=True, gc=False):

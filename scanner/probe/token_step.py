@@ -23,6 +23,7 @@ import orjson
 from scanner.probe.challenge_step import Challenge
 from scanner.probe.model import StepResult, Target
 from scanner.probe.net import NetError, Response, fetch
+from scanner.probe.predict import pull_prediction
 
 ACR_AUDIENCE = "https://containerregistry.azure.net/.default"
 _JWTISH = re.compile(r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
@@ -87,6 +88,7 @@ class TokenProbe:
         self.entra = entra
         self.secrets: tuple[str, ...] = ()
         self.evidence: dict[str, Any] = {}
+        self.repository: str | None = None
 
     def _post(self, path: str, form: dict[str, str]) -> Response:
         return fetch(
@@ -105,6 +107,7 @@ class TokenProbe:
         return f"{what} answered HTTP {answer.status} ({text.strip()!r})"
 
     def run(self, challenge: Challenge, repository: str | None) -> StepResult:
+        self.repository = repository
         scope = f"repository:{repository}:pull" if repository else "registry:catalog:*"
         self.evidence["scope"] = scope
         try:
@@ -115,7 +118,20 @@ class TokenProbe:
             )
 
     def _result(self, status: str, cause: str, fix: str | None = None, notes: tuple[str, ...] = ()) -> StepResult:
-        return StepResult("token", status, cause, fix, self.evidence, self.target.prediction.token, None, notes)
+        predicted, agrees = self._predicted(status)
+        return StepResult("token", status, cause, fix, self.evidence, predicted, agrees, notes)
+
+    def _predicted(self, status: str) -> tuple[str | None, bool | None]:
+        """The snapshot's prediction for this identity (known once its Entra token is read), and
+        whether the outcome agrees: a predicted pull that fails, or a refused one that works,
+        points at drift since the snapshot or at a role the collection could not see."""
+        anonymous = self.target.prediction.token
+        oid = self.evidence.get("identity", {}).get("oid")
+        about = pull_prediction(self.target.prediction.access, oid, self.repository)
+        text = "; ".join(t for t in (anonymous, about) if t) or None
+        if about is None or "cannot tell" in about or self.repository is None or status not in ("ok", "fail"):
+            return text, None
+        return text, ("predicts identity" in about and "holds no pull" not in about) == (status == "ok")
 
     def _run(self, challenge: Challenge, scope: str, repository: str | None) -> StepResult:
         try:
