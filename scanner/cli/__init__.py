@@ -25,7 +25,17 @@ from scanner.errors import ExitCode, ScannerError
 from scanner.outputs.terminal import safe_text
 
 #: The subcommands, each a module ``scanner.cli.<name>``, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("scan", "collect", "evidence", "diff", "access", "history", "probe", "policies")
+COMMANDS: tuple[str, ...] = (
+    "scan",
+    "collect",
+    "merge",
+    "evidence",
+    "diff",
+    "access",
+    "history",
+    "probe",
+    "policies",
+)
 
 
 def command_module(name: str) -> ModuleType:

@@ -21,8 +21,23 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     where.add_argument("--management-group", action="append", default=[], metavar="ID", help="repeatable")
     where.add_argument("--tenant", action="store_true", help="every subscription the identity can read")
     collect.add_argument("--output", "-o", type=Path, required=True, help="snapshot file (.json or .json.gz)")
+    collect.add_argument(
+        "--shard",
+        type=shard_of,
+        metavar="K/N",
+        help="collect only part K of N of the scope's subscriptions (a stable split: N jobs with K = 1..N "
+        "cover every subscription once); join the parts with acr-scan merge",
+    )
     add_live_options(collect)
     collect.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+
+
+def shard_of(value: str) -> tuple[int, int]:
+    """``--shard 2/5`` → (2, 5)."""
+    index, _, of = value.partition("/")
+    if not (index.isdigit() and of.isdigit() and 1 <= int(index) <= int(of)):
+        raise argparse.ArgumentTypeError(f"{value!r} is not K/N with 1 <= K <= N (for example 2/5)")
+    return int(index), int(of)
 
 
 def run(args: argparse.Namespace) -> int:

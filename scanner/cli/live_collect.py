@@ -60,6 +60,7 @@ def collect_snapshot(
     quiet: bool,
     verbose: bool,
     limits: LiveLimits | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> int:
     """Collect, write ``output``, report what is missing; return the number of gaps."""
     cloud = load_cloud(cloud_name)
@@ -80,6 +81,7 @@ def collect_snapshot(
                 progress=progress,
                 stats=stats,
                 limits=bounds,
+                shard=shard,
             )
         finally:
             progress.done()
@@ -113,4 +115,5 @@ def collect_to(args: argparse.Namespace, path: Path) -> int:
         output=path,
         quiet=args.quiet,
         verbose=args.verbose,
+        shard=getattr(args, "shard", None),  # (collect --shard; a live scan collects whole)
     )

@@ -159,9 +159,9 @@ def _decode(text: bytes | bytearray | mmap.mmap) -> msgspec.Struct:
         sys.setrecursionlimit(saved)
 
 
-def _parse(path: Path, text: bytes | bytearray | mmap.mmap) -> Any:
+def _parse(path: Path, text: bytes | bytearray | mmap.mmap, plain: bool = False) -> Any:
     try:
-        return as_plain(_decode(text))
+        return msgspec.json.decode(text) if plain else as_plain(_decode(text))
     except RecursionError:
         raise _too_deep(path, text) from None
     except MemoryError:
@@ -247,12 +247,23 @@ def validate_snapshot(origin: str, data: Any) -> None:
 class SnapshotFileSource:
     """A snapshot written by ``acr-scan collect``, by hand, or by another tool."""
 
-    def __init__(self, path: Path, max_decompressed: int | None = DEFAULT_MAX_DECOMPRESSED) -> None:
+    def __init__(
+        self, path: Path, max_decompressed: int | None = DEFAULT_MAX_DECOMPRESSED, shards: bool = False
+    ) -> None:
         self.path = path
         self.max_decompressed = max_decompressed
+        # acr-scan merge reads the parts of a sharded collection (nothing else may), and it reads
+        # every row whole, not decoded into the typed rows a scan reads faster
+        self.shards = shards
 
     def load(self) -> RawSnapshot:
         with _snapshot_bytes(self.path, self.max_decompressed) as text:
-            data = _parse(self.path, text)
+            data = _parse(self.path, text, plain=self.shards)
         validate_snapshot(str(self.path), data)
+        shard = (data.get("scope") or {}).get("shard")
+        if shard is not None and not self.shards:
+            raise InputError(
+                f"{self.path}: part {shard['index']} of {shard['of']} of a sharded collection: a part alone would "
+                "judge relations across parts wrongly; join the parts first (acr-scan merge PART... -o SNAPSHOT)"
+            )
         return RawSnapshot(origin=str(self.path), data=data)

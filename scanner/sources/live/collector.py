@@ -23,6 +23,7 @@ nothing can be collected: no token, a network or TLS failure, or no registry lis
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -140,6 +141,42 @@ def _raise_if_failed(*futures: Future[Any] | None) -> None:
             future.result()
 
 
+def _scope_doc(scope: Scope) -> dict[str, Any]:
+    scope_doc: dict[str, Any] = {}
+    if scope.subscriptions:
+        scope_doc["subscriptions"] = sorted(scope.subscriptions)
+    if scope.management_groups:
+        scope_doc["managementGroups"] = sorted(scope.management_groups)
+    if not scope_doc:
+        scope_doc["tenant"] = True
+    return scope_doc
+
+
+def in_shard(subscription: str, shard: tuple[int, int]) -> bool:
+    """Whether ``subscription`` falls to part K of N: a stable hash of its lower-cased id, so every
+    job of a matrix computes the same split without talking to the others."""
+    index, of = shard
+    return int(hashlib.sha256(subscription.lower().encode()).hexdigest(), 16) % of == index - 1
+
+
+def shard_subscriptions(rg: ResourceGraphReader, scope: Scope, shard: tuple[int, int]) -> list[str]:
+    """The subscriptions of ``scope`` that fall to ``shard`` (listed through Resource Graph first
+    when the scope is management groups or the tenant)."""
+    if scope.subscriptions:
+        listed = list(scope.subscriptions)
+    else:
+        result = rg.query("subscriptions", scope)
+        if result.failures:
+            failure = result.failures[0]
+            raise CollectionFailed(f"listing the subscriptions to split into shards: {failure.line}")
+        listed = [str(row.get("subscriptionId") or "").lower() for row in result.rows if row.get("subscriptionId")]
+    return [s.lower() for s in listed if in_shard(s, shard)]
+
+
+def _empty_shard(collected_at: str, scope_doc: dict[str, Any], tenant_id: str | None) -> dict[str, Any]:
+    return _document(collected_at, scope_doc, tenant_id, {name: [] for name in SNAPSHOT_LISTS}, {}, GraphResult(), [])
+
+
 def collect(
     credential: Any,
     cloud: Cloud,
@@ -153,8 +190,10 @@ def collect(
     stats: CollectStats | None = None,
     clock: Clock = SYSTEM_CLOCK,
     limits: LiveLimits | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
-    """Read the tenant and return a snapshot document.
+    """Read the tenant and return a snapshot document (with ``shard`` = (K, N): only the K-th of N
+    disjoint parts of the scope's subscriptions, :func:`in_shard`; ``acr-scan merge`` joins them).
 
     ``principals_of`` maps the lists that decide who holds a role over a registry (a partial
     snapshot) to the principals Microsoft Graph is then asked about (object id → principalType):
@@ -170,6 +209,14 @@ def collect(
         limits or LiveLimits(), clock, log=say, verbose=verbose or silent, per_call_policies=policies
     )
     rg = ResourceGraphReader(credential, cloud, settings)
+    scope_doc = _scope_doc(scope)
+    if shard is not None:
+        mine = shard_subscriptions(rg, scope, shard)
+        scope_doc["shard"] = {"index": shard[0], "of": shard[1], "subscriptions": sorted(mine)}
+        if not mine:  # (this part of the split holds no subscription: nothing to read)
+            rg.close()
+            return _empty_shard(collected_at, scope_doc, tenant_id)
+        scope = Scope(tuple(mine), ())
     arm = ArmReader(credential, cloud, settings)
     graph = GraphReader(credential, cloud, settings)
     cancel = threading.Event()
@@ -248,13 +295,19 @@ def collect(
         stats.graph_requests = graph.requests
         stats.seconds = clock.now() - started
     errors = [e for name in SNAPSHOT_LISTS for e in rg_errors[name]] + arm_errors + graph_result.errors
-    scope_doc: dict[str, Any] = {}
-    if scope.subscriptions:
-        scope_doc["subscriptions"] = sorted(scope.subscriptions)
-    if scope.management_groups:
-        scope_doc["managementGroups"] = sorted(scope.management_groups)
-    if not scope_doc:
-        scope_doc["tenant"] = True
+    return _document(collected_at, scope_doc, tenant_id, resource_graph, arm_section, graph_result, errors)
+
+
+def _document(
+    collected_at: str,
+    scope_doc: dict[str, Any],
+    tenant_id: str | None,
+    resource_graph: dict[str, list[dict[str, Any]]],
+    arm_section: dict[str, Any],
+    graph_result: GraphResult,
+    errors: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The snapshot document, each list in the order a reader expects (by lower-cased id)."""
     snapshot: dict[str, Any] = {
         "kind": "acr-snapshot",
         "version": 1,
