@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "scan",
         ("scanner.scan", "scanner.scan_result", "scanner.placement", "scanner.suppress", "scanner.gate"),
     ),
-    ("reports", ("scanner.outputs", "scanner.evidence", "scanner.drift", "scanner.history")),
+    ("reports", ("scanner.outputs", "scanner.evidence", "scanner.drift", "scanner.history", "scanner.export")),
     ("probe", ("scanner.probe",)),
     ("cli", ("scanner.cli", "scanner.__main__")),
 )

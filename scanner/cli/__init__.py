@@ -33,6 +33,7 @@ COMMANDS: tuple[str, ...] = (
     "diff",
     "access",
     "history",
+    "export",
     "probe",
     "policies",
 )

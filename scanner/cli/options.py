@@ -14,8 +14,8 @@ from scanner.sources.live.limits import add_limit_options
 from scanner.timeutil import parse_datetime
 
 EPILOG = """exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,
-3 incomplete data (unknown findings; for collect: parts not readable), 4 internal error,
-5 live collection could not run (authentication, network, TLS)."""
+3 incomplete data (unknown findings; for collect: parts not readable; for export: records refused),
+4 internal error, 5 Azure could not be reached (authentication, network, TLS)."""
 
 
 def comma_list(value: str) -> list[str]:

@@ -53,6 +53,15 @@ def _observation(item: Any, path: Path, i: int) -> Observation:
 def load_results(path: Path, max_decompressed: int = DEFAULT_MAX_DECOMPRESSED) -> ResultsFile:
     """Read and check a results JSON file (``.json`` or gzip, which may decompress to at most
     ``max_decompressed`` bytes); every problem is one :class:`InputError`."""
+    doc = results_document(path, max_decompressed)
+    findings = doc["findings"]
+    scan = doc.get("scan")
+    scan_time = scan.get("now") if isinstance(scan, dict) and isinstance(scan.get("now"), str) else None
+    return ResultsFile(path, scan_time, tuple(_observation(item, path, i) for i, item in enumerate(findings)))
+
+
+def results_document(path: Path, max_decompressed: int = DEFAULT_MAX_DECOMPRESSED) -> dict[str, Any]:
+    """The results document, checked as far as its version and its list of findings."""
     raw: bytes | bytearray
     with reading(path, "results JSON file"):
         raw = path.read_bytes()
@@ -69,9 +78,6 @@ def load_results(path: Path, max_decompressed: int = DEFAULT_MAX_DECOMPRESSED) -
     version = doc["schema_version"]
     if not isinstance(version, str) or version.split(".")[0] != SUPPORTED_MAJOR:
         raise InputError(f"{path}: results schema_version {version!r} is not supported (expected {SUPPORTED_MAJOR}.x)")
-    findings = doc["findings"]
-    if not isinstance(findings, list):
+    if not isinstance(doc["findings"], list):
         raise InputError(f"{path}: findings must be a list")
-    scan = doc.get("scan")
-    scan_time = scan.get("now") if isinstance(scan, dict) and isinstance(scan.get("now"), str) else None
-    return ResultsFile(path, scan_time, tuple(_observation(item, path, i) for i, item in enumerate(findings)))
+    return doc

@@ -57,10 +57,11 @@ from scanner.sources.live.clock import SYSTEM_CLOCK, Clock
 from tests.emulator.certs import CertificatePaths, make_certificates
 from tests.emulator.consumers import CONSUMER_LIST_TYPES, MEMBERS_PATH, SITE_CONFIG_PATH, members_page, site_config
 from tests.emulator.faults import ITEM_FAULTS, Fault, FaultInjector, fault_status, item_answer, write_fault
+from tests.emulator.ingestion import LogsIngestion
 
 JSON = Any
-EndpointKind = Literal["oidc", "token", "arg", "arm", "graph_batch", "graph"]
-ENDPOINT_KINDS: frozenset[str] = frozenset({"oidc", "token", "arg", "arm", "graph_batch", "graph"})
+EndpointKind = Literal["oidc", "token", "arg", "arm", "graph_batch", "graph", "ingestion"]
+ENDPOINT_KINDS: frozenset[str] = frozenset({"oidc", "token", "arg", "arm", "graph_batch", "graph", "ingestion"})
 
 DEFAULT_TENANT_ID = "3f1c2a7e-5b8d-4c61-9e2f-0a4b6c8d1e27"
 CLIENT_ID = "6c0d9a4e-2f71-4b3a-8e55-1d7f0b9c3a62"
@@ -177,6 +178,8 @@ class EmulatorConfig:
     """Add ``@odata.context`` to Graph object bodies, as Graph does."""
     graph_page_size: int = 999
     """Most members per page of ``/groups/{id}/transitiveMembers`` (later pages through ``@odata.nextLink``)."""
+    ingestion_answers: tuple[int, ...] = ()
+    """Statuses (503, 429, 413) the Logs Ingestion API answers its first requests with."""
     faults: tuple[Fault, ...] = ()
     """Transport, status and body faults per endpoint kind (``tests/emulator/faults.py``); the first
     matching fault with uses left answers a request instead of the emulated service."""
@@ -527,8 +530,8 @@ class _Identity:
         resource = scopes[0].removesuffix("/.default").rstrip("/").lower()
         if resource == self.base.lower():
             return "any"
-        if resource == "https://containerregistry.azure.net":  # acr-scan probe's registry audience
-            return "any"
+        if resource in ("https://containerregistry.azure.net", "https://monitor.azure.com"):
+            return "any"  # (acr-scan probe's registry audience; the Logs Ingestion API's)
         if resource in ("https://management.azure.com", "https://management.core.windows.net"):
             return "arm"
         if resource == "https://graph.microsoft.com":
@@ -1135,6 +1138,8 @@ def _kind_of(path: str) -> EndpointKind:
         return "arg"
     if path == "/v1.0/$batch":
         return "graph_batch"
+    if path.startswith("/datacollectionrules/"):
+        return "ingestion"
     if path.startswith("/v1.0/"):
         return "graph"
     return "arm"
@@ -1150,6 +1155,7 @@ class _App:
         self.resource_graph = _ResourceGraph(index, config, _QuotaMeter(config.arg_quota, config.clock.now))
         self.arm = _Arm(index, config, base_url)
         self.graph = _Graph(index, config, base_url, self.faults)
+        self.ingestion = LogsIngestion(config.ingestion_answers)
 
     def dispatch(self, call: _Call) -> tuple[EndpointKind, _Reply]:
         """(endpoint kind, reply) for one request."""
@@ -1174,6 +1180,9 @@ class _App:
             return kind, self.graph.batch(call)
         if kind == "graph":
             return kind, self.graph.handle(call)
+        if kind == "ingestion":
+            answer = self.ingestion.handle(call.method, call.path, call.query, call.headers, call.raw_body)
+            return kind, _Reply(*answer)
         return kind, self.arm.handle(call)
 
 
@@ -1439,6 +1448,11 @@ class AzureEmulator:
     def base_url(self) -> str:
         """``https://127.0.0.1:PORT``: the authority, the ARM/ARG base and the Graph host."""
         return self._running().base_url
+
+    @property
+    def ingestion(self) -> LogsIngestion:
+        """The emulated Logs Ingestion API: what it received."""
+        return self._running().app.ingestion
 
     @property
     def port(self) -> int:

@@ -28,6 +28,8 @@ class Cloud(msgspec.Struct, frozen=True):
     arm_audience: str
     graph_audience: str
     instance_discovery: bool = True
+    # the Logs Ingestion API's token audience (acr-scan export log-analytics)
+    monitor_audience: str = "https://monitor.azure.com"
 
     @property
     def arm_scope(self) -> str:
@@ -56,6 +58,7 @@ BUILTIN_CLOUDS: dict[str, Cloud] = {
         "https://login.chinacloudapi.cn",
         "https://management.chinacloudapi.cn",
         "https://microsoftgraph.chinacloudapi.cn",
+        monitor_audience="https://monitor.azure.cn",
     ),
     "AzureUSGovernment": Cloud(
         "AzureUSGovernment",
@@ -64,6 +67,7 @@ BUILTIN_CLOUDS: dict[str, Cloud] = {
         "https://login.microsoftonline.us",
         "https://management.usgovcloudapi.net",
         "https://graph.microsoft.us",
+        monitor_audience="https://monitor.azure.us",
     ),
 }
 
@@ -114,4 +118,5 @@ def load_cloud(name_or_file: str) -> Cloud:
         arm_audience=str(data.get("arm_audience") or arm).rstrip("/"),
         graph_audience=str(data.get("graph_audience") or graph).rstrip("/"),
         instance_discovery=False,
+        monitor_audience=str(data.get("monitor_audience") or "https://monitor.azure.com").rstrip("/"),
     )

@@ -1,0 +1,1 @@
+"""Results sent where Azure teams already look (``acr-scan export``): a Log Analytics workspace."""
