@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from scanner.cli.progress import Progress
 from scanner.inventory.principals import principals_holding_registry_roles
 from scanner.outputs.terminal import safe_text
 from scanner.sources.live.clouds import load_cloud
@@ -23,27 +24,6 @@ from scanner.sources.live.limits import LiveLimits, limits_of
 from scanner.sources.live.resource_graph import Scope
 from scanner.sources.live.sdk_logging import quiet_sdk_logs
 from scanner.sources.snapshot_writer import write_snapshot
-
-
-class _Progress:
-    """One self-overwriting status line on stderr, only on a terminal."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._width = 0
-
-    def __call__(self, message: str) -> None:
-        if not self.enabled:
-            return
-        line = safe_text(f"collecting: {message}")[:120]
-        sys.stderr.write("\r" + line.ljust(self._width))
-        sys.stderr.flush()
-        self._width = len(line)
-
-    def done(self) -> None:
-        if self.enabled and self._width:
-            sys.stderr.write("\r" + " " * self._width + "\r")
-            sys.stderr.flush()
 
 
 def _stderr(message: str) -> None:
@@ -65,7 +45,7 @@ def collect_snapshot(
     """Collect, write ``output``, report what is missing; return the number of gaps."""
     cloud = load_cloud(cloud_name)
     bounds = limits or LiveLimits()
-    progress = _Progress(enabled=sys.stderr.isatty() and not quiet)
+    progress = Progress(enabled=sys.stderr.isatty() and not quiet)
     stats = CollectStats()
     with quiet_sdk_logs():
         credential = make_credential(auth, cloud, bounds)

@@ -35,16 +35,24 @@ def _digest(path: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Write the merged snapshot; exit 0 (2 on bad input, or on conflicts with --strict)."""
+    from scanner.cli.progress import Progress
     from scanner.outputs.terminal import safe_text
     from scanner.sources.merge import Input, merge
     from scanner.sources.snapshot import SnapshotFileSource
     from scanner.sources.snapshot_writer import write_snapshot
 
+    progress = Progress(enabled=sys.stderr.isatty() and not args.quiet, doing="merging")
     inputs = []
-    for path in args.snapshots:
-        document = SnapshotFileSource(path, args.max_decompressed_size, shards=True).load().data
-        inputs.append(Input(str(path), _digest(path), dict(document)))
-    merged = merge(inputs)
+    try:
+        for number, path in enumerate(args.snapshots, 1):
+            progress(f"reading {number}/{len(args.snapshots)} {path}")
+            document = SnapshotFileSource(path, args.max_decompressed_size, shards=True).load().data
+            inputs.append(Input(str(path), _digest(path), dict(document)))
+        progress(f"joining {len(inputs)} snapshots")
+        merged = merge(inputs)
+        progress(f"writing {args.output}")
+    finally:
+        progress.done()
     for conflict in merged.conflicts:
         sys.stderr.write(f"acr-scan: conflict: {safe_text(conflict)}\n")
     if merged.conflicts and args.strict:

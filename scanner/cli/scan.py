@@ -174,9 +174,15 @@ def _scan_and_report(args: argparse.Namespace) -> int:
     result = run_scan(source, rules, pack_hash, config, now)
     history = None
     if args.history is not None:  # (imported only when used)
+        from scanner.cli.progress import Progress
         from scanner.history.record import record_to
 
-        result, history = record_to(args.history, result)
+        progress = Progress(enabled=sys.stderr.isatty() and not args.quiet, doing="history")
+        progress(f"recording tonight's {len(result.findings)} findings in {args.history}")
+        try:
+            result, history = record_to(args.history, result)
+        finally:
+            progress.done()
     fail_on = Severity(args.fail_on or config.fail_on or "low")
     fail_on_unknown = args.fail_on_unknown
     if fail_on_unknown is None:
