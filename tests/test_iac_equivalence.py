@@ -190,7 +190,7 @@ def test_every_other_finding_is_the_same_in_all_four_forms(
 
 
 def test_registry_defaults_fill_only_what_a_declaration_leaves_out() -> None:
-    from scanner.sources.iac.assemble import REGISTRY_DEFAULTS, with_defaults
+    from scanner.sources.iac.deployed_defaults import REGISTRY_DEFAULTS, with_defaults
     from scanner.unknown import Unknown
 
     unresolved = Unknown("[parameters('policies')] could not be resolved")

@@ -81,6 +81,10 @@ class DefenderIndex:
         legacy = inherited.get(LEGACY)
         plans = [row for row in (containers, legacy) if row is not None]
         if not plans:
+            # IaC: files that declare no Containers plan for this subscription say nothing about it.
+            live = self._coverage.live_only("securityPricings")
+            if live is not None:
+                return plans, live
             return plans, Unknown(f"Defender for Cloud reported no Containers plan for subscription {subscription}")
         return plans, _scanning(containers, legacy, subscription)
 
