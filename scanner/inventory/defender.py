@@ -119,12 +119,17 @@ def _scanning(containers: Raw | None, legacy: Raw | None, subscription: str) -> 
         return "on"  # the deprecated plan scans registries by itself until it is migrated
     if containers is None or _tier(containers) == "free":
         return "off"
+    for declared in (props(containers).get("pricingTier"), props(containers).get("extensions")):
+        if isinstance(declared, Unknown):  # IaC: a value the files do not resolve
+            return declared
     if _tier(containers) != "standard":
         return Unknown(f"the Containers plan's pricingTier {props(containers).get('pricingTier')!r} is not documented")
     extensions = props(containers).get("extensions")
     for extension in as_list(extensions):
         if text(as_map(extension).get("name")).lower() == SCAN_EXTENSION:
             enabled = as_map(extension).get("isEnabled")
+            if isinstance(enabled, Unknown):
+                return enabled
             value = str(enabled).lower() if isinstance(enabled, str | bool) else ""
             if value in ("true", "false"):
                 return "on" if value == "true" else "off"
