@@ -249,7 +249,7 @@ def _plan() -> dict[str, Any]:
             {"container_registry_id": True},
         ),
         _change(
-            "azurerm_container_registry_connected_registry.bad_edge",
+            "azurerm_container_connected_registry.bad_edge",
             {
                 "name": "edge",
                 "audit_log_enabled": False,

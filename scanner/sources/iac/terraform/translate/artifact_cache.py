@@ -58,7 +58,7 @@ def translate_credential_set(inst: TfInstance, rid: str) -> list[TranslatedRow]:
 
 
 def translate_connected_registry(inst: TfInstance, rid: str) -> list[TranslatedRow]:
-    """``azurerm_container_registry_connected_registry`` with the provider's defaults.
+    """``azurerm_container_connected_registry`` with the provider's defaults.
 
     ``mode`` ReadWrite, ``log_level`` None, ``audit_log_enabled`` false, sync schedule every
     minute with a one-day message TTL.

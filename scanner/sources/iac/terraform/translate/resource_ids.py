@@ -54,7 +54,7 @@ _RG_SCOPED: dict[str, tuple[str, tuple[str, ...]]] = {
 _REGISTRY_ID_CHILDREN: dict[str, str] = {
     "azurerm_container_registry_cache_rule": "cacheRules",
     "azurerm_container_registry_credential_set": "credentialSets",
-    "azurerm_container_registry_connected_registry": "connectedRegistries",
+    "azurerm_container_connected_registry": "connectedRegistries",
 }
 _EXTENSION_TYPES = frozenset({"microsoft.authorization/roleassignments", "microsoft.insights/diagnosticsettings"})
 _ASSIGNMENT_NAMESPACE = uuid.UUID("4f3c1d2e-9a57-4c0b-8d7e-2f6a1b9c3e10")

@@ -53,7 +53,7 @@ TRANSLATORS: dict[str, Translate] = {
     "azurerm_container_registry_webhook": translate_webhook,
     "azurerm_container_registry_cache_rule": translate_cache_rule,
     "azurerm_container_registry_credential_set": translate_credential_set,
-    "azurerm_container_registry_connected_registry": translate_connected_registry,
+    "azurerm_container_connected_registry": translate_connected_registry,
     "azurerm_security_center_subscription_pricing": translate_pricing,
     "azurerm_private_endpoint": translate_private_endpoint,
     "azurerm_private_dns_zone": translate_dns_zone,
