@@ -14,19 +14,17 @@ from scanner.sources.iac.terraform.translate import rows
 from scanner.sources.iac.terraform.translate.rows import AttrPath, TfInstance, TranslatedRow
 from scanner.unknown import Unknown
 
+_CACHE_RULE = {
+    "sourceRepository": "source_repo",
+    "targetRepository": "target_repo",
+    "credentialSetResourceId": "credential_set_id",
+}
+
 
 def translate_cache_rule(inst: TfInstance, rid: str) -> list[TranslatedRow]:
-    """``azurerm_container_registry_cache_rule``: upstream, target repository, credential set."""
-    a = inst.attrs
+    """``azurerm_container_registry_cache_rule``: upstream, target repository, credential set (absent: anonymous)."""
     row = rows.base_row(inst, rid, rows.REGISTRY_TYPE + "/cacheRules", location=False)
-    props: dict[str, Any] = {"sourceRepository": a.get("source_repo"), "targetRepository": a.get("target_repo")}
-    rows.put(props, "credentialSetResourceId", a.get("credential_set_id"))
-    row["properties"] = props
-    src: dict[str, AttrPath] = {
-        "properties.sourceRepository": ("source_repo",),
-        "properties.targetRepository": ("target_repo",),
-        "properties.credentialSetResourceId": ("credential_set_id",),
-    }
+    row["properties"], src = rows.renamed(inst.attrs, _CACHE_RULE)
     return [TranslatedRow(row, inst, src)]
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scanner.sources.iac.terraform.translate import rows
-from scanner.sources.iac.terraform.translate.rows import AttrPath, TfInstance, TranslatedRow
+from scanner.sources.iac.terraform.translate.rows import TfInstance, TranslatedRow
 from scanner.unknown import Unknown
 
 PRICING_TYPE = "Microsoft.Security/pricings"
@@ -46,15 +46,8 @@ def _extensions(value: Any, plan: Any) -> list[Any] | Unknown:
 
 def translate_pricing(inst: TfInstance, rid: str) -> list[TranslatedRow]:
     """The plan row, under the subscription (the placeholder one before deployment)."""
-    a = inst.attrs
-    plan = plan_name(a.get("resource_type"))
-    row: dict[str, Any] = {"id": rid, "name": plan, "type": PRICING_TYPE}
-    props: dict[str, Any] = {"pricingTier": a.get("tier"), "extensions": _extensions(a.get("extension"), plan)}
-    rows.put(props, "subPlan", a.get("subplan"))
-    row["properties"] = props
-    src: dict[str, AttrPath] = {
-        "name": ("resource_type",),
-        "properties.pricingTier": ("tier",),
-        "properties.extensions": ("extension",),
-    }
-    return [TranslatedRow(row, inst, src)]
+    plan = plan_name(inst.attrs.get("resource_type"))
+    props, src = rows.renamed(inst.attrs, {"pricingTier": "tier", "subPlan": "subplan"})
+    props["extensions"] = _extensions(inst.attrs.get("extension"), plan)
+    row: dict[str, Any] = {"id": rid, "name": plan, "type": PRICING_TYPE, "properties": props}
+    return [TranslatedRow(row, inst, {**src, "name": ("resource_type",), "properties.extensions": ("extension",)})]
