@@ -41,13 +41,14 @@ LIVE_ONLY = {
     "ACR-015": "the principal's credentials (Entra ID)",
     "ACR-028": "the endpoint's IP addresses",
     "ACR-043": "storage usage",
-    "ACR-060": "the Defender plans of the subscription deployed to",
     "ACR-061": "Defender's assessment of the deployed registry's images",
 }
 # Rules live-only for some subjects: ACR-051 for an AKS cluster whose pools name no subnet (it
-# runs in the VNet AKS creates in its node resource group, which exists only once deployed).
-# ACR-031 rests on the Defender plans only where the registry restricts network access.
-PARTLY_LIVE_ONLY = {"ACR-051": ("aks-equiv → acrequivprem",), "ACR-031": ("acrequivprem",)}
+# runs in the VNet AKS creates in its node resource group, which exists only once deployed);
+# ACR-062 for the registry whose cache rule authenticates through a credential set, whose health
+# Azure reports once it has read the Key Vault secrets. (The Defender plan is declared in every
+# form, so ACR-060, and ACR-031 through it, are judged alike: no exception.)
+PARTLY_LIVE_ONLY = {"ACR-051": ("aks-equiv → acrequivprem",), "ACR-062": ("acrequivprem",)}
 Key = tuple[str, str, str]
 
 
@@ -71,10 +72,11 @@ def _key(finding: dict[str, Any], aliases: dict[str, str] | None = None) -> Key:
 
 def _normalized(value: Any) -> str:
     """Text of a message or evidence without what differs by design between IaC and live:
-    the subscription id, and the GUID Azure appends to a registry's private endpoint
+    the subscription id (in ids and named), and the GUID Azure appends to a registry's private endpoint
     connection name (IaC names it ``<endpoint>.<connection>``)."""
     text = json.dumps(value, sort_keys=True)
     text = re.sub(r"/subscriptions/[0-9a-fA-F-]{36}", "/subscriptions/<subscription>", text)
+    text = re.sub(r"subscription [0-9a-fA-F-]{36}", "subscription <subscription>", text)  # ACR-060's message
     return re.sub(r'"(pe-[^".]+)\.[^"]+"', r'"\1.<connection>"', text)
 
 
@@ -187,10 +189,16 @@ def test_every_other_finding_is_the_same_in_all_four_forms(
     assert statuses[("ACR-050", "ca-equiv → acrequivprem")] == "pass"
     assert statuses[("ACR-050", "ca-equiv → acrequivbasic")] == "fail"
     assert len({key[2] for key in reference if key[1] == "pull_path"}) == 3  # no other pairs in any form
+    # issue 14: the declared Defender plan scans every registry (and the private one lets trusted
+    # services in), the anonymous Docker Hub cache rule fails, a registry without cache has none
+    assert {statuses[("ACR-060", r)] for r in ("acrequivprem", "acrequivstd", "acrequivbasic")} == {"pass"}
+    assert statuses[("ACR-031", "acrequivprem")] == "pass"
+    assert statuses[("ACR-062", "acrequivstd")] == "fail"
+    assert statuses[("ACR-062", "acrequivbasic")] == "not_applicable"
 
 
 def test_registry_defaults_fill_only_what_a_declaration_leaves_out() -> None:
-    from scanner.sources.iac.assemble import REGISTRY_DEFAULTS, with_defaults
+    from scanner.sources.iac.deployed_defaults import REGISTRY_DEFAULTS, with_defaults
     from scanner.unknown import Unknown
 
     unresolved = Unknown("[parameters('policies')] could not be resolved")

@@ -26,10 +26,15 @@ IAC = ROOT / "fixtures" / "iac"
 ARM_FIXTURES = [
     IAC / "arm" / "nested.json",
     IAC / "arm" / "private-link.json",
+    IAC / "arm" / "defender-cache.json",
     IAC / "equivalence" / "arm" / "main.json",
 ]
 PLAN_FIXTURES = [IAC / "equivalence" / "plan.json", IAC / "terraform" / "plans" / "modules.plan.json"]
-TF_FIXTURES = [IAC / "equivalence" / "terraform" / "main.tf", IAC / "terraform" / "features" / "main.tf"]
+TF_FIXTURES = [
+    IAC / "equivalence" / "terraform" / "main.tf",
+    IAC / "terraform" / "features" / "main.tf",
+    IAC / "terraform" / "defender-cache" / "main.tf",
+]
 EXAMPLES = 60  # per reader; the .tf reader runs 40 (its parser is slower)
 SETTINGS = settings(
     max_examples=EXAMPLES,

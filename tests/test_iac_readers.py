@@ -38,6 +38,7 @@ def test_files_are_read_in_the_order_found_and_terraform_modules_after_them() ->
         if not files or files[-1] != resource.file:
             files.append(resource.file)
     assert files == [
+        "fixtures/iac/arm/defender-cache.json",
         "fixtures/iac/arm/nested.json",
         "fixtures/iac/arm/private-link.json",
         "fixtures/iac/arm/suppressed.json",
@@ -47,6 +48,7 @@ def test_files_are_read_in_the_order_found_and_terraform_modules_after_them() ->
         "fixtures/iac/equivalence/arm/main.json",
         "fixtures/iac/terraform/plans/modules.plan.json",  # found after the .tf files, read before them
         "fixtures/iac/equivalence/terraform/main.tf",
+        "fixtures/iac/terraform/defender-cache/main.tf",
         "fixtures/iac/terraform/features/main.tf",
         "fixtures/iac/terraform/json/main.tf.json",
     ]
@@ -78,6 +80,7 @@ def test_a_registered_reader_reads_the_kinds_it_claims(monkeypatch: pytest.Monke
     monkeypatch.setattr(source_module, "READERS", (_Echo(), *others))
     resources = read_resources(discover([IAC / "arm"]), ROOT)
     assert [r.row["id"] for r in resources] == [
+        "/echo/defender-cache.json",
         "/echo/nested.json",
         "/echo/private-link.json",
         "/echo/suppressed.json",

@@ -130,10 +130,37 @@ def test_webhook_fixture_is_read() -> None:
         assert "serviceUri" not in row["properties"]  # Azure never returns it (may carry a secret)
 
 
-def test_defender_pricing_is_not_an_acr_resource(tmp_path: Path) -> None:
+_REGISTRY_HCL = """
+resource "azurerm_container_registry" "acr" {
+  name                = "acr86"
+  resource_group_name = "rg"
+  location            = "westeurope"
+  sku                 = "Standard"
+}
+"""
+
+
+def test_defender_pricing_gives_checkovs_verdict_through_acr_060(tmp_path: Path) -> None:
+    """CKV_AZURE_86's inline cases (the deprecated ContainerRegistry plan, Free or Standard) read as the
+    subscription's plan row; with a registry beside them, ACR-060 passes and fails where Checkov does."""
+    from scanner.config import Config
+    from scanner.scan import prepare_rules, run_scan
+    from scanner.sources.iac.source import IacSource
+
+    config = Config()
+    rules, pack = prepare_rules(config)
     for case in _expected()["CKV_AZURE_86"]["expected_inline"]:
-        (tmp_path / "main.tf").write_text(case["hcl"] + "\n")
-        assert read_tf([tmp_path], tmp_path) == []
+        (tmp_path / "main.tf").write_text(case["hcl"] + "\n" + _REGISTRY_HCL)
+        rows = [r.row for r in read_tf([tmp_path], tmp_path) if r.row["type"] == "Microsoft.Security/pricings"]
+        assert [(r["id"], r["name"]) for r in rows] == [
+            (
+                "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Security/pricings/ContainerRegistry",
+                "ContainerRegistry",
+            )
+        ]
+        source = IacSource([tmp_path], tmp_path, collected_at="2026-11-27T00:00:00Z")
+        [finding] = [f for f in run_scan(source, rules, pack, config, None).findings if f.rule_id == "ACR-060"]
+        assert finding.status.value == {"PASSED": "pass", "FAILED": "fail"}[case["result"]], case
 
 
 # --------------------------------------------------------------------------- rule verdicts

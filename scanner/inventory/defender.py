@@ -81,6 +81,10 @@ class DefenderIndex:
         legacy = inherited.get(LEGACY)
         plans = [row for row in (containers, legacy) if row is not None]
         if not plans:
+            # IaC: files that declare no Containers plan for this subscription say nothing about it.
+            live = self._coverage.live_only("securityPricings")
+            if live is not None:
+                return plans, live
             return plans, Unknown(f"Defender for Cloud reported no Containers plan for subscription {subscription}")
         return plans, _scanning(containers, legacy, subscription)
 
@@ -115,12 +119,17 @@ def _scanning(containers: Raw | None, legacy: Raw | None, subscription: str) -> 
         return "on"  # the deprecated plan scans registries by itself until it is migrated
     if containers is None or _tier(containers) == "free":
         return "off"
+    for declared in (props(containers).get("pricingTier"), props(containers).get("extensions")):
+        if isinstance(declared, Unknown):  # IaC: a value the files do not resolve
+            return declared
     if _tier(containers) != "standard":
         return Unknown(f"the Containers plan's pricingTier {props(containers).get('pricingTier')!r} is not documented")
     extensions = props(containers).get("extensions")
     for extension in as_list(extensions):
         if text(as_map(extension).get("name")).lower() == SCAN_EXTENSION:
             enabled = as_map(extension).get("isEnabled")
+            if isinstance(enabled, Unknown):
+                return enabled
             value = str(enabled).lower() if isinstance(enabled, str | bool) else ""
             if value in ("true", "false"):
                 return "on" if value == "true" else "off"

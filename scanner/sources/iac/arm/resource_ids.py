@@ -20,6 +20,9 @@ from scanner.sources.iac.arm.properties import as_text
 
 # Extension resources that, declared without a scope, extend the deployment scope itself.
 _EXTENSIONS = frozenset({"microsoft.authorization/roleassignments", "microsoft.insights/diagnosticsettings"})
+# Types Azure keeps per subscription (or, with ``scope``, per resource), never per resource group:
+# declared without a scope, even in a resource-group template, they are the subscription's.
+_SUBSCRIPTION_TYPES = frozenset({"microsoft.security/pricings"})
 
 
 class Parent(msgspec.Struct, frozen=True):
@@ -49,6 +52,8 @@ def place(target: Target, full_type: str, full_name: str, fields: Mapping[str, A
         scope_id = _absolute_scope(target, as_text(fields["scope"], env))
     elif full_type.lower() in _EXTENSIONS:
         scope_id = target.scope_id()
+    elif full_type.lower() in _SUBSCRIPTION_TYPES and target.level in ("resourceGroup", "subscription"):
+        scope_id = f"/subscriptions/{target.subscription_id}"
     return Placed(_resource_id(target, ext_type, ext_name, scope_id), ext_type, ext_name, scope_id)
 
 

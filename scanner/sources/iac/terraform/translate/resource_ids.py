@@ -20,6 +20,7 @@ from scanner.sources.iac.ids import (
     resource_group_id,
     resource_id,
 )
+from scanner.sources.iac.terraform.translate.defender_pricing import PRICING_TYPE, plan_name
 from scanner.sources.iac.terraform.translate.rows import REGISTRY_TYPE, Getter, name_segment
 
 # Terraform type → (ARM provider type, attribute naming each parent, then the resource's own name).
@@ -49,6 +50,12 @@ _RG_SCOPED: dict[str, tuple[str, tuple[str, ...]]] = {
     "azurerm_storage_account": ("Microsoft.Storage/storageAccounts", ("name",)),
     "azurerm_key_vault": ("Microsoft.KeyVault/vaults", ("name",)),
 }
+# Registry children named by their registry's id (``container_registry_id``): Terraform type → child type.
+_REGISTRY_ID_CHILDREN: dict[str, str] = {
+    "azurerm_container_registry_cache_rule": "cacheRules",
+    "azurerm_container_registry_credential_set": "credentialSets",
+    "azurerm_container_connected_registry": "connectedRegistries",
+}
 _EXTENSION_TYPES = frozenset({"microsoft.authorization/roleassignments", "microsoft.insights/diagnosticsettings"})
 _ASSIGNMENT_NAMESPACE = uuid.UUID("4f3c1d2e-9a57-4c0b-8d7e-2f6a1b9c3e10")
 
@@ -77,6 +84,15 @@ def natural_id(tf_type: str, get: Getter, address: str) -> str | None:
         provider_type, name_attrs = spec
         names = [name_segment(get(attr), address) for attr in name_attrs]
         return resource_id(PLACEHOLDER_SUBSCRIPTION, _resource_group(get("resource_group_name")), provider_type, *names)
+    child = _REGISTRY_ID_CHILDREN.get(tf_type)
+    if child is not None:
+        registry = get("container_registry_id")
+        if not (isinstance(registry, str) and registry):
+            registry = resource_id(PLACEHOLDER_SUBSCRIPTION, DEFAULT_RESOURCE_GROUP, REGISTRY_TYPE, address)
+        return f"{registry.rstrip('/')}/{child}/{name_segment(get('name'), address)}"
+    if tf_type == "azurerm_security_center_subscription_pricing":
+        plan = plan_name(get("resource_type"))
+        return f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/providers/{PRICING_TYPE}/{name_segment(plan, address)}"
     if tf_type == "azurerm_role_assignment":
         scope = get("scope")
         base = scope if isinstance(scope, str) and scope else resource_group_id(None, None)

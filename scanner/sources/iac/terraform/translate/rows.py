@@ -180,6 +180,13 @@ def put(row: dict[str, Any], path: str, value: Any) -> None:
     target[keys[-1]] = value
 
 
+def renamed(attrs: Mapping[str, Any], names: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, AttrPath]]:
+    """The attributes ``names`` maps (ARM property → attribute) that are set, under their ARM names,
+    and the ``sources`` entry of each (``properties.<name>`` → the attribute)."""
+    props = {arm: attrs[tf] for arm, tf in names.items() if attrs.get(tf) is not None}
+    return props, {f"properties.{arm}": (tf,) for arm, tf in names.items()}
+
+
 def base_row(inst: TfInstance, rid: str, arm_type: str, location: bool = True) -> dict[str, Any]:
     """``id``, ``name``, ``type`` (and ``location``, ``resourceGroup``, ``tags`` when set) of a row."""
     a = inst.attrs

@@ -11,8 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from scanner.sources.iac.ids import resource_group_id
+from scanner.sources.iac.terraform.translate.artifact_cache import (
+    translate_cache_rule,
+    translate_connected_registry,
+    translate_credential_set,
+)
 from scanner.sources.iac.terraform.translate.azapi import translate_azapi_resource
 from scanner.sources.iac.terraform.translate.container_registry import translate_registry
+from scanner.sources.iac.terraform.translate.defender_pricing import translate_pricing
 from scanner.sources.iac.terraform.translate.diagnostic_setting import translate_diagnostic_setting
 from scanner.sources.iac.terraform.translate.private_dns import (
     translate_a_record,
@@ -45,6 +51,10 @@ TRANSLATORS: dict[str, Translate] = {
     "azurerm_container_registry_token": translate_token,
     "azurerm_container_registry_scope_map": translate_scope_map,
     "azurerm_container_registry_webhook": translate_webhook,
+    "azurerm_container_registry_cache_rule": translate_cache_rule,
+    "azurerm_container_registry_credential_set": translate_credential_set,
+    "azurerm_container_connected_registry": translate_connected_registry,
+    "azurerm_security_center_subscription_pricing": translate_pricing,
     "azurerm_private_endpoint": translate_private_endpoint,
     "azurerm_private_dns_zone": translate_dns_zone,
     "azurerm_private_dns_zone_virtual_network_link": translate_vnet_link,
