@@ -10,14 +10,14 @@ from __future__ import annotations
 import sqlite3
 import statistics
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
 from scanner.errors import InputError
-from scanner.history.store import transaction
-from scanner.timeutil import parse_datetime
+from scanner.history.store import SEVERITY_CODE, STATUS_CODE, transaction
+from scanner.timeutil import format_datetime, parse_datetime
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
@@ -89,11 +89,11 @@ def _since_clause(since: datetime | None) -> tuple[str, tuple[str, ...]]:
     return ("", ()) if since is None else (" AND r.scanned_at >= ?", (since.strftime("%Y-%m-%dT%H:%M:%SZ"),))
 
 
-def _registry_ids(db: sqlite3.Connection, registry: str) -> list[tuple[int, str]]:
-    """(number, id) of the registries a ``--registry`` NAME or id means (ids are stored lower-cased)."""
+def _registry_ids(db: sqlite3.Connection, registry: str) -> list[str]:
+    """The registry ids a ``--registry`` NAME or id means (ids are stored lower-cased)."""
     wanted = registry.lower()
-    rows = db.execute("SELECT id, registry FROM registries WHERE registry != ''").fetchall()
-    found = [(n, r) for n, r in rows if r == wanted or r.rsplit("/", 1)[-1] == wanted]
+    rows = db.execute("SELECT DISTINCT registry FROM keys WHERE registry != ''").fetchall()
+    found = [r for (r,) in rows if r == wanted or r.rsplit("/", 1)[-1] == wanted]
     if not found:
         raise InputError(f"history: no registry {registry!r} in any recorded night")
     return found
@@ -103,15 +103,12 @@ def trend(
     db: sqlite3.Connection, rule: str | None = None, registry: str | None = None, since: datetime | None = None
 ) -> list[TrendPoint]:
     """Night by night, oldest first: counts by status and failing ones by severity."""
+    if registry is not None:
+        return _trend_of_keys(db, rule, _registry_ids(db, registry), since)
     clause, args = _since_clause(since)
-    if rule is not None and registry is not None:
-        return _trend_of_keys(db, rule, [r for _, r in _registry_ids(db, registry)], since)
     extra: tuple[object, ...]
     if rule is not None:
         source, where, extra = "rule_counts", " AND c.rule_id = ?", (rule.upper(),)
-    elif registry is not None:
-        numbers = [n for n, _ in _registry_ids(db, registry)]
-        source, where, extra = "registry_counts", f" AND c.registry IN ({','.join('?' * len(numbers))})", tuple(numbers)
     else:
         source, where, extra = "totals", "", ()
     query = (
@@ -140,14 +137,15 @@ def _point(run: int, at: str, bucket: dict[tuple[str, str], int]) -> TrendPoint:
 
 
 def _trend_of_keys(
-    db: sqlite3.Connection, rule: str, registries: list[str], since: datetime | None
+    db: sqlite3.Connection, rule: str | None, registries: list[str], since: datetime | None
 ) -> list[TrendPoint]:
-    """A trend for one rule on some registries, rebuilt from the changes (few findings, every night)."""
+    """A registry's trend (of one rule, or all), rebuilt from its findings' changes, night by night."""
     marks = ",".join("?" * len(registries))
+    wanted = rule.upper() if rule is not None else None
     changes = db.execute(
-        "SELECT ch.key, ch.run, ch.status, ch.severity FROM changes ch JOIN keys k ON k.id = ch.key "
-        f"WHERE k.rule_id = ? AND k.registry IN ({marks}) ORDER BY ch.run",
-        (rule.upper(), *registries),
+        "SELECT ch.key, ch.run, ch.status, ch.severity FROM changes ch JOIN keys k ON k.id = ch.key "  # (marks: ours)
+        f"WHERE k.registry IN ({marks}) AND (? IS NULL OR k.rule_id = ?) ORDER BY ch.run",
+        (*registries, wanted, wanted),
     ).fetchall()
     by_run: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     for key, run, status, severity in changes:
@@ -200,12 +198,20 @@ def night_changes(db: sqlite3.Connection, run: int) -> list[Change]:
 
 def oldest_failing(db: sqlite3.Connection, limit: int = 20) -> list[Change]:
     """The findings failing longest, as of the latest night."""
-    return _changes(
-        db,
-        "c.status, c.severity, c.failing_since, c.regression FROM current c JOIN keys k ON k.id = c.key "
-        "WHERE c.status = 'fail' ORDER BY c.failing_since, k.rule_id, k.subject_id LIMIT ?",
-        (limit,),
+    severity_of = {code: text for text, code in SEVERITY_CODE.items()}
+    rows = db.execute(
+        "SELECT k.rule_id, k.subject_id, k.subject_name, k.severity, k.failing_since, k.regression FROM keys k "
+        "WHERE k.status = ? ORDER BY k.failing_since, k.rule_id, k.subject_id LIMIT ?",
+        (STATUS_CODE["fail"], limit),
     )
+    return [
+        Change(rule, subject, name, "fail", severity_of[severity], _iso(since), bool(regression))
+        for rule, subject, name, severity, since, regression in rows
+    ]
+
+
+def _iso(epoch: int) -> str:
+    return format_datetime(datetime.fromtimestamp(epoch, UTC))
 
 
 def prune(db: sqlite3.Connection, keep: int) -> int:
@@ -231,7 +237,7 @@ def prune(db: sqlite3.Connection, keep: int) -> int:
         db.execute("DELETE FROM changes WHERE run < ?", (first,))
         db.execute("DELETE FROM changes WHERE run = ? AND status = 'gone'", (first,))
         db.execute("DELETE FROM fixes WHERE fixed_run < ?", (first,))
-        for table in ("totals", "rule_counts", "registry_counts"):
+        for table in ("totals", "rule_counts"):
             db.execute(f"DELETE FROM {table} WHERE run < ?", (first,))  # (table names: ours)
         db.execute("DELETE FROM runs WHERE id < ?", (first,))
         return len(ids) - keep

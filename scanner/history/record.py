@@ -16,20 +16,21 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from operator import attrgetter, itemgetter
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
 from scanner.errors import InputError
-from scanner.history.store import opened, transaction
+from scanner.history.store import GONE, SEVERITY_CODE, STATUS_CODE, opened, transaction
 from scanner.history.view import HistoryView, history_view
 from scanner.results import Finding, Severity, Status, TrackedFinding
 from scanner.scan_result import ScanResult
 from scanner.timeutil import format_datetime, parse_datetime
 
-GONE = "gone"
 FAIL = "fail"
 FIXED_BY = frozenset({"pass", "not_applicable", "suppressed"})
 
@@ -43,7 +44,7 @@ class Mark(msgspec.Struct, frozen=True, gc=False):
 
 
 class _State(msgspec.Struct, gc=False):
-    """A finding's latest state (a row of ``current``); times are scan times, ISO 8601."""
+    """A finding's latest state (the state columns of its row in ``keys``); times are scan times, ISO 8601."""
 
     status: str
     severity: str
@@ -52,9 +53,11 @@ class _State(msgspec.Struct, gc=False):
     was_fixed: bool
     regression: bool
 
-    def row(self, key: int) -> tuple[object, ...]:
-        fixed, regression = int(self.was_fixed), int(self.regression)
-        return (key, self.status, self.severity, self.since, self.failing_since, fixed, regression)
+    def row(self, key: int) -> tuple[Any, ...]:
+        """The stored form: status and severity as codes, times as epoch seconds (see :data:`Row`)."""
+        failing = _epoch(self.failing_since) if self.failing_since is not None else None
+        codes = (STATUS_CODE[self.status], SEVERITY_CODE[self.severity])
+        return (key, *codes, _epoch(self.since), failing, int(self.was_fixed), int(self.regression))
 
 
 def _next_state(state: _State | None, status: str, severity: str, at: str) -> tuple[_State, bool]:
@@ -70,25 +73,41 @@ def _next_state(state: _State | None, status: str, severity: str, at: str) -> tu
     return _State(status, severity, at, None, state.was_fixed or fixed, False), fixed
 
 
-# A finding's stored row: (key id, status, severity, since, failing_since, was_fixed, regression);
-# status is None for a key without a state yet.
-Row = tuple[int, str | None, str, str, str | None, int, int]
+# A finding's stored row: (key id, status code, severity code, since, failing_since, was_fixed,
+# regression, the lookup key "rule id NUL lower-cased subject id"); status is None for a key
+# without a state yet. Codes and epoch seconds rather than text: a night reads every finding's
+# row, and small integers cost Python no allocation, where each text value would be a string.
+Row = tuple[Any, ...]
+_STATUS_TEXT = {code: text for text, code in STATUS_CODE.items()}
+_SEVERITY_TEXT = {code: text for text, code in SEVERITY_CODE.items()}
 _STATUS = {s: s.value for s in Status}  # (a dict lookup instead of the enum's value property)
 _SEVERITY = {s: s.value for s in Severity}
+_STATUS_OF = {s: STATUS_CODE[s.value] for s in Status}
+_SEVERITY_OF = {s: SEVERITY_CODE[s.value] for s in Severity}
 
 
-def _load(db: sqlite3.Connection) -> dict[tuple[str, str], Row]:
-    """Every known finding, (rule id, lower-cased subject id) → its row, in one query."""
+def _epoch(at: str) -> int:
+    return int(parse_datetime(at).timestamp())
+
+
+def _iso(epoch: int) -> str:
+    return format_datetime(datetime.fromtimestamp(epoch, UTC))
+
+
+def _load(db: sqlite3.Connection) -> dict[str, Row]:
+    """Every known finding, by its lookup key, in one query over one table (the dict built in C)."""
     rows = db.execute(
-        "SELECT k.rule_id, k.subject_id, k.id, c.status, c.severity, c.since, c.failing_since, c.was_fixed, "
-        "c.regression FROM keys k LEFT JOIN current c ON c.key = k.id"
-    )
-    return {(row[0], row[1]): row[2:] for row in rows}
+        "SELECT id, status, severity, since, failing_since, was_fixed, regression, "
+        "rule_id || char(0) || subject_id FROM keys"
+    ).fetchall()
+    return dict(zip(map(itemgetter(7), rows), rows, strict=True))
 
 
 def _state(row: Row) -> _State | None:
-    status = row[1]
-    return None if status is None else _State(status, row[2], row[3], row[4], bool(row[5]), bool(row[6]))
+    if row[1] is None:
+        return None
+    failing = _iso(row[4]) if row[4] is not None else None
+    return _State(_STATUS_TEXT[row[1]], _SEVERITY_TEXT[row[2]], _iso(row[3]), failing, bool(row[5]), bool(row[6]))
 
 
 def _check_order(db: sqlite3.Connection, scanned_at: datetime, where: str) -> None:
@@ -128,13 +147,10 @@ class _Night:
         self.fixes: list[tuple[int, str, int]] = []
         self.present: set[int] = set()
         self.marker = _Marker(now)
-        # tonight's findings, column by column, for the counts
-        self.statuses: list[str] = []
-        self.severities: list[str] = []
-        self.rules: list[str] = []
-        self.registries: list[str] = []
+        self.findings: Sequence[Finding] = ()
 
-    def read(self, findings: Iterable[Finding]) -> list[Mark]:
+    def read(self, findings: Sequence[Finding]) -> list[Mark]:
+        self.findings = findings
         marks: list[Mark] = []
         lowered: dict[str, str] = {}
         known, present, marker = self.known, self.present, self.marker
@@ -143,30 +159,23 @@ class _Night:
             low = lowered.get(subject.id)
             if low is None:
                 low = lowered[subject.id] = subject.id.lower()
-            registry = subject.registry_id or ""
-            reg_low = lowered.get(registry)
-            if reg_low is None:
-                reg_low = lowered[registry] = registry.lower()
-            status, severity = _STATUS[f.status], _SEVERITY[f.severity]
-            self.statuses.append(status)
-            self.severities.append(severity)
-            self.rules.append(f.rule_id)
-            self.registries.append(reg_low)
-            row = known.get((f.rule_id, low))
-            if row is not None and row[1] == status and row[2] == severity:
+            row = known.get(f"{f.rule_id}\0{low}")
+            if row is not None and row[1] == _STATUS_OF[f.status] and row[2] == _SEVERITY_OF[f.severity]:
                 present.add(row[0])  # (most findings, most nights: unchanged, nothing to write)
                 marks.append(marker.of_row(row))
                 continue
-            marks.append(self._changed(f, (f.rule_id, low), row, status, severity, reg_low))
+            key = f"{f.rule_id}\0{low}"
+            marks.append(self._changed(f, key, row, _STATUS[f.status], _SEVERITY[f.severity]))
         return marks
 
-    def _changed(self, f: Finding, key: tuple[str, str], row: Row | None, status: str, severity: str, reg: str) -> Mark:
+    def _changed(self, f: Finding, key: str, row: Row | None, status: str, severity: str) -> Mark:
         if row is None:
+            registry = (f.subject.registry_id or "").lower()
             cursor = self.db.execute(
                 "INSERT INTO keys (rule_id, subject_id, subject_name, registry) VALUES (?, ?, ?, ?)",
-                (key[0], key[1], f.subject.name, reg),
+                (f.rule_id, key.split("\0", 1)[1], f.subject.name, registry),
             )
-            row = (int(cursor.lastrowid or 0), None, severity, self.at, None, 0, 0)
+            row = (int(cursor.lastrowid or 0), None, SEVERITY_CODE[severity], _epoch(self.at), None, 0, 0, key)
         before = _state(row)
         state, fixed = _next_state(before, status, severity, self.at)
         regressed = int(state.regression and state.failing_since == self.at)
@@ -175,24 +184,27 @@ class _Night:
         self.present.add(row[0])
         if fixed and before is not None and before.failing_since is not None:
             self.fixes.append((row[0], before.failing_since, self.run))
-        self.known[key] = state.row(row[0])  # type: ignore[assignment]
+        self.known[key] = (*state.row(row[0]), key)
         return self.marker(state)
 
     def gone(self) -> None:
         """Findings known from earlier nights and absent tonight."""
         for row in self.known.values():
-            if row[1] is not None and row[1] != GONE and row[0] not in self.present:
-                self.changes.append((row[0], self.run, GONE, row[2], 0))
-                self.changed[row[0]] = _State(GONE, row[2], self.at, None, bool(row[5]), False)
+            if row[1] is not None and row[1] != STATUS_CODE[GONE] and row[0] not in self.present:
+                severity = _SEVERITY_TEXT[row[2]]
+                self.changes.append((row[0], self.run, GONE, severity, 0))
+                self.changed[row[0]] = _State(GONE, severity, self.at, None, bool(row[5]), False)
 
-    def counts(
-        self,
-    ) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str, str]], Counter[tuple[str, str, str]]]:
-        # (Counter over zipped columns counts in C: a Python loop here cost more than the rest)
-        totals = Counter(zip(self.statuses, self.severities, strict=True))
-        by_rule = Counter(zip(self.rules, self.statuses, self.severities, strict=True))
-        by_registry = Counter(zip(self.registries, self.statuses, self.severities, strict=True))
-        return totals, by_rule, by_registry
+    def counts(self) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str, str]]]:
+        # (Counter over attrgetter counts in C: a Python loop here cost more than the rest; the
+        # StrEnum keys become their text values, a few distinct ones, once counted)
+        by_rule_enum = Counter(map(attrgetter("rule_id", "status", "severity"), self.findings))
+        by_rule: Counter[tuple[str, str, str]] = Counter()
+        totals: Counter[tuple[str, str]] = Counter()
+        for (rule, status, severity), n in by_rule_enum.items():
+            by_rule[(rule, _STATUS[status], _SEVERITY[severity])] += n
+            totals[(_STATUS[status], _SEVERITY[severity])] += n
+        return totals, by_rule
 
 
 def record_night(db: sqlite3.Connection, result: ScanResult, where: str) -> tuple[int, list[Mark]]:
@@ -209,24 +221,17 @@ def record_night(db: sqlite3.Connection, result: ScanResult, where: str) -> tupl
 def _write(db: sqlite3.Connection, night: _Night) -> None:
     run = night.run
     db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?)", night.changes)
-    states = [state.row(key) for key, state in night.changed.items()]
-    db.executemany("INSERT OR REPLACE INTO current VALUES (?, ?, ?, ?, ?, ?, ?)", states)
+    states = [(*state.row(key)[1:], key) for key, state in night.changed.items()]
+    db.executemany(
+        "UPDATE keys SET status = ?, severity = ?, since = ?, failing_since = ?, was_fixed = ?, regression = ? "
+        "WHERE id = ?",
+        states,
+    )
     db.executemany("INSERT INTO fixes VALUES (?, ?, ?)", night.fixes)
-    totals, by_rule, by_registry = night.counts()
+    totals, by_rule = night.counts()
     db.executemany("INSERT INTO totals VALUES (?, ?, ?, ?)", [(run, *k, n) for k, n in totals.items()])
     rule_rows = [(k[0], run, *k[1:], n) for k, n in by_rule.items()]
     db.executemany("INSERT INTO rule_counts VALUES (?, ?, ?, ?, ?)", rule_rows)
-    numbers = _registry_numbers(db, {k[0] for k in by_registry})
-    rows = [(numbers[k[0]], run, *k[1:], n) for k, n in by_registry.items()]
-    db.executemany("INSERT INTO registry_counts VALUES (?, ?, ?, ?, ?)", rows)
-
-
-def _registry_numbers(db: sqlite3.Connection, registries: set[str]) -> dict[str, int]:
-    """The number of each registry id (lower-cased; '' for findings outside any registry), added if new."""
-    numbers = {registry: number for number, registry in db.execute("SELECT id, registry FROM registries")}
-    for registry in sorted(registries - numbers.keys()):
-        numbers[registry] = int(db.execute("INSERT INTO registries (registry) VALUES (?)", (registry,)).lastrowid or 0)
-    return numbers
 
 
 class _Marker:
@@ -234,17 +239,17 @@ class _Marker:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self.made: dict[tuple[str, str | None, bool], Mark] = {}
+        self.made: dict[tuple[Any, ...], Mark] = {}
 
     def of_row(self, row: Row) -> Mark:
         """The mark of a stored row whose state tonight does not change."""
-        failing = row[1] == FAIL and row[4] is not None
-        key = (row[3], row[4] if failing else None, bool(row[6]) and failing)
+        failing = row[1] == STATUS_CODE[FAIL] and row[4] is not None
+        key = ("epoch", row[3], row[4] if failing else None, bool(row[6]) and failing)
         mark = self.made.get(key)
         if mark is None:
             state = _state(row)
             assert state is not None
-            mark = self(state)
+            mark = self.made[key] = self(state)
         return mark
 
     def __call__(self, state: _State) -> Mark:

@@ -4,9 +4,10 @@ A history holds every night a scan recorded, stored as changes rather than copie
 (rule id + subject id) gets a row in ``changes`` only on the nights its status or severity
 changed, appeared or disappeared (status ``gone``). So a year of nights in which most
 findings stay the same costs little more than the first night, and the status of any finding
-on any night is the last change at or before it. ``current`` caches each finding's latest
-state (what the next night is compared with); ``totals``, ``rule_counts`` and
-``registry_counts`` cache each night's counts, so a trend reads a few rows per night.
+on any night is the last change at or before it. ``keys`` holds each finding's latest state
+(what the next night is compared with); ``totals`` and ``rule_counts`` cache each
+night's counts, so a trend reads a few rows per night (a registry's trend is rebuilt from its
+few findings' changes instead: per-registry counts of every night would outweigh the rest).
 
 Every night is written in one transaction (WAL journal): a crash or a kill during a write
 leaves the nights before it intact, and readers never see half a night. The schema carries a
@@ -22,6 +23,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from scanner.errors import InputError
+from scanner.results import Severity, Status
+
+#: A finding absent from a night (its subject deleted, or out of the scan's scope).
+GONE = "gone"
+#: How ``keys`` stores a finding's latest status and severity.
+STATUS_CODE: dict[str, int] = {**{s.value: i for i, s in enumerate(Status)}, GONE: len(Status)}
+SEVERITY_CODE: dict[str, int] = {s.value: i for i, s in enumerate(Severity)}
 
 #: The schema version this scanner writes; each entry of MIGRATIONS brings a file one version up.
 SCHEMA_VERSION = 1
@@ -39,14 +47,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             pack_hash TEXT NOT NULL,
             findings INTEGER NOT NULL
         )""",
+        # One row per finding ever seen, with its latest state (what the next night is compared
+        # with): status and severity as codes (STATUS_CODE, SEVERITY_CODE above),
+        # times as epoch seconds, not night numbers, so pruning old nights cannot move when a
+        # streak began.
         """CREATE TABLE keys (
             id INTEGER PRIMARY KEY,
             rule_id TEXT NOT NULL,
             subject_id TEXT NOT NULL,
             subject_name TEXT NOT NULL,
             registry TEXT NOT NULL,
+            status INTEGER,
+            severity INTEGER,
+            since INTEGER,
+            failing_since INTEGER,
+            was_fixed INTEGER NOT NULL DEFAULT 0,
+            regression INTEGER NOT NULL DEFAULT 0,
             UNIQUE (rule_id, subject_id)
         )""",
+        "CREATE INDEX keys_by_registry ON keys (registry)",
         """CREATE TABLE changes (
             key INTEGER NOT NULL,
             run INTEGER NOT NULL,
@@ -56,16 +75,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (key, run)
         ) WITHOUT ROWID""",
         "CREATE INDEX changes_by_run ON changes (run)",
-        # (times, not night numbers: pruning old nights must not move when a streak began)
-        """CREATE TABLE current (
-            key INTEGER PRIMARY KEY,
-            status TEXT NOT NULL,
-            severity TEXT NOT NULL,
-            since TEXT NOT NULL,
-            failing_since TEXT,
-            was_fixed INTEGER NOT NULL,
-            regression INTEGER NOT NULL
-        )""",
         """CREATE TABLE fixes (
             key INTEGER NOT NULL,
             failed_at TEXT NOT NULL,
@@ -79,12 +88,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE rule_counts (
             rule_id TEXT NOT NULL, run INTEGER NOT NULL, status TEXT NOT NULL, severity TEXT NOT NULL,
             n INTEGER NOT NULL, PRIMARY KEY (rule_id, run, status, severity)
-        ) WITHOUT ROWID""",
-        # (registries by number: a resource id repeated in every night's counts would dominate the file)
-        "CREATE TABLE registries (id INTEGER PRIMARY KEY, registry TEXT NOT NULL UNIQUE)",
-        """CREATE TABLE registry_counts (
-            registry INTEGER NOT NULL, run INTEGER NOT NULL, status TEXT NOT NULL, severity TEXT NOT NULL,
-            n INTEGER NOT NULL, PRIMARY KEY (registry, run, status, severity)
         ) WITHOUT ROWID""",
     ),
 )
