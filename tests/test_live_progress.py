@@ -1,4 +1,5 @@
-"""The collection progress line: on a terminal only, overwritten in place, cleared at the end."""
+"""The progress line of long steps (collecting, merging, recording a night): on a terminal only,
+overwritten in place, cleared at the end."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 
 import pytest
 
-from scanner.cli import live_collect as cli_support
+from scanner.cli.progress import Progress
 
 
 class _Terminal(io.StringIO):
@@ -18,7 +19,7 @@ class _Terminal(io.StringIO):
 def test_progress_overwrites_one_line_and_clears_it(monkeypatch: pytest.MonkeyPatch) -> None:
     screen = _Terminal()
     monkeypatch.setattr(sys, "stderr", screen)
-    progress = cli_support._Progress(enabled=True)
+    progress = Progress(enabled=True)
     progress("resource graph: registries")
     progress("arm: 3/12 registries")
     progress.done()
@@ -31,7 +32,7 @@ def test_progress_overwrites_one_line_and_clears_it(monkeypatch: pytest.MonkeyPa
 def test_progress_is_silent_when_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
     screen = _Terminal()
     monkeypatch.setattr(sys, "stderr", screen)
-    progress = cli_support._Progress(enabled=False)
+    progress = Progress(enabled=False)
     progress("anything")
     progress.done()
     assert screen.getvalue() == ""
