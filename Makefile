@@ -48,8 +48,10 @@ tools:
 # The suite starts many interpreters (the CLI's process-level tests, the readers' hostile corpora):
 # like an installed package, they should find the bytecode compiled once, not compile the whole
 # scanner again each time, so PYTHONDONTWRITEBYTECODE (set in some CI images) is dropped here.
+# Four workers on two cores: many tests wait (on a browser, a child process, an emulated
+# service), and a waiting worker leaves its core to the others.
 test: $(STAMP) tools
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n auto
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n 4
 
 lint: $(STAMP)
 	$(BIN)/ruff check scanner tests fixtures bench

@@ -66,7 +66,7 @@ def test_run_script_gates_and_reports_like_the_cli(tmp_path: Path) -> None:
     reports = tmp_path / "acr-scan-results"
     assert sorted(p.name for p in reports.iterdir()) == ["junit.xml", "results.json", "results.sarif", "summary.md"]
     assert summary == (reports / "summary.md").read_text()
-    assert_valid_sarif([reports / "results.sarif"], tmp_path)
+    assert_valid_sarif([reports / "results.sarif"], tmp_path, multitool=False)  # (test_sarif: "demo")
     # Only critical findings fail the gate when asked; unknowns can be allowed.
     code, outputs, _ = _run_script(
         tmp_path, ACR_SCAN_SNAPSHOT=str(DEMO), ACR_SCAN_FAIL_ON="critical", ACR_SCAN_FAIL_ON_UNKNOWN="false"
@@ -145,4 +145,4 @@ def test_run_script_gates_iac(tmp_path: Path) -> None:
     sarif = json.loads((tmp_path / "acr-scan-results" / "results.sarif").read_text())
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
     assert uris <= {"fixtures/iac/arm/private-link.json"}
-    assert_valid_sarif([tmp_path / "acr-scan-results" / "results.sarif"], tmp_path)
+    assert_valid_sarif([tmp_path / "acr-scan-results" / "results.sarif"], tmp_path, multitool=False)  # ("iac")
