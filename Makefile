@@ -13,10 +13,13 @@ OUT    ?= out/demo
 
 .PHONY: scan test lint bench clean venv tools
 
+# The same wheels pip would install, through uv (from PyPI into the venv), which resolves and
+# installs them in a fraction of pip's time; pip itself if uv cannot be had.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv \
+		&& $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]' \
+		|| $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
