@@ -57,6 +57,11 @@ def _subscriptions(snapshot: dict[str, Any]) -> list[str]:
     return sorted({r["subscriptionId"] for r in snapshot["resourceGraph"]["registries"]})
 
 
+def _gaps(errors: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
+    """What ``errors`` entries say was not collected, list by list (the messages are the collector's own)."""
+    return {(e["source"], e["scope"].lower(), e["status"], name) for e in errors for name in e["affects"]}
+
+
 def _load(path: Path) -> dict[str, Any]:
     raw = path.read_bytes()
     loaded: dict[str, Any] = json.loads(gzip.decompress(raw) if path.name.endswith(".gz") else raw)
@@ -111,6 +116,20 @@ def test_collect_demo_tenant_gives_the_same_findings(
     assert "subscriptions" in collected["resourceGraph"]
     assert collected["graph"]["groupMembers"] == demo["graph"]["groupMembers"]
     assert emulator.count("arg") == len(demo["resourceGraph"]) == 21
+
+
+def test_the_demo_tenant_with_its_refused_lists_round_trips(demo_data: dict[str, Any], tmp_path: Path) -> None:
+    """The demo records one refusal (qaregistryacr's artifact-cache lists): collected again, it is
+    refused again, recorded the same way, and the scan gives the demo's own findings."""
+    with AzureEmulator(with_consumers(demo_data) | {"errors": demo_data["errors"]}) as emu:
+        out = tmp_path / "collected.json"
+        proc = run_live(emu, tmp_path, "collect", "--tenant", "-o", str(out))
+    assert proc.returncode == 3, proc.stderr
+    collected = _load(out)
+    assert _gaps(collected["errors"]) == _gaps(demo_data["errors"]) != set()
+    refused = demo_data["errors"][0]["scope"].lower()
+    assert not {"cacheRules", "credentialSets", "connectedRegistries"} & set(collected["arm"][refused])
+    assert "not collected" in proc.stderr and "cacheRules" in proc.stderr
 
 
 def test_quota_headers_are_honoured_before_any_429(demo: dict[str, Any], tmp_path: Path) -> None:

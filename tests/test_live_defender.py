@@ -12,6 +12,7 @@ from typing import Any
 from scanner.azure.sections import DEFENDER_LISTS, REGISTRY_CHILD_LISTS
 from tests.conftest import scan_json
 from tests.emulator import AzureEmulator
+from tests.emulator.consumer_tenant import healthy
 from tests.emulator.live import live_env
 from tests.hostile import Outcome, run_in_process
 
@@ -27,14 +28,14 @@ def _collect(emu: AzureEmulator, tmp: Path, *scope: str) -> tuple[Outcome, dict[
 
 
 def test_defender_lists_and_registry_children_are_collected(demo_data: dict[str, Any], tmp_path: Path) -> None:
-    with AzureEmulator(demo_data) as emu:
+    with AzureEmulator(healthy(demo_data)) as emu:
         outcome, collected, _ = _collect(emu, tmp_path, "--tenant")
         security_queries = [r for r in emu.requests if r.endpoint_kind == "arg" and "securityresources" in str(r.body)]
     assert outcome.code == 0, outcome.describe()
     assert len(security_queries) == len(DEFENDER_LISTS)
     for name in DEFENDER_LISTS:
-        assert collected["resourceGraph"][name] == demo_data["resourceGraph"][name], name
-    for key, entry in demo_data["arm"].items():
+        assert collected["resourceGraph"][name] == healthy(demo_data)["resourceGraph"][name], name
+    for key, entry in healthy(demo_data)["arm"].items():
         for name in REGISTRY_CHILD_LISTS:
             if name in entry:
                 assert collected["arm"][key][name] == entry[name], (key, name)
