@@ -213,8 +213,8 @@ def cred(emu: AzureEmulator) -> Iterator[ClientSecretCredential]:
 
 @pytest.fixture(scope="module")
 def subs(demo: dict[str, Any]) -> list[str]:
-    """The demo's two subscriptions."""
-    return [str(s) for s in demo["scope"]["subscriptions"]]
+    """The demo's two subscriptions that hold registries (its scope also has a partner's)."""
+    return sorted({str(r["subscriptionId"]) for r in demo["resourceGraph"]["registries"]})
 
 
 # --------------------------------------------------------------------------- Entra ID

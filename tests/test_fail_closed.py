@@ -183,11 +183,13 @@ def test_a_missing_management_group_chain_does_not_hide_access(
 
     assert f"reaching {len(registries)} registries" in reach(demo_copy, "full.json")
     # The dev subscription moves under another group: the assignment no longer reaches it...
-    prod, dev = demo_copy["resourceGraph"]["subscriptions"]
+    rows = demo_copy["resourceGraph"]["subscriptions"]
+    prod, dev = (next(r for r in rows if r["name"] == name) for name in ("contoso-prod", "contoso-dev"))
+    others = [r for r in rows if r is not prod and r is not dev]  # (the partner's, delegated)
     root = dev["properties"]["managementGroupAncestorsChain"][-1]
     dev["properties"]["managementGroupAncestorsChain"] = [{"name": "contoso-sandbox"}, root]
     in_prod = sum(1 for r in registries if r["subscriptionId"] == prod["subscriptionId"])
     assert f"reaching {in_prod} registries" in reach(demo_copy, "moved.json")
     # ...but when the dev subscription's chain was simply not collected, it must not vanish.
-    demo_copy["resourceGraph"]["subscriptions"] = [prod]
+    demo_copy["resourceGraph"]["subscriptions"] = [prod, *others]
     assert f"reaching {len(registries)} registries" in reach(demo_copy, "partial.json")
