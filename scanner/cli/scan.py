@@ -180,7 +180,7 @@ def _scan_and_report(args: argparse.Namespace) -> int:
         progress = Progress(enabled=sys.stderr.isatty() and not args.quiet, doing="history")
         progress(f"recording tonight's {len(result.findings)} findings in {args.history}")
         try:
-            result, history = record_to(args.history, result)
+            result, history = record_to(args.history, result, view="html" in args.format)
         finally:
             progress.done()
     fail_on = Severity(args.fail_on or config.fail_on or "low")

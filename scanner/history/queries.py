@@ -10,14 +10,14 @@ from __future__ import annotations
 import sqlite3
 import statistics
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from scanner.errors import InputError
-from scanner.history.store import SEVERITY_CODE, STATUS_CODE, transaction
-from scanner.timeutil import format_datetime, parse_datetime
+from scanner.history.store import SEVERITY_CODE, STATUS_CODE, iso, transaction
+from scanner.timeutil import parse_datetime
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
@@ -206,13 +206,9 @@ def oldest_failing(db: sqlite3.Connection, limit: int = 20) -> list[Change]:
         (STATUS_CODE["fail"], limit),
     )
     return [
-        Change(rule, subject, name, "fail", severity_of[severity], _iso(since), bool(regression))
+        Change(rule, subject, name, "fail", severity_of[severity], iso(since), bool(regression))
         for rule, subject, name, severity, since, regression in rows
     ]
-
-
-def _iso(epoch: int) -> str:
-    return format_datetime(datetime.fromtimestamp(epoch, UTC))
 
 
 def prune(db: sqlite3.Connection, keep: int) -> int:

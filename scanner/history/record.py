@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from typing import Any
 import msgspec
 
 from scanner.errors import InputError
-from scanner.history.store import GONE, SEVERITY_CODE, STATUS_CODE, opened, transaction
+from scanner.history.store import GONE, SEVERITY_CODE, STATUS_CODE, epoch, iso, opened, transaction
 from scanner.history.view import HistoryView, history_view
 from scanner.results import Finding, Severity, Status, TrackedFinding
 from scanner.scan_result import ScanResult
@@ -55,9 +55,9 @@ class _State(msgspec.Struct, gc=False):
 
     def row(self, key: int) -> tuple[Any, ...]:
         """The stored form: status and severity as codes, times as epoch seconds (see :data:`Row`)."""
-        failing = _epoch(self.failing_since) if self.failing_since is not None else None
+        failing = epoch(self.failing_since) if self.failing_since is not None else None
         codes = (STATUS_CODE[self.status], SEVERITY_CODE[self.severity])
-        return (key, *codes, _epoch(self.since), failing, int(self.was_fixed), int(self.regression))
+        return (key, *codes, epoch(self.since), failing, int(self.was_fixed), int(self.regression))
 
 
 def _next_state(state: _State | None, status: str, severity: str, at: str) -> tuple[_State, bool]:
@@ -86,14 +86,6 @@ _STATUS_OF = {s: STATUS_CODE[s.value] for s in Status}
 _SEVERITY_OF = {s: SEVERITY_CODE[s.value] for s in Severity}
 
 
-def _epoch(at: str) -> int:
-    return int(parse_datetime(at).timestamp())
-
-
-def _iso(epoch: int) -> str:
-    return format_datetime(datetime.fromtimestamp(epoch, UTC))
-
-
 def _load(db: sqlite3.Connection) -> dict[str, Row]:
     """Every known finding, by its lookup key, in one query over one table (the dict built in C)."""
     rows = db.execute(
@@ -106,8 +98,8 @@ def _load(db: sqlite3.Connection) -> dict[str, Row]:
 def _state(row: Row) -> _State | None:
     if row[1] is None:
         return None
-    failing = _iso(row[4]) if row[4] is not None else None
-    return _State(_STATUS_TEXT[row[1]], _SEVERITY_TEXT[row[2]], _iso(row[3]), failing, bool(row[5]), bool(row[6]))
+    failing = iso(row[4]) if row[4] is not None else None
+    return _State(_STATUS_TEXT[row[1]], _SEVERITY_TEXT[row[2]], iso(row[3]), failing, bool(row[5]), bool(row[6]))
 
 
 def _check_order(db: sqlite3.Connection, scanned_at: datetime, where: str) -> None:
@@ -159,12 +151,12 @@ class _Night:
             low = lowered.get(subject.id)
             if low is None:
                 low = lowered[subject.id] = subject.id.lower()
-            row = known.get(f"{f.rule_id}\0{low}")
+            key = f"{f.rule_id}\0{low}"
+            row = known.get(key)
             if row is not None and row[1] == _STATUS_OF[f.status] and row[2] == _SEVERITY_OF[f.severity]:
                 present.add(row[0])  # (most findings, most nights: unchanged, nothing to write)
                 marks.append(marker.of_row(row))
                 continue
-            key = f"{f.rule_id}\0{low}"
             marks.append(self._changed(f, key, row, _STATUS[f.status], _SEVERITY[f.severity]))
         return marks
 
@@ -175,7 +167,7 @@ class _Night:
                 "INSERT INTO keys (rule_id, subject_id, subject_name, registry) VALUES (?, ?, ?, ?)",
                 (f.rule_id, key.split("\0", 1)[1], f.subject.name, registry),
             )
-            row = (int(cursor.lastrowid or 0), None, SEVERITY_CODE[severity], _epoch(self.at), None, 0, 0, key)
+            row = (int(cursor.lastrowid or 0), None, SEVERITY_CODE[severity], epoch(self.at), None, 0, 0, key)
         before = _state(row)
         state, fixed = _next_state(before, status, severity, self.at)
         regressed = int(state.regression and state.failing_since == self.at)
@@ -280,10 +272,10 @@ def with_marks(result: ScanResult, marks: list[Mark]) -> ScanResult:
     return msgspec.structs.replace(result, findings=tracked)
 
 
-def record_to(path: Path, result: ScanResult) -> tuple[ScanResult, HistoryView]:
+def record_to(path: Path, result: ScanResult, view: bool = True) -> tuple[ScanResult, HistoryView | None]:
     """Record ``result`` in the history at ``path`` (created if missing): ``result`` with its
-    marks, and what the report shows of the history."""
+    marks, and (when ``view``: only the HTML report shows it) what a report shows of the history."""
     with opened(path, create=True) as db:
         run, marks = record_night(db, result, str(path))
-        view = history_view(db, run)
-    return with_marks(result, marks), view
+        shown = history_view(db, run) if view else None
+    return with_marks(result, marks), shown

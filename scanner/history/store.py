@@ -20,16 +20,28 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scanner.errors import InputError
 from scanner.results import Severity, Status
+from scanner.timeutil import format_datetime, parse_datetime
 
 #: A finding absent from a night (its subject deleted, or out of the scan's scope).
 GONE = "gone"
 #: How ``keys`` stores a finding's latest status and severity.
 STATUS_CODE: dict[str, int] = {**{s.value: i for i, s in enumerate(Status)}, GONE: len(Status)}
 SEVERITY_CODE: dict[str, int] = {s.value: i for i, s in enumerate(Severity)}
+
+
+def epoch(at: str) -> int:
+    """How ``keys`` stores a scan time (ISO 8601 text in, whole epoch seconds out)."""
+    return int(parse_datetime(at).timestamp())
+
+
+def iso(seconds: int) -> str:
+    """A stored scan time as ISO 8601 text again."""
+    return format_datetime(datetime.fromtimestamp(seconds, UTC))
 
 #: The schema version this scanner writes; each entry of MIGRATIONS brings a file one version up.
 SCHEMA_VERSION = 1

@@ -41,21 +41,25 @@ def _path(grant: Grant) -> str:
     return " → ".join(hop.name for hop in grant.via) or grant.principal_type
 
 
-def pull_prediction(access: RegistryAccess | None, oid: str | None, repository: str | None) -> str | None:
-    """What the access model says of this identity pulling ``repository`` (any, when None)."""
+def pull_prediction(
+    access: RegistryAccess | None, oid: str | None, repository: str | None
+) -> tuple[str, bool | None] | None:
+    """What the access model says of this identity pulling ``repository`` (any, when None): the
+    sentence, and whether it predicts a pull (None: it cannot tell); None without a model or oid."""
     if access is None or not oid:
         return None
     what = repository or "any repository"
     grants = [g for g in access.grants_to(frozenset({oid.lower()})) if "pull" in g.actions]
     sure = [g for g in grants if _covers(g.repositories, repository) and not g.unknown]
     if sure:
-        return f"the access model predicts identity {oid} pulls {what}: {_path(sure[0])}"
+        return f"the access model predicts identity {oid} pulls {what}: {_path(sure[0])}", True
     maybe = [g for g in grants if _covers(g.repositories, repository)]
     groups = [g for g in access.doubtful_grants() if g.principal_type == "Group" and "pull" in g.actions]
     if maybe or groups:
         why = (maybe[0].unknown or ("",))[0] if maybe else f"{_path(groups[0])}: {(groups[0].unknown or ('',))[0]}"
-        return f"the access model cannot tell whether identity {oid} pulls {what}: {why}"
-    return f"the access model predicts identity {oid} holds no pull on {what} (no role, group or token grants it)"
+        return f"the access model cannot tell whether identity {oid} pulls {what}: {why}", None
+    none = f"the access model predicts identity {oid} holds no pull on {what} (no role, group or token grants it)"
+    return none, False
 
 
 def predict(inv: Inventory, reg: Registry, expected: Expected, vnet: str | None) -> Prediction:

@@ -128,10 +128,11 @@ class TokenProbe:
         anonymous = self.target.prediction.token
         oid = self.evidence.get("identity", {}).get("oid")
         about = pull_prediction(self.target.prediction.access, oid, self.repository)
-        text = "; ".join(t for t in (anonymous, about) if t) or None
-        if about is None or "cannot tell" in about or self.repository is None or status not in ("ok", "fail"):
+        sentence, pulls = about if about is not None else (None, None)
+        text = "; ".join(t for t in (anonymous, sentence) if t) or None
+        if pulls is None or self.repository is None or status not in ("ok", "fail"):
             return text, None
-        return text, ("predicts identity" in about and "holds no pull" not in about) == (status == "ok")
+        return text, pulls == (status == "ok")
 
     def _run(self, challenge: Challenge, scope: str, repository: str | None) -> StepResult:
         try:
