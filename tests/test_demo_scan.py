@@ -26,10 +26,19 @@ FAIL_ONLY_IN_EXAMPLES: set[str] = set()
 # plan lists no extensions, Defender reported no assessment for some registries, and qaregistryacr's
 # cache rules, credential sets and connected registries could not be read (a 403 in its errors).
 # The partner's private endpoint to mlmodelsacr (ACR-033's failure) is in a resource group its
-# Lighthouse delegation does not cover: its DNS (ACR-027, ACR-028) cannot be judged.
+# Lighthouse delegation does not cover: its DNS (ACR-027, ACR-028) cannot be judged. ARM kept
+# throttling paymentsdevacr's token list (ACR-004/005/006), legacybuildacr's row holds no soft
+# delete policy (ACR-048), and contosodevacr has an approved endpoint in a subscription outside
+# the scan's scope (ACR-033, its DNS, and ACR-051 for a pull that may use it).
 EXPECTED_UNKNOWNS = {
-    "ACR-027": 1, "ACR-028": 1, "ACR-031": 3, "ACR-060": 5, "ACR-061": 6, "ACR-062": 1, "ACR-063": 1,
+    "ACR-004": 1, "ACR-005": 1, "ACR-006": 1, "ACR-027": 2, "ACR-028": 2, "ACR-031": 3, "ACR-033": 1,
+    "ACR-048": 1, "ACR-051": 1, "ACR-060": 5, "ACR-061": 6, "ACR-062": 1, "ACR-063": 1,
 }  # fmt: skip
+# Rules added by issue 14 whose unknown the demo cannot show with data Azure returns: each reads
+# one property Resource Graph always returns with a documented value (ACR-032, ACR-035, ACR-049)
+# or the replications list, which a collection fails for all its subscriptions at once (ACR-046,
+# ACR-047). Their unknown cases are in their own examples (docs/rules-notes.md).
+UNKNOWN_ONLY_IN_EXAMPLES = {"ACR-032", "ACR-035", "ACR-046", "ACR-047", "ACR-049"}
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +84,21 @@ def test_demo_unknowns_are_exactly_the_intended_ones(demo_results: tuple[int, di
     counts = _by_rule(demo_results[1])
     assert sum(c["error"] for c in counts.values()) == 0
     assert {rule: c["unknown"] for rule, c in counts.items() if c["unknown"]} == EXPECTED_UNKNOWNS
+
+
+def test_issue_14_rules_are_unknown_in_the_demo_too(demo_results: tuple[int, dict[str, Any]]) -> None:
+    new_rules = {"ACR-006", "ACR-031", "ACR-032", "ACR-033", "ACR-035", "ACR-046", "ACR-047", "ACR-048",
+                 "ACR-049", "ACR-060", "ACR-061", "ACR-062", "ACR-063"}  # fmt: skip
+    counts = _by_rule(demo_results[1])
+    assert {rule for rule in new_rules if counts[rule]["unknown"]} == new_rules - UNKNOWN_ONLY_IN_EXAMPLES
+
+
+def test_a_list_that_was_not_read_is_counted_from_its_usage(demo_results: tuple[int, dict[str, Any]]) -> None:
+    """paymentsdevacr's tokens were throttled, but its usages say it has none: ACR-024 (token
+    limits of the SKU) still passes instead of turning unknown."""
+    findings = demo_results[1]["findings"]
+    statuses = {f["status"] for f in findings if f["rule_id"] == "ACR-024" and "paymentsdevacr" in f["message"]}
+    assert statuses == {"pass"}
 
 
 def test_demo_tenant_shape(demo_results: tuple[int, dict[str, Any]], demo_data: dict[str, Any]) -> None:

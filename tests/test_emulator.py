@@ -503,10 +503,17 @@ def test_dns_records_come_from_arg_and_from_the_private_dns_fallback(
 
 
 def test_acr_lists_through_the_sdk_match_the_snapshot(emu: AzureEmulator, cred: Any, demo: dict[str, Any]) -> None:
+    throttled = {e["scope"].lower() for e in demo["errors"] if e["affects"] == ["tokens"]}
+    assert throttled, "the demo records one registry whose tokens were throttled"
     for registry in demo["resourceGraph"]["registries"]:
         entry = demo["arm"][registry["id"].lower()]
         group, name = registry["resourceGroup"], registry["name"]
         with acr_client(emu, cred, registry["subscriptionId"]) as acr:
+            if registry["id"].lower() in throttled:  # the snapshot's error is answered again
+                with pytest.raises(HttpResponseError) as refused:
+                    list(acr.tokens.list(group, name))
+                assert refused.value.status_code == 429
+                continue
             tokens = list(acr.tokens.list(group, name))
             assert [t.id for t in tokens] == [t["id"] for t in entry["tokens"]]
             expiries = [[p.expiry for p in t.credentials.passwords] if t.credentials else [] for t in tokens]

@@ -7,7 +7,7 @@ reports them, its usages by name, the counts of its child lists and its SKU's li
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from scanner.azure import facts
@@ -18,8 +18,17 @@ from scanner.inventory.subjects.subject import Subject, registry_ref, scope_plac
 from scanner.unknown import Unknown
 
 
-def _count(value: list[Raw] | Unknown) -> int | Unknown:
-    return value if isinstance(value, Unknown) else len(value)
+def _count(value: list[Raw] | Unknown, usages: Sequence[Raw] | Unknown, usage: str) -> int | Unknown:
+    """How many items a child list holds; when the list itself was not read, the registry's
+    usage of the same name (ARM counts tokens, scope maps and webhooks there too)."""
+    if not isinstance(value, Unknown):
+        return len(value)
+    if usage and not isinstance(usages, Unknown):
+        for row in usages:
+            current = row.get("currentValue")
+            if str(row.get("name", "")).lower() == usage and isinstance(current, int) and not isinstance(current, bool):
+                return current
+    return value
 
 
 def _usage_doc(usages: list[Raw] | Unknown, rid: str) -> Mapping[str, Any] | Unknown:
@@ -139,9 +148,9 @@ def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
         "diagnosticSettings": arm.diagnostic_settings,
         "usage": _usage_doc(arm.usages, reg.id),
         "counts": {
-            "webhooks": _count(reg.webhooks),
-            "tokens": _count(arm.tokens),
-            "scopeMaps": _count(arm.scope_maps),
+            "webhooks": _count(reg.webhooks, arm.usages, "webhooks"),
+            "tokens": _count(arm.tokens, arm.usages, "tokens"),
+            "scopeMaps": _count(arm.scope_maps, arm.usages, "scopemaps"),
         },
         "skuLimits": _sku_limits(reg),
         "consumers": registry_consumers(inv, reg),
