@@ -20,6 +20,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv \
 		&& $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]' \
 		|| $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@# python-hcl2 builds its grammar (3.5 s) on first use and caches it beside itself: build it
+	@# here, once, so the first .tf scan (or test) does not pay for it.
+	$(BIN)/python -c "import hcl2.parser; hcl2.parser.parser()"
 	@touch $(STAMP)
 
 venv: $(STAMP)
