@@ -28,6 +28,15 @@ if CACHE_ENV not in os.environ:
     atexit.register(shutil.rmtree, os.environ[CACHE_ENV], True)
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Build python-hcl2's grammar cache before the workers start (``make venv`` does it too): its
+    first build takes seconds, which would land inside some test's time bound."""
+    if not hasattr(config, "workerinput"):  # (the controller, or a run without xdist)
+        import hcl2.parser
+
+        hcl2.parser.parser()
 DEMO = ROOT / "fixtures" / "demo-tenant.snapshot.json"
 # The configuration `make scan` gives the demo scan: turns on what is off by default and sets
 # the parameters a rule needs to apply (ACR-047), so every rule shows a pass and a fail.
