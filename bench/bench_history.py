@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import msgspec  # noqa: E402
 
+from bench import snapshot_for  # noqa: E402  (bench/ is on the path: this script is in it)
 from scanner.config import Config  # noqa: E402
 from scanner.history.record import record_night  # noqa: E402
 from scanner.history.store import opened  # noqa: E402
@@ -44,17 +45,6 @@ from scanner.scan_result import ScanResult  # noqa: E402
 from scanner.sources.snapshot import SnapshotFileSource  # noqa: E402
 
 STATUSES = (Status.PASS, Status.FAIL, Status.FAIL, Status.UNKNOWN, Status.NOT_APPLICABLE)
-
-
-def snapshot_for(size: int) -> Path:
-    path = OUT / f"synthetic-{size}.json"
-    if not path.exists():
-        OUT.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [sys.executable, str(ROOT / "fixtures" / "make_synthetic.py"), "--registries", str(size), "-o", str(path)],
-            check=True,
-        )
-    return path
 
 
 def _stats(values: list[float]) -> str:
