@@ -17,9 +17,11 @@ from typing import Any
 import pytest
 
 from scanner.sources.live.collector import in_shard
+from scanner.sources.merge import Input, merge
 from tests.conftest import DEMO, run_cli
-from tests.emulator import AzureEmulator
+from tests.emulator import AzureEmulator, EmulatorConfig, FakeClock
 from tests.emulator.consumer_tenant import with_consumers
+from tests.emulator.live import collect_on
 from tests.test_live_collect import run_live
 
 NOW = "2026-11-27T02:00:00Z"
@@ -102,3 +104,50 @@ def test_conflicting_inputs_are_reported_and_strict_refuses(tmp_path: Path) -> N
     b.write_text(json.dumps(other))
     run = run_cli("merge", str(a), str(b), "-o", str(tmp_path / "w.json"))
     assert run.returncode == 0 and "webhooks" not in json.loads((tmp_path / "w.json").read_bytes())["resourceGraph"]
+
+
+def _statuses(results: bytes, rule: str) -> dict[str, tuple[str, str]]:
+    """Registry name → (its subscription, the rule's status) in a scan's JSON results."""
+    findings = json.loads(results)["findings"]
+    return {
+        f["subject"]["name"]: (f["subject"]["subscription_id"], f["status"]) for f in findings if f["rule_id"] == rule
+    }
+
+
+def test_a_list_one_part_could_not_read_stays_a_gap_of_that_part(whole: bytes, tmp_path: Path) -> None:
+    """In three parts the demo's dev subscription is read alone (part 1) and the other two
+    together (part 3). Resource Graph keeps answering 503 to part 3's replications query: one
+    request for two subscriptions, so its error cannot name either. Merged, that error covers
+    part 3's subscriptions only: part 1's registries are judged on their own replications (as in
+    the whole collection), part 3's are ``unknown``."""
+    demo = with_consumers(json.loads(DEMO.read_text()))
+    listed = sorted(str(r["subscriptionId"]) for r in demo["resourceGraph"]["subscriptions"])
+    part_of = {s: next(k for k in (1, 2, 3) if in_shard(s, (k, 3))) for s in listed}
+    third = sorted(s for s, k in part_of.items() if k == 3)
+    assert len(third) == 2 and sum(k == 1 for k in part_of.values()) == 1
+    failing = {
+        "source": "resourceGraph",
+        "scope": third[0],
+        "status": 503,
+        "code": "ServiceUnavailable",
+        "message": "the service is temporarily unavailable",
+        "affects": ["replications"],
+    }
+    clock = FakeClock()
+    with AzureEmulator(demo | {"errors": [failing]}, EmulatorConfig(clock=clock)) as emu:
+        parts = [collect_on(emu, tmp_path, clock, shard=(k, 3)) for k in (1, 2, 3)]
+    unscoped = [e for e in parts[2]["errors"] if "replications" in e["affects"]]
+    assert [e.get("scope") for e in unscoped] == [None] and not parts[0]["errors"]
+    merged = merge([Input(f"part-{k}.json", "0" * 64, doc) for k, doc in enumerate(parts, 1)]).document
+    gaps = sorted(e["scope"] for e in merged["errors"] if "replications" in e["affects"])
+    assert gaps == [f"/subscriptions/{s}" for s in third]
+    path = tmp_path / "merged.json"
+    path.write_text(json.dumps(merged))
+    got, expected = _statuses(_results(path, tmp_path), "ACR-046"), _statuses(whole, "ACR-046")
+    for name, (subscription, status) in expected.items():
+        if subscription in third:
+            assert got[name][1] in ("unknown", "not_applicable"), name
+        else:
+            assert got[name] == (subscription, status), name
+    assert {got[n][1] for n, (s, _) in expected.items() if s in third} >= {"unknown"}
+    assert {got[n][1] for n, (s, _) in expected.items() if s not in third} >= {"pass", "fail"}

@@ -6,7 +6,10 @@ collections split by hand) joined into one, which scans exactly as one collectio
   assignments, service principals, a group's members) come with every shard: identical copies
   are one row; copies that differ are a *conflict*, reported, and the first input's is kept.
 - ``arm`` entries are joined by registry; the same registry in two inputs is a conflict unless
-  identical. ``errors`` are all kept (identical ones once).
+  identical. ``errors`` are all kept (identical ones once). A Resource Graph or ARM error that
+  names no scope covered everything *its input* asked for: it is written once per subscription
+  of that input (:func:`_confined`), so one part's failed list leaves the other parts'
+  registries judged on their own data instead of turning them all ``unknown``.
 - A list one input did not collect (absent) is not collected in the result either: a part of
   the estate would otherwise pass unseen (fail closed).
 - ``scope`` is the union (the shards' common scope, without the shard marks), ``collectedAt``
@@ -101,6 +104,44 @@ def _scope(inputs: Sequence[Input]) -> dict[str, Any]:
     return out
 
 
+def _subscriptions_read(doc: dict[str, Any]) -> list[str] | None:
+    """The subscriptions one input's queries covered, or None when that is not known for sure.
+
+    A part of ``collect --shard`` says which; a collection by subscription names them in its
+    scope. A management-group or tenant collection lists them in ``resourceGraph.subscriptions``
+    only when that list was read without an error; otherwise nothing narrower than "all" is safe.
+    """
+    found = doc.get("scope")
+    scope: dict[str, Any] = found if isinstance(found, dict) else {}
+    shard = scope.get("shard")
+    if isinstance(shard, dict) and isinstance(shard.get("subscriptions"), list):
+        return [str(s).lower() for s in shard["subscriptions"]]
+    if scope.get("subscriptions") and not scope.get("managementGroups") and not scope.get("tenant"):
+        return [str(s).lower() for s in scope["subscriptions"]]
+    listed = (doc.get("resourceGraph") or {}).get("subscriptions")
+    failed = any("subscriptions" in (e.get("affects") or ()) for e in doc.get("errors") or () if isinstance(e, dict))
+    if isinstance(listed, list) and not failed:
+        return sorted({str(r.get("subscriptionId") or "").lower() for r in listed if isinstance(r, dict)} - {""})
+    return None
+
+
+def _confined(doc: dict[str, Any]) -> list[Any]:
+    """One input's ``errors``, each unscoped Resource Graph or ARM error confined to the input's
+    subscriptions (one entry per subscription). Microsoft Graph errors stay as they are: every
+    part asks Graph about its own principals, and a principal may hold roles in any part."""
+    errors = [e for e in doc.get("errors") or () if isinstance(e, dict)]
+    subscriptions = _subscriptions_read(doc)
+    if subscriptions is None:
+        return errors
+    out: list[Any] = []
+    for error in errors:
+        if error.get("scope") or error.get("source") not in ("resourceGraph", "arm"):
+            out.append(error)
+        else:
+            out.extend({**error, "scope": f"/subscriptions/{s}"} for s in subscriptions)
+    return out
+
+
 def _check(inputs: Sequence[Input]) -> None:
     if not inputs:
         raise InputError("merge: no snapshot given")
@@ -133,7 +174,9 @@ def merge(inputs: Sequence[Input]) -> Merged:
         graph[GROUP_MEMBERS] = joiner.mapping(f"graph.{GROUP_MEMBERS}", members)
     errors: list[Any] = []
     for i in inputs:
-        errors.extend(e for e in i.document.get("errors") or () if e not in errors)
+        # (One input alone is kept as it is: there is no other part its errors could spill onto.)
+        own = _confined(i.document) if len(inputs) > 1 else list(i.document.get("errors") or ())
+        errors.extend(e for e in own if e not in errors)
     document: dict[str, Any] = {
         "kind": "acr-snapshot",
         "version": 1,

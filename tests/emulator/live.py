@@ -55,9 +55,15 @@ def live_env(emu: AzureEmulator, directory: Path, trust: bool = True) -> Iterato
 
 
 def collect_on(
-    emu: AzureEmulator, directory: Path, clock: Clock, scope: Scope | None = None, limits: LiveLimits | None = None
+    emu: AzureEmulator,
+    directory: Path,
+    clock: Clock,
+    scope: Scope | None = None,
+    limits: LiveLimits | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
-    """The snapshot the collector reads from ``emu`` (whole tenant by default), waiting on ``clock``."""
+    """The snapshot the collector reads from ``emu`` (whole tenant by default; with ``shard``
+    (K, N), its K-th part of N), waiting on ``clock``."""
     bounds = limits or LiveLimits()
     with live_env(emu, directory) as cloud_file:
         cloud = load_cloud(str(cloud_file))
@@ -71,6 +77,7 @@ def collect_on(
                 tenant_id=emu.tenant_id,
                 clock=clock,
                 limits=bounds,
+                shard=shard,
             )
         finally:
             credential.close()
