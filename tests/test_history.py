@@ -9,6 +9,7 @@ the same numbers. A kill in the middle of a write leaves the earlier nights as t
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 import os
 import signal
@@ -246,3 +247,42 @@ def test_the_demo_history_tells_its_story(tmp_path: Path) -> None:
         f for f in results["findings"] if f["rule_id"] == "ACR-001" and f["subject"]["name"] == "devsandboxacr"
     )
     assert (sandbox["first_seen"], sandbox["days_failing"]) == ("2026-11-23T02:00:00Z", 4)
+
+
+V1_HISTORY = ROOT / "tests" / "data" / "history-v1.db.gz"
+V1_ANSWERS = ROOT / "tests" / "data" / "history-v1.expected.json"
+
+
+def test_a_version_1_history_is_migrated_and_answers_as_before(demo_data: dict[str, Any], tmp_path: Path) -> None:
+    """``history-v1.db.gz``: three nights of the demo (ACR-001 on contosointernalacr fails on 06-01,
+    is fixed on 06-04, fails again on 06-06) recorded by the version 1 schema, with what
+    ``acr-scan history`` answered then (``history-v1.expected.json``). Migrated to version 2 the
+    file answers the same, and the next night's marks continue the streaks it holds."""
+    history = tmp_path / "old.db"
+    history.write_bytes(gzip.decompress(V1_HISTORY.read_bytes()))
+    with sqlite3.connect(history) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
+    expected = json.loads(V1_ANSWERS.read_text())
+    asked = {
+        "list": ("list", str(history)),
+        "show 2": ("show", str(history), "2"),
+        "show 3": ("show", str(history), "3"),
+        "trend": ("trend", str(history)),
+        "trend --rule ACR-001 --registry contosointernalacr": (
+            "trend", str(history), "--rule", "ACR-001", "--registry", REGISTRY,
+        ),
+    }  # fmt: skip
+    assert {label: _history(*args) for label, args in asked.items()} == expected
+    with sqlite3.connect(history) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "keys" not in tables and {"subjects", "rules", "state"} <= tables
+    night = _night(tmp_path, history, _with_admin(demo_data, True), "09")
+    assert {k: _admin_finding(night)[k] for k in ("status", "first_seen", "days_failing", "regression")} == {
+        "status": "fail",
+        "first_seen": "2026-06-06T02:00:00Z",
+        "days_failing": 3,
+        "regression": True,
+    }
+    # Nothing else changed since 06-06: the new night's only changes are none at all.
+    assert _history("show", str(history), "4")["changes"] == []

@@ -16,8 +16,25 @@ from typing import Any
 import msgspec
 
 from scanner.errors import InputError
-from scanner.history.store import SEVERITY_CODE, STATUS_CODE, iso, transaction
+from scanner.history.store import (
+    REGRESSION_SQL,
+    RULE_BITS,
+    RULE_MASK,
+    SEVERITY_CODE,
+    SEVERITY_SQL,
+    SINCE_SQL,
+    STATUS_CODE,
+    STATUS_SQL,
+    iso,
+    transaction,
+)
 from scanner.timeutil import parse_datetime
+
+
+def _named(key: str) -> str:
+    """Joins naming a finding's subject ``s`` and rule ``u`` from a ``key`` column (store.finding_key)."""
+    return f"JOIN subjects s ON s.id = ({key} >> {RULE_BITS}) JOIN rules u ON u.id = ({key} & {RULE_MASK})"
+
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
@@ -92,7 +109,7 @@ def _since_clause(since: datetime | None) -> tuple[str, tuple[str, ...]]:
 def _registry_ids(db: sqlite3.Connection, registry: str) -> list[str]:
     """The registry ids a ``--registry`` NAME or id means (ids are stored lower-cased)."""
     wanted = registry.lower()
-    rows = db.execute("SELECT DISTINCT registry FROM keys WHERE registry != ''").fetchall()
+    rows = db.execute("SELECT DISTINCT registry FROM subjects WHERE registry != ''").fetchall()
     found = [r for (r,) in rows if r == wanted or r.rsplit("/", 1)[-1] == wanted]
     if not found:
         raise InputError(f"history: no registry {registry!r} in any recorded night")
@@ -142,9 +159,11 @@ def _trend_of_keys(
     """A registry's trend (of one rule, or all), rebuilt from its findings' changes, night by night."""
     marks = ",".join("?" * len(registries))
     wanted = rule.upper() if rule is not None else None
+    # (one pass over the changes, in night order: the registry's subjects picked by the key's high bits)
     changes = db.execute(
-        "SELECT ch.key, ch.run, ch.status, ch.severity FROM changes ch JOIN keys k ON k.id = ch.key "  # (marks: ours)
-        f"WHERE k.registry IN ({marks}) AND (? IS NULL OR k.rule_id = ?) ORDER BY ch.run",
+        "SELECT ch.key, ch.run, ch.status, ch.severity FROM changes ch "  # (marks: ours)
+        f"WHERE (ch.key >> {RULE_BITS}) IN (SELECT id FROM subjects WHERE registry IN ({marks})) "
+        f"AND (? IS NULL OR (ch.key & {RULE_MASK}) = (SELECT id FROM rules WHERE rule_id = ?)) ORDER BY ch.run",
         (*registries, wanted, wanted),
     ).fetchall()
     by_run: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
@@ -171,8 +190,9 @@ def fix_times(db: sqlite3.Connection, rule: str | None = None, since: datetime |
     wanted = rule.upper() if rule is not None else None
     rows = db.execute(
         # (the days counted by SQLite: a year of nights holds a hundred thousand fixes)
-        "SELECT k.rule_id, julianday(r.scanned_at) - julianday(x.failed_at) FROM fixes x "
-        f"JOIN keys k ON k.id = x.key JOIN runs r ON r.id = x.fixed_run WHERE (? IS NULL OR k.rule_id = ?){clause}",
+        "SELECT u.rule_id, julianday(r.scanned_at) - julianday(x.failed_at) FROM fixes x "
+        f"JOIN rules u ON u.id = (x.key & {RULE_MASK}) JOIN runs r ON r.id = x.fixed_run "
+        f"WHERE (? IS NULL OR u.rule_id = ?){clause}",
         (wanted, wanted, *args),
     )
     days: dict[str, list[float]] = defaultdict(list)
@@ -183,7 +203,7 @@ def fix_times(db: sqlite3.Connection, rule: str | None = None, since: datetime |
 
 def _changes(db: sqlite3.Connection, query: str, args: tuple[object, ...]) -> list[Change]:
     """Findings as :class:`Change`: ``query`` selects status, severity, since and regression after the key."""
-    rows = db.execute("SELECT k.rule_id, k.subject_id, k.subject_name, " + query, args)
+    rows = db.execute("SELECT u.rule_id, s.subject_id, s.name, " + query, args)
     return [_change(row) for row in rows]
 
 
@@ -191,8 +211,8 @@ def night_changes(db: sqlite3.Connection, run: int) -> list[Change]:
     """What changed on night ``run``: each finding whose status or severity changed."""
     return _changes(
         db,
-        "ch.status, ch.severity, r.scanned_at, ch.regression FROM changes ch JOIN keys k ON k.id = ch.key "
-        "JOIN runs r ON r.id = ch.run WHERE ch.run = ? ORDER BY k.rule_id, k.subject_id",
+        f"ch.status, ch.severity, r.scanned_at, ch.regression FROM changes ch {_named('ch.key')} "
+        "JOIN runs r ON r.id = ch.run WHERE ch.run = ? ORDER BY u.rule_id, s.subject_id",
         (run,),
     )
 
@@ -201,8 +221,8 @@ def oldest_failing(db: sqlite3.Connection, limit: int = 20) -> list[Change]:
     """The findings failing longest, as of the latest night."""
     severity_of = {code: text for text, code in SEVERITY_CODE.items()}
     rows = db.execute(
-        "SELECT k.rule_id, k.subject_id, k.subject_name, k.severity, k.failing_since, k.regression FROM keys k "
-        "WHERE k.status = ? ORDER BY k.failing_since, k.rule_id, k.subject_id LIMIT ?",
+        f"SELECT u.rule_id, s.subject_id, s.name, {SEVERITY_SQL}, {SINCE_SQL}, {REGRESSION_SQL} FROM state st "
+        f"{_named('st.key')} WHERE {STATUS_SQL} = ? ORDER BY {SINCE_SQL}, u.rule_id, s.subject_id LIMIT ?",
         (STATUS_CODE["fail"], limit),
     )
     return [
@@ -225,10 +245,12 @@ def prune(db: sqlite3.Connection, keep: int) -> int:
         if len(ids) <= keep:
             return 0
         first = ids[-keep]
+        # (each finding's last change before ``first``: SQLite takes the bare columns of an
+        # aggregate with max() from the row holding the maximum)
         db.execute(
-            "INSERT OR IGNORE INTO changes (key, run, status, severity, regression) "
-            "SELECT ch.key, ?, ch.status, ch.severity, 0 FROM changes ch "
-            "WHERE ch.run = (SELECT max(run) FROM changes WHERE key = ch.key AND run < ?)",
+            "INSERT OR IGNORE INTO changes (run, key, status, severity, regression) "
+            "SELECT ?, key, status, severity, 0 FROM "
+            "(SELECT key, max(run), status, severity FROM changes WHERE run < ? GROUP BY key)",
             (first, first),
         )
         db.execute("DELETE FROM changes WHERE run < ?", (first,))

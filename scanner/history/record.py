@@ -18,16 +18,31 @@ import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
 from scanner.errors import InputError
-from scanner.history.store import GONE, SEVERITY_CODE, STATUS_CODE, epoch, iso, opened, transaction
+from scanner.history.store import (
+    FIXED_BIT,
+    GONE,
+    REGRESSION_BIT,
+    RULE_BITS,
+    RULE_MASK,
+    SEVERITY_CODE,
+    SINCE_SHIFT,
+    STATUS_CODE,
+    STATUS_SHIFT,
+    VERDICT_MASK,
+    epoch,
+    iso,
+    opened,
+    pack_state,
+    transaction,
+)
 from scanner.history.view import HistoryView, history_view
-from scanner.results import Finding, Severity, Status, TrackedFinding
+from scanner.results import Finding, Severity, Status, SubjectRef, TrackedFinding
 from scanner.scan_result import ScanResult
 from scanner.timeutil import format_datetime, parse_datetime
 
@@ -44,62 +59,102 @@ class Mark(msgspec.Struct, frozen=True, gc=False):
 
 
 class _State(msgspec.Struct, gc=False):
-    """A finding's latest state (the state columns of its row in ``keys``); times are scan times, ISO 8601."""
+    """A finding's latest state: status and severity as text, ``since`` in epoch seconds (the scan
+    on which its status, and for ``fail`` its failing streak, began)."""
 
     status: str
     severity: str
-    since: str
-    failing_since: str | None
+    since: int
     was_fixed: bool
     regression: bool
 
-    def row(self, key: int) -> tuple[Any, ...]:
-        """The stored form: status and severity as codes, times as epoch seconds (see :data:`Row`)."""
-        failing = epoch(self.failing_since) if self.failing_since is not None else None
-        codes = (STATUS_CODE[self.status], SEVERITY_CODE[self.severity])
-        return (key, *codes, epoch(self.since), failing, int(self.was_fixed), int(self.regression))
+    @property
+    def failing_since(self) -> int | None:
+        return self.since if self.status == FAIL else None
+
+    def packed(self) -> int:
+        """The stored form (store.pack_state)."""
+        return pack_state(
+            STATUS_CODE[self.status], SEVERITY_CODE[self.severity], self.since, self.was_fixed, self.regression
+        )
 
 
-def _next_state(state: _State | None, status: str, severity: str, at: str) -> tuple[_State, bool]:
+def _next_state(state: _State | None, status: str, severity: str, at: int) -> tuple[_State, bool]:
     """The state after tonight's ``status`` (scanned ``at``), and whether a failing streak ended in a fix."""
     if state is None:
-        return _State(status, severity, at, at if status == FAIL else None, False, False), False
+        return _State(status, severity, at, False, False), False
     if state.status == status:
-        kept = _State(status, severity, state.since, state.failing_since, state.was_fixed, state.regression)
-        return kept, False
+        return _State(status, severity, state.since, state.was_fixed, state.regression), False
     if status == FAIL:
-        return _State(status, severity, at, at, state.was_fixed, state.was_fixed), False
+        return _State(status, severity, at, state.was_fixed, state.was_fixed), False
     fixed = state.status == FAIL and status in FIXED_BY
-    return _State(status, severity, at, None, state.was_fixed or fixed, False), fixed
+    return _State(status, severity, at, state.was_fixed or fixed, False), fixed
 
 
-# A finding's stored row: (key id, status code, severity code, since, failing_since, was_fixed,
-# regression, the lookup key "rule id NUL lower-cased subject id"); status is None for a key
-# without a state yet. Codes and epoch seconds rather than text: a night reads every finding's
-# row, and small integers cost Python no allocation, where each text value would be a string.
-Row = tuple[Any, ...]
 _STATUS_TEXT = {code: text for text, code in STATUS_CODE.items()}
 _SEVERITY_TEXT = {code: text for text, code in SEVERITY_CODE.items()}
 _STATUS = {s: s.value for s in Status}  # (a dict lookup instead of the enum's value property)
 _SEVERITY = {s: s.value for s in Severity}
-_STATUS_OF = {s: STATUS_CODE[s.value] for s in Status}
-_SEVERITY_OF = {s: SEVERITY_CODE[s.value] for s in Severity}
+#: A status and a severity in the stored state's bits (VERDICT_MASK), or-ed together.
+_STATUS_BITS = {s: STATUS_CODE[s.value] << STATUS_SHIFT for s in Status}
+_SEVERITY_BITS = {s: SEVERITY_CODE[s.value] for s in Severity}
+_FAIL_CODE = STATUS_CODE[FAIL]
+_GONE_CODE = STATUS_CODE[GONE]
+#: The bits of a state a finding's mark depends on (not severity, not was_fixed): the marks cache's key.
+_MARK_BITS = ~(FIXED_BIT | 7)
 
 
-def _load(db: sqlite3.Connection) -> dict[str, Row]:
-    """Every known finding, by its lookup key, in one query over one table (the dict built in C)."""
-    rows = db.execute(
-        "SELECT id, status, severity, since, failing_since, was_fixed, regression, "
-        "rule_id || char(0) || subject_id FROM keys"
-    ).fetchall()
-    return dict(zip(map(itemgetter(7), rows), rows, strict=True))
+def _load(db: sqlite3.Connection) -> dict[int, int]:
+    """Every known finding's packed state by its key: two-column rows, the dict built in C."""
+    return dict(db.execute("SELECT key, packed FROM state").fetchall())
 
 
-def _state(row: Row) -> _State | None:
-    if row[1] is None:
-        return None
-    failing = iso(row[4]) if row[4] is not None else None
-    return _State(_STATUS_TEXT[row[1]], _SEVERITY_TEXT[row[2]], iso(row[3]), failing, bool(row[5]), bool(row[6]))
+def _status_code(packed: int) -> int:
+    return (packed >> STATUS_SHIFT) & 7
+
+
+def _state(packed: int) -> _State:
+    return _State(
+        _STATUS_TEXT[_status_code(packed)],
+        _SEVERITY_TEXT[packed & 7],
+        packed >> SINCE_SHIFT,
+        bool(packed & FIXED_BIT),
+        bool(packed & REGRESSION_BIT),
+    )
+
+
+class _Numbers:
+    """The numbers of subjects and rules (tables ``subjects`` and ``rules``), read once a night;
+    one met for the first time is numbered then."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.subjects: dict[str, int] = dict(db.execute("SELECT subject_id, id FROM subjects").fetchall())
+        self.rules: dict[str, int] = dict(db.execute("SELECT rule_id, id FROM rules").fetchall())
+        #: A finding's subject id, as the scan spells it, → the subject's number shifted into a key.
+        self.shifted: dict[str, int] = {}
+
+    def subject(self, subject: SubjectRef) -> int:
+        """``subject``'s number shifted left by RULE_BITS (ids compare case-insensitively)."""
+        low = subject.id.lower()
+        number = self.subjects.get(low)
+        if number is None:
+            cursor = self.db.execute(
+                "INSERT INTO subjects (subject_id, name, registry) VALUES (?, ?, ?)",
+                (low, subject.name, (subject.registry_id or "").lower()),
+            )
+            number = self.subjects[low] = int(cursor.lastrowid or 0)
+        shifted = self.shifted[subject.id] = number << RULE_BITS
+        return shifted
+
+    def rule(self, rule_id: str) -> int:
+        number = self.rules.get(rule_id)
+        if number is None:
+            if len(self.rules) >= RULE_MASK:
+                raise InputError(f"history: more than {RULE_MASK:,} distinct rule ids recorded; start a new history")
+            cursor = self.db.execute("INSERT INTO rules (rule_id) VALUES (?)", (rule_id,))
+            number = self.rules[rule_id] = int(cursor.lastrowid or 0)
+        return number
 
 
 def _check_order(db: sqlite3.Connection, scanned_at: datetime, where: str) -> None:
@@ -132,60 +187,60 @@ class _Night:
     """The work of recording one night: what changed, the fixes, each finding's mark, the counts."""
 
     def __init__(self, db: sqlite3.Connection, run: int, now: datetime) -> None:
-        self.db, self.run, self.at = db, run, format_datetime(now)
+        self.db, self.run, self.at = db, run, epoch(format_datetime(now))
         self.known = _load(db)
+        self.numbers = _Numbers(db)
         self.changes: list[tuple[int, int, str, str, int]] = []
         self.changed: dict[int, _State] = {}
-        self.fixes: list[tuple[int, str, int]] = []
+        self.fixes: list[tuple[int, int, str]] = []
         self.present: set[int] = set()
-        self.marker = _Marker(now)
+        self.marker = _Marker(self.at)
         self.findings: Sequence[Finding] = ()
 
     def read(self, findings: Sequence[Finding]) -> list[Mark]:
         self.findings = findings
         marks: list[Mark] = []
-        lowered: dict[str, str] = {}
-        known, present, marker = self.known, self.present, self.marker
+        known, present, numbers = self.known, self.present, self.numbers
+        shifted, rules = numbers.shifted, numbers.rules
+        made, mark_of = self.marker.made, self.marker.of_packed
+        status_bits, severity_bits = _STATUS_BITS, _SEVERITY_BITS
         for f in findings:
-            subject = f.subject
-            low = lowered.get(subject.id)
-            if low is None:
-                low = lowered[subject.id] = subject.id.lower()
-            key = f"{f.rule_id}\0{low}"
-            row = known.get(key)
-            if row is not None and row[1] == _STATUS_OF[f.status] and row[2] == _SEVERITY_OF[f.severity]:
-                present.add(row[0])  # (most findings, most nights: unchanged, nothing to write)
-                marks.append(marker.of_row(row))
+            subject = shifted.get(f.subject.id)
+            if subject is None:
+                subject = numbers.subject(f.subject)
+            rule = rules.get(f.rule_id)
+            if rule is None:
+                rule = numbers.rule(f.rule_id)
+            key = subject | rule
+            packed = known.get(key)
+            if packed is not None and packed & VERDICT_MASK == status_bits[f.status] | severity_bits[f.severity]:
+                present.add(key)  # (most findings, most nights: unchanged, nothing to write)
+                mark = made.get(packed & _MARK_BITS)
+                marks.append(mark if mark is not None else mark_of(packed))
                 continue
-            marks.append(self._changed(f, key, row, _STATUS[f.status], _SEVERITY[f.severity]))
+            marks.append(self._changed(key, packed, _STATUS[f.status], _SEVERITY[f.severity]))
         return marks
 
-    def _changed(self, f: Finding, key: str, row: Row | None, status: str, severity: str) -> Mark:
-        if row is None:
-            registry = (f.subject.registry_id or "").lower()
-            cursor = self.db.execute(
-                "INSERT INTO keys (rule_id, subject_id, subject_name, registry) VALUES (?, ?, ?, ?)",
-                (f.rule_id, key.split("\0", 1)[1], f.subject.name, registry),
-            )
-            row = (int(cursor.lastrowid or 0), None, SEVERITY_CODE[severity], epoch(self.at), None, 0, 0, key)
-        before = _state(row)
+    def _changed(self, key: int, packed: int | None, status: str, severity: str) -> Mark:
+        before = _state(packed) if packed is not None else None
         state, fixed = _next_state(before, status, severity, self.at)
-        regressed = int(state.regression and state.failing_since == self.at)
-        self.changes.append((row[0], self.run, status, severity, regressed))
-        self.changed[row[0]] = state
-        self.present.add(row[0])
-        if fixed and before is not None and before.failing_since is not None:
-            self.fixes.append((row[0], before.failing_since, self.run))
-        self.known[key] = (*state.row(row[0]), key)
-        return self.marker(state)
+        regressed = int(state.regression and state.since == self.at)
+        self.changes.append((self.run, key, status, severity, regressed))
+        self.changed[key] = state
+        self.present.add(key)
+        if fixed and before is not None:
+            self.fixes.append((self.run, key, iso(before.since)))
+        now_packed = self.known[key] = state.packed()
+        return self.marker.of_packed(now_packed)
 
     def gone(self) -> None:
         """Findings known from earlier nights and absent tonight."""
-        for row in self.known.values():
-            if row[1] is not None and row[1] != STATUS_CODE[GONE] and row[0] not in self.present:
-                severity = _SEVERITY_TEXT[row[2]]
-                self.changes.append((row[0], self.run, GONE, severity, 0))
-                self.changed[row[0]] = _State(GONE, severity, self.at, None, bool(row[5]), False)
+        for key in self.known.keys() - self.present:
+            packed = self.known[key]
+            if _status_code(packed) != _GONE_CODE:
+                severity = _SEVERITY_TEXT[packed & 7]
+                self.changes.append((self.run, key, GONE, severity, 0))
+                self.changed[key] = _State(GONE, severity, self.at, bool(packed & FIXED_BIT), False)
 
     def counts(self) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str, str]]]:
         # (Counter over attrgetter counts in C: a Python loop here cost more than the rest; the
@@ -212,13 +267,9 @@ def record_night(db: sqlite3.Connection, result: ScanResult, where: str) -> tupl
 
 def _write(db: sqlite3.Connection, night: _Night) -> None:
     run = night.run
-    db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?)", night.changes)
-    states = [(*state.row(key)[1:], key) for key, state in night.changed.items()]
-    db.executemany(
-        "UPDATE keys SET status = ?, severity = ?, since = ?, failing_since = ?, was_fixed = ?, regression = ? "
-        "WHERE id = ?",
-        states,
-    )
+    db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?)", sorted(night.changes))
+    states = [(key, state.packed()) for key, state in sorted(night.changed.items())]
+    db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)", states)
     db.executemany("INSERT INTO fixes VALUES (?, ?, ?)", night.fixes)
     totals, by_rule = night.counts()
     db.executemany("INSERT INTO totals VALUES (?, ?, ?, ?)", [(run, *k, n) for k, n in totals.items()])
@@ -227,33 +278,22 @@ def _write(db: sqlite3.Connection, night: _Night) -> None:
 
 
 class _Marker:
-    """The mark of a state on the night being recorded (one Mark per distinct state start)."""
+    """The mark of a state on the night being recorded: one Mark per distinct start of a status
+    (and for a failing finding, whether it is a regression), cached by those bits of the state."""
 
-    def __init__(self, now: datetime) -> None:
+    def __init__(self, now: int) -> None:
         self.now = now
-        self.made: dict[tuple[Any, ...], Mark] = {}
+        self.made: dict[int, Mark] = {}
 
-    def of_row(self, row: Row) -> Mark:
-        """The mark of a stored row whose state tonight does not change."""
-        failing = row[1] == STATUS_CODE[FAIL] and row[4] is not None
-        key = ("epoch", row[3], row[4] if failing else None, bool(row[6]) and failing)
+    def of_packed(self, packed: int) -> Mark:
+        key = packed & _MARK_BITS
         mark = self.made.get(key)
         if mark is None:
-            state = _state(row)
-            assert state is not None
-            mark = self.made[key] = self(state)
-        return mark
-
-    def __call__(self, state: _State) -> Mark:
-        failing = state.status == FAIL and state.failing_since is not None
-        key = (state.since, state.failing_since if failing else None, state.regression and failing)
-        mark = self.made.get(key)
-        if mark is None:
-            if failing and state.failing_since is not None:
-                days = max(0, (self.now - parse_datetime(state.failing_since)).days)
-                mark = Mark(state.failing_since, days, state.regression)
+            since = packed >> SINCE_SHIFT
+            if _status_code(packed) == _FAIL_CODE:
+                mark = Mark(iso(since), max(0, (self.now - since) // 86400), bool(packed & REGRESSION_BIT))
             else:
-                mark = Mark(state.since, 0, False)
+                mark = Mark(iso(since), 0, False)
             self.made[key] = mark
         return mark
 
