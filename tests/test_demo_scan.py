@@ -29,16 +29,18 @@ FAIL_ONLY_IN_EXAMPLES: set[str] = set()
 # Lighthouse delegation does not cover: its DNS (ACR-027, ACR-028) cannot be judged. ARM kept
 # throttling paymentsdevacr's token list (ACR-004/005/006), legacybuildacr's row holds no soft
 # delete policy (ACR-048), and contosodevacr has an approved endpoint in a subscription outside
-# the scan's scope (ACR-033, its DNS, and ACR-051 for a pull that may use it).
+# the scan's scope (ACR-033, its DNS, and ACR-051 for a pull that may use it). Resource Graph
+# kept failing the dev subscription's replications (ACR-046 and ACR-047 for the dev registries,
+# ACR-048 for those not already unknown or N/A, ACR-024 for the two that are not Premium).
 EXPECTED_UNKNOWNS = {
-    "ACR-004": 1, "ACR-005": 1, "ACR-006": 1, "ACR-027": 2, "ACR-028": 2, "ACR-031": 3, "ACR-033": 1,
-    "ACR-048": 1, "ACR-051": 1, "ACR-060": 5, "ACR-061": 6, "ACR-062": 1, "ACR-063": 1,
+    "ACR-004": 1, "ACR-005": 1, "ACR-006": 1, "ACR-024": 2, "ACR-027": 2, "ACR-028": 2, "ACR-031": 3,
+    "ACR-033": 1, "ACR-046": 2, "ACR-047": 5, "ACR-048": 5, "ACR-051": 1, "ACR-060": 5, "ACR-061": 6,
+    "ACR-062": 1, "ACR-063": 1,
 }  # fmt: skip
 # Rules added by issue 14 whose unknown the demo cannot show with data Azure returns: each reads
-# one property Resource Graph always returns with a documented value (ACR-032, ACR-035, ACR-049)
-# or the replications list, which a collection fails for all its subscriptions at once (ACR-046,
-# ACR-047). Their unknown cases are in their own examples (docs/rules-notes.md).
-UNKNOWN_ONLY_IN_EXAMPLES = {"ACR-032", "ACR-035", "ACR-046", "ACR-047", "ACR-049"}
+# one property Resource Graph always returns with a documented value (ACR-032, ACR-035, ACR-049).
+# Their unknown cases are in their own examples (docs/rules-notes.md).
+UNKNOWN_ONLY_IN_EXAMPLES = {"ACR-032", "ACR-035", "ACR-049"}
 
 
 @pytest.fixture(scope="module")
@@ -95,10 +97,14 @@ def test_issue_14_rules_are_unknown_in_the_demo_too(demo_results: tuple[int, dic
 
 def test_a_list_that_was_not_read_is_counted_from_its_usage(demo_results: tuple[int, dict[str, Any]]) -> None:
     """paymentsdevacr's tokens were throttled, but its usages say it has none: ACR-024 (token
-    limits of the SKU) still passes instead of turning unknown."""
+    limits of the SKU) reads 0 tokens. It is still unknown there, for the one input that is
+    missing: the dev subscription's replications (whether a Standard registry holds replicas)."""
     findings = demo_results[1]["findings"]
-    statuses = {f["status"] for f in findings if f["rule_id"] == "ACR-024" and "paymentsdevacr" in f["message"]}
-    assert statuses == {"pass"}
+    (found,) = (f for f in findings if f["rule_id"] == "ACR-024" and f["subject"]["name"] == "paymentsdevacr")
+    evidence = found["evidence"]
+    assert evidence["counts.tokens"] == 0 and evidence["counts.scopeMaps"] == 3
+    unknown = sorted(k for k, v in evidence.items() if isinstance(v, str) and v.startswith("unknown:"))
+    assert found["status"] == "unknown" and unknown == ["geoReplicaRegions"]
 
 
 def test_demo_tenant_shape(demo_results: tuple[int, dict[str, Any]], demo_data: dict[str, Any]) -> None:

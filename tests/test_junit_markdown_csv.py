@@ -133,7 +133,8 @@ def test_markdown_demo(demo_reports: Path) -> None:
 def test_markdown_no_links(tmp_path: Path) -> None:
     _scan(DEMO, tmp_path, "markdown", "--no-links")
     text = (tmp_path / "summary.md").read_text()
-    assert "http" not in text and "](" not in text
+    # (the demo's messages quote a URL the collector called: it is written so no renderer links it)
+    assert "://" not in text and "](" not in text and "https:&#8203;//management.azure.com" in text
     assert "fix: `az acr update --name devsandboxacr" in text
 
 

@@ -24,6 +24,7 @@ import pytest
 
 from scanner.azure.sections import DEFENDER_LISTS
 from scanner.sources.live.resource_graph import PACE_MARGIN
+from scanner.sources.merge import Input, merge
 from tests.cli import CliRun
 from tests.conftest import DEMO, ROOT, run_cli
 from tests.emulator import AzureEmulator, EmulatorConfig, FakeClock
@@ -122,14 +123,21 @@ def test_collect_demo_tenant_gives_the_same_findings(
 
 
 def test_the_demo_tenant_with_its_refused_lists_round_trips(demo_data: dict[str, Any], tmp_path: Path) -> None:
-    """The demo records a refusal (qaregistryacr's artifact-cache lists) and a list ARM kept
-    throttling (paymentsdevacr's tokens): collected again, each fails again and is recorded the
-    same way. (A fake clock: the throttled list's retries wait on it, not on the wall.)"""
+    """The demo records a refusal (qaregistryacr's artifact-cache lists), a list ARM kept
+    throttling (paymentsdevacr's tokens) and a Resource Graph query that kept failing (the
+    replications of contoso-dev, read alone by one part of a nightly collection in three parts).
+    Collected again in three parts and merged, each fails again and is recorded the same way.
+    (A fake clock: the retries wait on it, not on the wall.)"""
     clock = FakeClock()
     with AzureEmulator(with_consumers(demo_data) | {"errors": demo_data["errors"]}, EmulatorConfig(clock=clock)) as emu:
-        collected = collect_on(emu, tmp_path, clock)
+        parts = [collect_on(emu, tmp_path, clock, shard=(k, 3)) for k in (1, 2, 3)]
+        call = f"POST {emu.base_url}/providers/Microsoft.ResourceGraph/resources"
+    collected = merge([Input(f"part-{k}.json", "0" * 64, part) for k, part in enumerate(parts, 1)]).document
     assert _gaps(collected["errors"]) == _gaps(demo_data["errors"]) != set()
-    assert {e["status"] for e in collected["errors"]} == {403, 429}
+    assert {e["status"] for e in collected["errors"]} == {403, 429, 503}
+    (unavailable,) = (e for e in collected["errors"] if e["status"] == 503)
+    assert unavailable["message"].startswith(f"{call}: HTTP 503 ServiceUnavailable")
+    assert collected["resourceGraph"]["replications"] == demo_data["resourceGraph"]["replications"]
     refused = demo_data["errors"][0]["scope"].lower()
     assert not {"cacheRules", "credentialSets", "connectedRegistries"} & set(collected["arm"][refused])
 

@@ -150,4 +150,4 @@ def test_a_list_one_part_could_not_read_stays_a_gap_of_that_part(whole: bytes, t
         else:
             assert got[name] == (subscription, status), name
     assert {got[n][1] for n, (s, _) in expected.items() if s in third} >= {"unknown"}
-    assert {got[n][1] for n, (s, _) in expected.items() if s not in third} >= {"pass", "fail"}
+    assert "fail" in {got[n][1] for n, (s, _) in expected.items() if s not in third}
