@@ -29,8 +29,11 @@ class CollectionError(msgspec.Struct, frozen=True):
 
     def describe(self) -> str:
         """One line a reader can act on."""
-        status = f"HTTP {self.status} " if self.status else ""
-        code = f"{self.code}: " if self.code else ""
+        # (a failure after retries already reads "POST <url>: HTTP 503 ServiceUnavailable: ...":
+        # the status and code are not said twice)
+        told = self.status is not None and f"HTTP {self.status}" in self.message
+        status = f"HTTP {self.status} " if self.status and not told else ""
+        code = f"{self.code}: " if self.code and not told else ""
         where = f" at {self.scope}" if self.scope else ""
         return f"{self.source} {status}{code}{self.message}{where}".strip()
 
