@@ -277,6 +277,7 @@ def test_a_version_1_history_is_migrated_and_answers_as_before(demo_data: dict[s
         assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert "keys" not in tables and {"subjects", "rules", "state"} <= tables
+        assert db.execute("PRAGMA freelist_count").fetchone() == (0,)  # (compacted after the migration)
     night = _night(tmp_path, history, _with_admin(demo_data, True), "09")
     assert {k: _admin_finding(night)[k] for k in ("status", "first_seen", "days_failing", "regression")} == {
         "status": "fail",

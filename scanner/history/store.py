@@ -211,7 +211,8 @@ def _check_newer(version: int, path: Path) -> None:
         )
 
 
-def _migrate(db: sqlite3.Connection, path: Path) -> None:
+def _migrate(db: sqlite3.Connection, path: Path) -> int:
+    """Bring the file to SCHEMA_VERSION in one transaction; the version it had (0: a new file)."""
     db.execute("BEGIN IMMEDIATE")
     try:
         version = _version(db, path)
@@ -226,6 +227,7 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+    return version
 
 
 @contextmanager
@@ -246,7 +248,10 @@ def opened(path: Path, create: bool = False) -> Iterator[sqlite3.Connection]:
             if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")  # (WAL: a commit survives a crash of the process)
-            _migrate(db, path)
+            if 0 < _migrate(db, path) < SCHEMA_VERSION:
+                # (a migration rewrites the tables it renumbers: give the old pages back, once,
+                # rather than leave the file half empty; VACUUM is all or nothing too)
+                db.execute("VACUUM")
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{path}: not an acr-scan history file ({exc})") from None
         yield db
