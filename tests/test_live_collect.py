@@ -167,7 +167,9 @@ def test_429_without_warning_headers_is_recovered(demo: dict[str, Any], tmp_path
     assert len(clock.sleeps) == len(throttled) and all(1 <= s <= 5 for s in clock.sleeps), clock.sleeps
 
 
-def test_forbidden_subscription_gives_a_partial_snapshot(demo: dict[str, Any], tmp_path: Path) -> None:
+def test_forbidden_subscription_gives_a_partial_snapshot(
+    demo: dict[str, Any], tmp_path: Path, demo_findings: list[dict[str, Any]]
+) -> None:
     subs = _subscriptions(demo)
     denied = subs[1]
     with AzureEmulator(demo, EmulatorConfig(forbidden_subscriptions=frozenset({denied}))) as emu:
@@ -182,6 +184,17 @@ def test_forbidden_subscription_gives_a_partial_snapshot(demo: dict[str, Any], t
     assert unknown, "rules over the denied subscription must be unknown, not pass"
     readable = [f for f in findings if f["subject"]["subscription_id"] == subs[0]]
     assert any(f["status"] == "pass" for f in readable)
+    # A role definition is the same whichever subscription returned it: the refusal does not hide
+    # the roles of the readable subscription's assignments (ACR-013 judges them as before).
+    before = {(f["rule_id"], f["subject"]["id"]): f["status"] for f in demo_findings}
+    roles = [f for f in findings if f["rule_id"] == "ACR-013"]
+    assert roles and all(before[("ACR-013", f["subject"]["id"])] == f["status"] for f in roles)
+    assert not [f for f in findings if "<role.name>" in f["subject"]["name"]]
+    # An assignment above the refused subscription may reach its unlisted registries: whether it
+    # reaches one in ABAC mode (ACR-054) is unknown, never "not applicable".
+    abac = {f["subject"]["id"]: f["status"] for f in findings if f["rule_id"] == "ACR-054"}
+    judged = [k for (rule, k), status in before.items() if rule == "ACR-054" and status in ("pass", "fail")]
+    assert judged and {abac[k] for k in judged if k in abac} == {"unknown"}
 
 
 def test_forbidden_registry_becomes_arm_errors_and_the_scan_goes_on(

@@ -22,7 +22,7 @@ from scanner.inventory.model import (
     RoleAssignment,
     RoleDefinition,
 )
-from scanner.inventory.rows import Section, as_list, as_map, collected, props, rows, text
+from scanner.inventory.rows import Section, as_list, as_map, props, rows, text
 from scanner.sources.snapshot_types import RoleAssignmentRow
 from scanner.unknown import Unknown
 
@@ -199,7 +199,14 @@ def _subscription_chains(inv: Inventory, resource_graph: Section) -> None:
 
 def add_identities(inv: Inventory, resource_graph: Section, graph: Mapping[str, Any] | None) -> None:
     """Role definitions and assignments (from Resource Graph), principals (from Microsoft Graph)."""
-    inv.role_definitions = collected(inv.coverage, resource_graph, "roleDefinitions", _role_definitions)
+    # A definition is the same whichever subscription's query returned it, so the rows that were
+    # read are used even when part of the list failed; only a GUID not among them is unknown then.
+    gap = inv.coverage.missing("resourceGraph", "roleDefinitions")
+    if inv.coverage.has_section("resourceGraph", "roleDefinitions"):
+        inv.role_definitions = _role_definitions(rows(resource_graph, "roleDefinitions"))
+        inv.role_definitions_gap = gap
+    else:
+        inv.role_definitions = gap if gap is not None else Unknown("resourceGraph.roleDefinitions was not collected")
     _role_assignments(inv, resource_graph)
     _principals(inv, graph)
     _group_members(inv, graph)

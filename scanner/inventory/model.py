@@ -205,6 +205,9 @@ class Inventory(msgspec.Struct):
     links_by_vnet: dict[str, list[VnetLink]] | Unknown = msgspec.field(default_factory=dict)
     records_by_zone: dict[str, dict[str, ARecord]] | Unknown = msgspec.field(default_factory=dict)
     role_definitions: dict[str, RoleDefinition] | Unknown = msgspec.field(default_factory=dict)
+    # Why a role GUID absent from ``role_definitions`` may still exist (part of the list was not
+    # read, e.g. one subscription refused); None when the whole list was read.
+    role_definitions_gap: Unknown | None = None
     assignments_by_scope: dict[str, list[RoleAssignment]] | Unknown = msgspec.field(default_factory=dict)
     above_subscription: list[RoleAssignment] = msgspec.field(default_factory=list)
     principals: dict[str, Principal] | Unknown = msgspec.field(default_factory=dict)
@@ -222,3 +225,15 @@ class Inventory(msgspec.Struct):
     derived: dict[str, Any] = msgspec.field(default_factory=dict)  # memoized joins shared by enumerators
     # IaC only: privatelink zone key → why one of its VNet links points at an unresolved VNet
     unknown_links: dict[str, Unknown] = msgspec.field(default_factory=dict)
+
+
+def role_definition(inv: Inventory, guid: str) -> RoleDefinition | Unknown:
+    """The role definition ``guid`` names, or why it is not known."""
+    if isinstance(inv.role_definitions, Unknown):
+        return inv.role_definitions
+    role = inv.role_definitions.get(guid)
+    if role is not None:
+        return role
+    if inv.role_definitions_gap is not None:
+        return Unknown(f"role definition {guid} was not among those read ({inv.role_definitions_gap.reason})")
+    return Unknown(f"role definition {guid} was not collected")

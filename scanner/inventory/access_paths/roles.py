@@ -12,7 +12,7 @@ from typing import NamedTuple
 from scanner.azure import rbac
 from scanner.azure.abac_conditions import RepositoryCondition, repository_condition
 from scanner.inventory.access_paths.model import Escalation, Grant, GrantPart, Hop, Listers, grant_part, listers
-from scanner.inventory.model import GroupMember, Inventory, RoleAssignment, RoleDefinition
+from scanner.inventory.model import GroupMember, Inventory, RoleAssignment, role_definition
 from scanner.unknown import Unknown
 
 
@@ -25,13 +25,6 @@ class ScopePart(NamedTuple):
 
 
 _UNKNOWN_ROLE = "its role definition was not collected: it may grant pull, push and delete"
-
-
-def _role(inv: Inventory, guid: str) -> RoleDefinition | Unknown:
-    if isinstance(inv.role_definitions, Unknown):
-        return inv.role_definitions
-    role = inv.role_definitions.get(guid)
-    return role if role is not None else Unknown(f"role definition {guid} was not collected")
 
 
 def _display_name(inv: Inventory, principal: str) -> str | None:
@@ -85,7 +78,7 @@ def _role_effect(inv: Inventory, guid: str, mode: str | None) -> RoleEffect:
     cache: dict[tuple[str, str | None], RoleEffect] = inv.derived.setdefault("access_paths.roles", {})
     effect = cache.get((guid, mode))
     if effect is None:
-        role = _role(inv, guid)
+        role = role_definition(inv, guid)
         if isinstance(role, Unknown):
             effect = ((), (), guid, (f"{role.reason}; {_UNKNOWN_ROLE}",))
         elif mode is None:  # an undocumented mode: what the role grants there is not known

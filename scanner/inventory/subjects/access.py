@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
-from scanner.inventory.model import Inventory, Registry, RoleAssignment, RoleDefinition
+from scanner.inventory.model import Inventory, Registry, RoleAssignment, RoleDefinition, role_definition
 from scanner.unknown import Unknown
 
 MG_PREFIX = "/providers/microsoft.management/managementgroups/"
@@ -30,13 +30,6 @@ class AccessMap(msgspec.Struct):
     entries: list[Access]
     gaps: list[tuple[Registry, Unknown]]
     every_name: list[str] | None  # sorted names of all registries in reach (None if a name repeats)
-
-
-def _role_for(inv: Inventory, guid: str) -> RoleDefinition | Unknown:
-    if isinstance(inv.role_definitions, Unknown):
-        return inv.role_definitions
-    role = inv.role_definitions.get(guid)
-    return role if role is not None else Unknown(f"role definition {guid} was not collected")
 
 
 def _registries_by_scope(inv: Inventory, covered: list[Registry]) -> dict[str, list[Registry]]:
@@ -103,7 +96,7 @@ def registry_access(inv: Inventory) -> AccessMap | Unknown:
             regs = index.get(UNCHAINED) if inv.subscription_mgs else covered
         if not regs:
             continue
-        role = _role_for(inv, assignment.role_guid)
+        role = role_definition(inv, assignment.role_guid)
         if not isinstance(role, Unknown) and not role.grants_registry_access:
             continue
         shared = names.get(id(regs))
