@@ -193,3 +193,35 @@ def test_a_missing_management_group_chain_does_not_hide_access(
     # ...but when the dev subscription's chain was simply not collected, it must not vanish.
     demo_copy["resourceGraph"]["subscriptions"] = [prod, *others]
     assert f"reaching {len(registries)} registries" in reach(demo_copy, "partial.json")
+
+
+def test_a_pull_from_an_azure_registry_that_may_be_unlisted_is_unknown(
+    demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The prod subscription refused the registry list: its registries are not in the snapshot.
+    payments-api and nightly-etl pull from *.azurecr.io servers that were not listed: they may be
+    registries in the refused subscription, so those pulls are unknown, not skipped as a foreign
+    registry's (Docker Hub's or another tenant's) would be."""
+    prod = next(r["subscriptionId"] for r in demo_copy["resourceGraph"]["registries"] if r["name"] == "contosoprodacr")
+    rows = demo_copy["resourceGraph"]["registries"]
+    demo_copy["resourceGraph"]["registries"] = [r for r in rows if r["subscriptionId"] != prod]
+    demo_copy["errors"] = [
+        {
+            "source": "resourceGraph",
+            "scope": prod,
+            "status": 403,
+            "code": "AuthorizationFailed",
+            "message": "The client does not have authorization to perform action",
+            "affects": ["registries"],
+        }
+    ]
+    _, results = scan_json(write_snapshot(demo_copy), tmp=tmp_path)
+    pulls = [f for f in results["findings"] if f["subject"]["kind"] == "pull_path" and f["rule_id"] == "ACR-050"]
+    unlisted = {f["subject"]["name"]: f for f in pulls if "not among the registries listed" in f["message"]}
+    assert {"payments-api → contosoprodacr.azurecr.io", "nightly-etl → analyticsprodacr.azurecr.io"} <= set(unlisted)
+    assert {f["status"] for f in unlisted.values()} == {"unknown"}
+    # aks-prod pulls with its kubelet identity from wherever that identity holds AcrPull: the
+    # registries it reaches in prod were not listed, so beside the pulls it can be shown, one
+    # more is unknown.
+    held = [f for f in pulls if f["subject"]["name"].startswith("aks-prod") and "not listed" in f["message"]]
+    assert [f["status"] for f in held] == ["unknown"] and "kubelet" in held[0]["message"]

@@ -166,3 +166,9 @@ def touches_container_registry(patterns: list[str]) -> bool:
 #: deployed registry's row without one does not say the policy is off.
 #: https://learn.microsoft.com/azure/container-registry/container-registry-soft-delete-policy
 PREVIEW_ONLY_POLICIES: tuple[str, ...] = ("softDeletePolicy",)
+
+
+# The DNS suffix of registry login servers in each cloud (Azure CLI's cloud definitions,
+# `suffixes.acrLoginServerEndpoint`: public, China, US Government). An image on such a host is
+# pulled from some Azure container registry, even when the scan did not list that registry.
+ACR_LOGIN_SUFFIXES: tuple[str, ...] = (".azurecr.io", ".azurecr.cn", ".azurecr.us")

@@ -6,8 +6,11 @@ access to at least one registry; the join is made once per inventory and memoize
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import msgspec
 
+from scanner.azure.ids import norm, subscription_of
 from scanner.inventory.model import Inventory, Registry, RoleAssignment, RoleDefinition, role_definition
 from scanner.unknown import Unknown
 
@@ -135,3 +138,53 @@ def principals_with_access(inv: Inventory) -> dict[str, str]:
         for e in access.entries
         if type(e.assignment.principal_type) is str
     }
+
+
+def unlisted_in_reach(inv: Inventory) -> Callable[[RoleAssignment], Unknown | None]:
+    """Why an assignment may reach registries that were not listed (a subscription whose
+    registry list failed), or None: what it reaches is then only a lower bound."""
+    errors = inv.coverage.scope_errors("registries")
+
+    def gap(assignment: RoleAssignment) -> Unknown | None:
+        for error in errors:
+            scope = norm(error.scope or "/")
+            if "/" not in scope:  # (a bare subscription GUID, as Resource Graph failures name it)
+                scope = f"/subscriptions/{scope}"
+            if scope == "/" or assignment.scope_level == "root":
+                return Unknown(error.describe())
+            if assignment.scope_level == "managementGroup":
+                chain = inv.subscription_mgs.get(subscription_of(scope) or "")
+                if chain is None or assignment.scope_key in chain:  # (no chain: any group may hold it)
+                    return Unknown(error.describe())
+            elif error.covers(assignment.scope_key) or assignment.scope_key.startswith(scope.rstrip("/") + "/"):
+                return Unknown(error.describe())
+        return None
+
+    return gap
+
+
+def principal_may_reach_unlisted(inv: Inventory, principal: str) -> Unknown | None:
+    """Why ``principal`` (a lower-cased object id) may hold a role over a registry that was not
+    listed, directly or through a group it belongs to; None when it cannot."""
+    if not inv.coverage.scope_errors("registries") or isinstance(inv.assignments_by_scope, Unknown):
+        return None
+    gap = unlisted_in_reach(inv)
+    members = inv.group_members
+
+    def holds(assignment: RoleAssignment) -> bool:
+        holder = assignment.principal_id.lower()
+        if holder == principal:
+            return True
+        if type(assignment.principal_type) is not str or assignment.principal_type.lower() != "group":
+            return False
+        if isinstance(members, Unknown) or holder not in members:  # (not expanded: it may hold the principal)
+            return True
+        return any(m.id == principal for m in members[holder])
+
+    assignments = [a for listed in inv.assignments_by_scope.values() for a in listed] + inv.above_subscription
+    for assignment in assignments:
+        if holds(assignment):
+            found = gap(assignment)
+            if found is not None:
+                return found
+    return None

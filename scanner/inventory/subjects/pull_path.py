@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from scanner.azure import rbac
+from scanner.azure import facts, rbac
 from scanner.azure.abac_conditions import matches
 from scanner.azure.ids import norm
 from scanner.inventory.access_paths import ANONYMOUS, Grant, Hop, RegistryAccess, access_of, registries_held_by
@@ -25,6 +25,7 @@ from scanner.inventory.consumers import Identity, Pull
 from scanner.inventory.model import Inventory, Registry
 from scanner.inventory.pull_network import pull_network_fields
 from scanner.inventory.rows import props, text
+from scanner.inventory.subjects.access import principal_may_reach_unlisted
 from scanner.inventory.subjects.subject import Subject, scope_placeholder
 from scanner.results import SubjectRef
 from scanner.sources.declarations import PLACEHOLDER_PRINCIPAL
@@ -184,6 +185,8 @@ def pull_paths(inv: Inventory) -> Iterator[Subject]:
     """One subject per (workload, registry in the snapshot it pulls from), then the pairs of
     ``access.expected_pulls`` that no configuration showed."""
     seen: set[tuple[str, str]] = set()
+    failed = [e.describe() for e in inv.coverage.scope_errors("registries")]
+    unlisted = f"the registries of part of the scope could not be listed ({'; '.join(failed)})" if failed else None
     for name, pulls in inv.pulls.items():
         if isinstance(pulls, Unknown):
             if not pulls.live_only:  # an IaC scan: workloads not in the files are not part of the change
@@ -198,6 +201,11 @@ def pull_paths(inv: Inventory) -> Iterator[Subject]:
                 for reg in attached:
                     seen.add((norm(pull.consumer_id), reg.key))
                     yield Subject(KIND, _ref(pull, reg), _document(inv, pull, reg))
+                if unlisted is not None and type(pull.identity.principal_id) is str:
+                    gap = principal_may_reach_unlisted(inv, pull.identity.principal_id.lower())
+                    if gap is not None:  # (it may also pull from a registry that was not listed)
+                        held = f"{pull.identity.label} may hold a role over registries not listed"
+                        yield Subject(KIND, _ref(pull, None), {}, unknown=Unknown(f"{held}: {gap.reason}"))
                 if not attached:
                     yield from _co_declared(inv, pull, seen)
             elif pull.registry is not None:
@@ -205,6 +213,11 @@ def pull_paths(inv: Inventory) -> Iterator[Subject]:
                 yield Subject(KIND, _ref(pull, pull.registry), _document(inv, pull, pull.registry))
             elif not pull.server:
                 reason = pull.identity if isinstance(pull.identity, Unknown) else Unknown("registry not known")
+                yield Subject(KIND, _ref(pull, None), {}, unknown=reason)
+            elif unlisted is not None and pull.server.endswith(facts.ACR_LOGIN_SUFFIXES):
+                # An Azure registry that was not listed may be one of ours: the scope whose
+                # registries could not be listed may hold it, so this pull is unknown, not skipped.
+                reason = Unknown(f"{pull.server} is not among the registries listed; {unlisted}")
                 yield Subject(KIND, _ref(pull, None), {}, unknown=reason)
             # else: a registry outside the snapshot (another tenant, Docker Hub): not ours to judge
     yield from _expected(inv, seen)

@@ -7,14 +7,18 @@ it holds password credentials), and names the registries in its reach.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from scanner.azure import rbac
-from scanner.azure.ids import norm, subscription_of
 from scanner.inventory.model import Inventory, Registry, RoleAssignment, RoleDefinition
 from scanner.inventory.rows import props
-from scanner.inventory.subjects.access import is_service_principal, registry_access, unreadable_registries
+from scanner.inventory.subjects.access import (
+    is_service_principal,
+    registry_access,
+    unlisted_in_reach,
+    unreadable_registries,
+)
 from scanner.inventory.subjects.subject import Subject, registry_stub, unknown_per_registry
 from scanner.results import SubjectRef
 from scanner.unknown import Unknown
@@ -104,29 +108,6 @@ def _service_principal_members(inv: Inventory, assignment: RoleAssignment) -> li
     return sorted(m.display_name or m.id for m in listed if m.kind == "servicePrincipal")
 
 
-def _unlisted_in_reach(inv: Inventory) -> Callable[[RoleAssignment], Unknown | None]:
-    """Why an assignment may reach registries that were not listed (a subscription whose
-    registry list failed), or None: what it reaches is then only a lower bound."""
-    errors = inv.coverage.scope_errors("registries")
-
-    def gap(assignment: RoleAssignment) -> Unknown | None:
-        for error in errors:
-            scope = norm(error.scope or "/")
-            if "/" not in scope:  # (a bare subscription GUID, as Resource Graph failures name it)
-                scope = f"/subscriptions/{scope}"
-            if scope == "/" or assignment.scope_level == "root":
-                return Unknown(error.describe())
-            if assignment.scope_level == "managementGroup":
-                chain = inv.subscription_mgs.get(subscription_of(scope) or "")
-                if chain is None or assignment.scope_key in chain:  # (no chain: any group may hold it)
-                    return Unknown(error.describe())
-            elif error.covers(assignment.scope_key) or assignment.scope_key.startswith(scope.rstrip("/") + "/"):
-                return Unknown(error.describe())
-        return None
-
-    return gap
-
-
 def role_assignments(inv: Inventory) -> Iterator[Subject]:
     """One subject per role assignment that reaches at least one registry."""
     access = registry_access(inv)
@@ -139,7 +120,7 @@ def role_assignments(inv: Inventory) -> Iterator[Subject]:
     principal_docs: dict[tuple[str, str | Unknown], Any] = {}
     modes = {reg.key: rbac.mode_of(props(reg.raw)) for reg in inv.registries.values()}
     abac_names: dict[int, list[str]] = {}  # per shared registry list (one per scope), like entry.names
-    unlisted = _unlisted_in_reach(inv)
+    unlisted = unlisted_in_reach(inv)
     for entry in access.entries:
         a = entry.assignment
         principal_key = (a.principal_id, a.principal_type)
