@@ -121,7 +121,7 @@ def trend(
 ) -> list[TrendPoint]:
     """Night by night, oldest first: counts by status and failing ones by severity."""
     if registry is not None:
-        return _trend_of_keys(db, rule, _registry_ids(db, registry), since)
+        return _trend_of_registries(db, rule, _registry_ids(db, registry), since)
     clause, args = _since_clause(since)
     extra: tuple[object, ...]
     if rule is not None:
@@ -153,7 +153,7 @@ def _point(run: int, at: str, bucket: dict[tuple[str, str], int]) -> TrendPoint:
     return TrendPoint(run, at, dict(sorted(by_status.items())), failing, rate)
 
 
-def _trend_of_keys(
+def _trend_of_registries(
     db: sqlite3.Connection, rule: str | None, registries: list[str], since: datetime | None
 ) -> list[TrendPoint]:
     """A registry's trend (of one rule, or all), rebuilt from its findings' changes, night by night."""
