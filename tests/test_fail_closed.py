@@ -6,6 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scanner.inventory.build import build_inventory
+from scanner.inventory.model import RoleAssignment
+from scanner.inventory.subjects.access import unlisted_in_reach
 from tests.conftest import scan_json
 
 CREDENTIAL_RULES = ("ACR-010", "ACR-011", "ACR-012")
@@ -225,3 +228,27 @@ def test_a_pull_from_an_azure_registry_that_may_be_unlisted_is_unknown(
     # more is unknown.
     held = [f for f in pulls if f["subject"]["name"].startswith("aks-prod") and "not listed" in f["message"]]
     assert [f["status"] for f in held] == ["unknown"] and "kubelet" in held[0]["message"]
+
+
+def test_which_assignments_may_reach_registries_that_were_not_listed(demo_copy: dict[str, Any]) -> None:
+    """A registry list failed for one resource group of prod: an assignment inside that group,
+    around it (prod itself), above it (the root, a management group) may reach registries that
+    were not listed; one in another resource group or subscription cannot."""
+    prod = next(r["subscriptionId"] for r in demo_copy["resourceGraph"]["registries"] if r["name"] == "contosoprodacr")
+    dev = next(r["subscriptionId"] for r in demo_copy["resourceGraph"]["registries"] if r["name"] == "contosodevacr")
+    group = f"/subscriptions/{prod}/resourcegroups/rg-hidden"
+    demo_copy["errors"] = [{"source": "resourceGraph", "scope": group, "status": 403, "code": "AuthorizationFailed",
+                            "message": "refused", "affects": ["registries"]}]  # fmt: skip
+    gap = unlisted_in_reach(build_inventory(demo_copy))
+
+    def at(scope: str, level: str) -> RoleAssignment:
+        return RoleAssignment("a", "a", scope, scope.lower(), level, "p", "User", "r", None, "a")
+
+    mg = "/providers/microsoft.management/managementgroups/contoso-platform"
+    reaching = [at(group + "/providers/x/y/z", "resource"), at(group, "resourceGroup"),
+                at(f"/subscriptions/{prod}", "subscription"), at("/", "root")]  # fmt: skip
+    assert all(gap(a) is not None for a in reaching)
+    apart = [at(f"/subscriptions/{prod}/resourcegroups/rg-other", "resourceGroup"),
+             at(f"/subscriptions/{dev}", "subscription")]  # fmt: skip
+    assert all(gap(a) is None for a in apart)
+    assert gap(at(mg, "managementGroup")) is not None  # (prod is under it, or its chain is unknown)

@@ -156,8 +156,8 @@ def unlisted_in_reach(inv: Inventory) -> Callable[[RoleAssignment], Unknown | No
                 chain = inv.subscription_mgs.get(subscription_of(scope) or "")
                 if chain is None or assignment.scope_key in chain:  # (no chain: any group may hold it)
                     return Unknown(error.describe())
-            elif error.covers(assignment.scope_key) or assignment.scope_key.startswith(scope.rstrip("/") + "/"):
-                return Unknown(error.describe())
+            elif error.covers(assignment.scope_key) or scope.startswith(assignment.scope_key.rstrip("/") + "/"):
+                return Unknown(error.describe())  # (the assignment within the failed scope, or around it)
         return None
 
     return gap
