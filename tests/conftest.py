@@ -86,6 +86,18 @@ def run_cli_process(*args: str, cwd: Path | None = None) -> subprocess.Completed
     )
 
 
+def refusal(
+    scope: str,
+    *affects: str,
+    status: int = 403,
+    code: str = "AuthorizationFailed",
+    message: str = "The client does not have authorization to perform action",
+) -> dict[str, Any]:
+    """A snapshot ``errors`` entry: Resource Graph could not read ``affects`` at ``scope`` (a 403 unless told)."""
+    return {"source": "resourceGraph", "scope": scope, "status": status, "code": code, "message": message,
+            "affects": list(affects)}  # fmt: skip
+
+
 def scan_json(snapshot: Path, *extra: str, tmp: Path) -> tuple[int, dict[str, Any]]:
     """Scan ``snapshot`` to JSON; return the exit code and the parsed results."""
     out = tmp / f"results-{next(_COUNTER)}.json"

@@ -9,7 +9,7 @@ from typing import Any
 from scanner.inventory.build import build_inventory
 from scanner.inventory.model import RoleAssignment
 from scanner.inventory.subjects.access import unlisted_in_reach
-from tests.conftest import scan_json
+from tests.conftest import refusal, scan_json
 
 CREDENTIAL_RULES = ("ACR-010", "ACR-011", "ACR-012")
 
@@ -80,16 +80,7 @@ def test_403_on_a_subscription_makes_its_role_rules_unknown(
     demo_copy: dict[str, Any], write_snapshot: Callable[..., Path], tmp_path: Path
 ) -> None:
     sub = demo_copy["scope"]["subscriptions"][0]
-    demo_copy["errors"] = [
-        {
-            "source": "resourceGraph",
-            "scope": sub,
-            "status": 403,
-            "code": "AuthorizationFailed",
-            "message": "The client does not have authorization to perform action",
-            "affects": ["roleAssignments"],
-        }
-    ]
+    demo_copy["errors"] = [refusal(sub, "roleAssignments")]
     _, results = scan_json(write_snapshot(demo_copy), tmp=tmp_path)
     assert results["coverage"][0]["status"] == 403
     role = [f for f in results["findings"] if f["rule_id"] == "ACR-013"]
@@ -208,16 +199,7 @@ def test_a_pull_from_an_azure_registry_that_may_be_unlisted_is_unknown(
     prod = next(r["subscriptionId"] for r in demo_copy["resourceGraph"]["registries"] if r["name"] == "contosoprodacr")
     rows = demo_copy["resourceGraph"]["registries"]
     demo_copy["resourceGraph"]["registries"] = [r for r in rows if r["subscriptionId"] != prod]
-    demo_copy["errors"] = [
-        {
-            "source": "resourceGraph",
-            "scope": prod,
-            "status": 403,
-            "code": "AuthorizationFailed",
-            "message": "The client does not have authorization to perform action",
-            "affects": ["registries"],
-        }
-    ]
+    demo_copy["errors"] = [refusal(prod, "registries")]
     _, results = scan_json(write_snapshot(demo_copy), tmp=tmp_path)
     pulls = [f for f in results["findings"] if f["subject"]["kind"] == "pull_path" and f["rule_id"] == "ACR-050"]
     unlisted = {f["subject"]["name"]: f for f in pulls if "not among the registries listed" in f["message"]}
@@ -237,8 +219,7 @@ def test_which_assignments_may_reach_registries_that_were_not_listed(demo_copy: 
     prod = next(r["subscriptionId"] for r in demo_copy["resourceGraph"]["registries"] if r["name"] == "contosoprodacr")
     dev = next(r["subscriptionId"] for r in demo_copy["resourceGraph"]["registries"] if r["name"] == "contosodevacr")
     group = f"/subscriptions/{prod}/resourcegroups/rg-hidden"
-    demo_copy["errors"] = [{"source": "resourceGraph", "scope": group, "status": 403, "code": "AuthorizationFailed",
-                            "message": "refused", "affects": ["registries"]}]  # fmt: skip
+    demo_copy["errors"] = [refusal(group, "registries", message="refused")]
     gap = unlisted_in_reach(build_inventory(demo_copy))
 
     def at(scope: str, level: str) -> RoleAssignment:

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from scanner.azure.sections import CONSUMER_LISTS
+from tests.conftest import refusal
 from tests.emulator import AzureEmulator, EmulatorConfig
 from tests.emulator.consumer_tenant import with_consumers
 from tests.emulator.live import live_env
@@ -102,15 +103,12 @@ def test_a_403_on_a_consumer_query_is_recorded_and_the_collection_exits_3(
     refusing = {
         **tenant,
         "errors": [
-            {
-                "source": "resourceGraph",
-                "scope": denied,
-                "status": 403,
-                "code": "AuthorizationFailed",
-                "message": "The client does not have authorization to perform action "
+            refusal(
+                denied,
+                "managedClusters",
+                message="The client does not have authorization to perform action "
                 "'Microsoft.ResourceGraph/resources/read'.",
-                "affects": ["managedClusters"],
-            }
+            )
         ],
     }
     scope = [arg for sub in subscriptions for arg in ("--subscription", sub)]

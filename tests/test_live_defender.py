@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.azure.sections import DEFENDER_LISTS, REGISTRY_CHILD_LISTS
-from tests.conftest import scan_json
+from tests.conftest import refusal, scan_json
 from tests.emulator import AzureEmulator
 from tests.emulator.consumer_tenant import healthy
 from tests.emulator.live import live_env
@@ -54,14 +54,11 @@ def test_a_403_on_one_subscriptions_plans_makes_acr_060_unknown_there_only(
     refusing = {
         **demo_data,
         "errors": [
-            {
-                "source": "resourceGraph",
-                "scope": denied,
-                "status": 403,
-                "code": "AuthorizationFailed",
-                "message": "The client does not have authorization to read Microsoft.Security/pricings.",
-                "affects": ["securityPricings"],
-            }
+            refusal(
+                denied,
+                "securityPricings",
+                message="The client does not have authorization to read Microsoft.Security/pricings.",
+            )
         ],
     }
     scope = [arg for sub in subscriptions for arg in ("--subscription", sub)]

@@ -28,7 +28,7 @@ from scanner.scan_result import ScanResult
 from scanner.sources.snapshot import SnapshotFileSource
 from scanner.timeutil import parse_datetime
 from tests import sarif_tools
-from tests.conftest import DEMO, run_cli
+from tests.conftest import DEMO, refusal, run_cli
 
 NOW = "2026-11-27T02:00:00Z"
 # Severity → SARIF level and security-severity as the README documents them (written out here, not imported).
@@ -102,16 +102,7 @@ def files(work: Path, demo_scan: ScanResult) -> dict[str, Path]:
     data = json.loads(DEMO.read_text())
     del data["graph"]
     sub = data["scope"]["subscriptions"][1]
-    data["errors"] = [
-        {
-            "source": "resourceGraph",
-            "scope": f"/subscriptions/{sub}",
-            "status": 403,
-            "code": "AuthorizationFailed",
-            "message": "The client does not have authorization to perform action",
-            "affects": ["registries"],
-        }
-    ]
+    data["errors"] = [refusal(f"/subscriptions/{sub}", "registries")]
     variant = work / "variant.snapshot.json"
     variant.write_text(json.dumps(data))
     out["unknown"] = work / "unknown.sarif"

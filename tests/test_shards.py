@@ -18,7 +18,7 @@ import pytest
 
 from scanner.sources.live.collector import in_shard
 from scanner.sources.merge import Input, merge
-from tests.conftest import DEMO, run_cli
+from tests.conftest import DEMO, refusal, run_cli
 from tests.emulator import AzureEmulator, EmulatorConfig, FakeClock
 from tests.emulator.consumer_tenant import with_consumers
 from tests.emulator.live import collect_on
@@ -125,14 +125,8 @@ def test_a_list_one_part_could_not_read_stays_a_gap_of_that_part(whole: bytes, t
     part_of = {s: next(k for k in (1, 2, 3) if in_shard(s, (k, 3))) for s in listed}
     third = sorted(s for s, k in part_of.items() if k == 3)
     assert len(third) == 2 and sum(k == 1 for k in part_of.values()) == 1
-    failing = {
-        "source": "resourceGraph",
-        "scope": third[0],
-        "status": 503,
-        "code": "ServiceUnavailable",
-        "message": "the service is temporarily unavailable",
-        "affects": ["replications"],
-    }
+    unavailable = "the service is temporarily unavailable"
+    failing = refusal(third[0], "replications", status=503, code="ServiceUnavailable", message=unavailable)
     clock = FakeClock()
     with AzureEmulator(demo | {"errors": [failing]}, EmulatorConfig(clock=clock)) as emu:
         parts = [collect_on(emu, tmp_path, clock, shard=(k, 3)) for k in (1, 2, 3)]

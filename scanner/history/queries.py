@@ -32,7 +32,7 @@ from scanner.timeutil import parse_datetime
 
 
 def _named(key: str) -> str:
-    """Joins naming a finding's subject ``s`` and rule ``u`` from a ``key`` column (store.finding_key)."""
+    """Joins naming a finding's subject ``s`` and rule ``u`` from a ``key`` column (``subject << RULE_BITS | rule``)."""
     return f"JOIN subjects s ON s.id = ({key} >> {RULE_BITS}) JOIN rules u ON u.id = ({key} & {RULE_MASK})"
 
 

@@ -35,7 +35,6 @@ from scanner.history.store import (
     STATUS_CODE,
     STATUS_SHIFT,
     VERDICT_MASK,
-    epoch,
     iso,
     opened,
     pack_state,
@@ -67,10 +66,6 @@ class _State(msgspec.Struct, gc=False):
     since: int
     was_fixed: bool
     regression: bool
-
-    @property
-    def failing_since(self) -> int | None:
-        return self.since if self.status == FAIL else None
 
     def packed(self) -> int:
         """The stored form (store.pack_state)."""
@@ -187,7 +182,7 @@ class _Night:
     """The work of recording one night: what changed, the fixes, each finding's mark, the counts."""
 
     def __init__(self, db: sqlite3.Connection, run: int, now: datetime) -> None:
-        self.db, self.run, self.at = db, run, epoch(format_datetime(now))
+        self.db, self.run, self.at = db, run, int(now.timestamp())
         self.known = _load(db)
         self.numbers = _Numbers(db)
         self.changes: list[tuple[int, int, str, str, int]] = []

@@ -10,7 +10,7 @@ few rows per night (a registry's trend is rebuilt from its few findings' changes
 per-registry counts of every night would outweigh the rest).
 
 A finding is named by one integer, its *key*: its subject's number in ``subjects`` shifted
-left by :data:`RULE_BITS`, or-ed with its rule's number in ``rules`` (:func:`finding_key`). A
+left by :data:`RULE_BITS`, or-ed with its rule's number in ``rules``. A
 night looks up every finding it recorded before, and integers are what a dictionary hashes
 and compares fastest; the 160-character subject ids are read once per subject, not once per
 finding (schema version 2; version 1 keyed findings by text, and is migrated in place).
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from scanner.errors import InputError
 from scanner.results import Severity, Status
-from scanner.timeutil import format_datetime, parse_datetime
+from scanner.timeutil import format_datetime
 
 #: A finding absent from a night (its subject deleted, or out of the scan's scope).
 GONE = "gone"
@@ -39,11 +39,6 @@ GONE = "gone"
 STATUS_CODE: dict[str, int] = {**{s.value: i for i, s in enumerate(Status)}, GONE: len(Status)}
 SEVERITY_CODE: dict[str, int] = {s.value: i for i, s in enumerate(Severity)}
 assert max(STATUS_CODE.values()) < 8 and max(SEVERITY_CODE.values()) < 8
-
-
-def epoch(at: str) -> int:
-    """How the history stores a scan time (ISO 8601 text in, whole epoch seconds out)."""
-    return int(parse_datetime(at).timestamp())
 
 
 def iso(seconds: int) -> str:
@@ -54,11 +49,6 @@ def iso(seconds: int) -> str:
 #: A finding's key is ``subject << RULE_BITS | rule``: room for 65,535 rules over a history's life.
 RULE_BITS = 16
 RULE_MASK = (1 << RULE_BITS) - 1
-
-
-def finding_key(subject: int, rule: int) -> int:
-    """The key of the finding of rule number ``rule`` on subject number ``subject``."""
-    return (subject << RULE_BITS) | rule
 
 
 # A finding's latest state is one integer (column ``state.packed``), from the low bits up:

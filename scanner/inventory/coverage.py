@@ -37,15 +37,24 @@ class CollectionError(msgspec.Struct, frozen=True):
         where = f" at {self.scope}" if self.scope else ""
         return f"{self.source} {status}{code}{self.message}{where}".strip()
 
+    @property
+    def scope_id(self) -> str:
+        """The scope as a comparison key (``/`` for none; a bare subscription GUID, as Resource
+        Graph failures name it, as the subscription's id)."""
+        scope = norm(self.scope or "/")
+        return scope if "/" in scope else f"/subscriptions/{scope}"
+
     def covers(self, resource_id: str | None) -> bool:
         """Whether this error's scope contains ``resource_id`` (no scope: everything)."""
-        if not self.scope or norm(self.scope) == "/" or resource_id is None:
+        scope = self.scope_id
+        if scope == "/" or resource_id is None:
             return True
-        scope = norm(self.scope)
-        if "/" not in scope:  # a bare subscription GUID
-            scope = f"/subscriptions/{scope}"
         key = norm(resource_id)
         return key == scope or key.startswith(scope + "/")
+
+    def overlaps(self, scope: str) -> bool:
+        """Whether this error's scope and ``scope`` share resources: one contains the other."""
+        return self.covers(scope) or self.scope_id.startswith(norm(scope) + "/")
 
 
 class Coverage:

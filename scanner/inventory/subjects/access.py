@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import msgspec
 
-from scanner.azure.ids import norm, subscription_of
+from scanner.azure.ids import subscription_of
 from scanner.inventory.model import Inventory, Registry, RoleAssignment, RoleDefinition, role_definition
 from scanner.unknown import Unknown
 
@@ -147,17 +147,15 @@ def unlisted_in_reach(inv: Inventory) -> Callable[[RoleAssignment], Unknown | No
 
     def gap(assignment: RoleAssignment) -> Unknown | None:
         for error in errors:
-            scope = norm(error.scope or "/")
-            if "/" not in scope:  # (a bare subscription GUID, as Resource Graph failures name it)
-                scope = f"/subscriptions/{scope}"
+            scope = error.scope_id
             if scope == "/" or assignment.scope_level == "root":
                 return Unknown(error.describe())
             if assignment.scope_level == "managementGroup":
                 chain = inv.subscription_mgs.get(subscription_of(scope) or "")
                 if chain is None or assignment.scope_key in chain:  # (no chain: any group may hold it)
                     return Unknown(error.describe())
-            elif error.covers(assignment.scope_key) or scope.startswith(assignment.scope_key.rstrip("/") + "/"):
-                return Unknown(error.describe())  # (the assignment within the failed scope, or around it)
+            elif error.overlaps(assignment.scope_key):  # (the assignment within the failed scope, or around it)
+                return Unknown(error.describe())
         return None
 
     return gap
