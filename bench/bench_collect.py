@@ -40,7 +40,8 @@ from make_synthetic import MG, SyntheticTenant  # noqa: E402
 from scanner.inventory.principals import principals_holding_registry_roles  # noqa: E402
 from scanner.sources.live.clouds import Cloud  # noqa: E402
 from scanner.sources.live.collector import SNAPSHOT_LISTS, CollectStats, collect  # noqa: E402
-from scanner.sources.live.resource_graph import PAGE_SIZE, Scope  # noqa: E402
+from scanner.sources.live.query_results import Scope  # noqa: E402
+from scanner.sources.live.resource_graph import PAGE_SIZE  # noqa: E402
 from tests.emulator import AzureEmulator, EmulatorConfig  # noqa: E402
 
 

@@ -116,8 +116,10 @@ def _statuses(results: bytes, rule: str) -> dict[str, tuple[str, str]]:
 
 def test_a_list_one_part_could_not_read_stays_a_gap_of_that_part(whole: bytes, tmp_path: Path) -> None:
     """In three parts the demo's dev subscription is read alone (part 1) and the other two
-    together (part 3). Resource Graph keeps answering 503 to part 3's replications query: one
-    request for two subscriptions, so its error cannot name either. Merged, that error covers
+    together (part 3). Resource Graph keeps answering 503 to part 3's replications query, for
+    either subscription: the request for both fails, and so does each half of it (the collector
+    reads a failing request's halves to confine a failure to its subscription), so the error
+    names neither. Merged, that error covers
     part 3's subscriptions only: part 1's registries are judged on their own replications (as in
     the whole collection), part 3's are ``unknown``."""
     demo = with_consumers(json.loads(DEMO.read_text()))
@@ -126,9 +128,9 @@ def test_a_list_one_part_could_not_read_stays_a_gap_of_that_part(whole: bytes, t
     third = sorted(s for s, k in part_of.items() if k == 3)
     assert len(third) == 2 and sum(k == 1 for k in part_of.values()) == 1
     unavailable = "the service is temporarily unavailable"
-    failing = refusal(third[0], "replications", status=503, code="ServiceUnavailable", message=unavailable)
+    failing = [refusal(s, "replications", status=503, code="ServiceUnavailable", message=unavailable) for s in third]
     clock = FakeClock()
-    with AzureEmulator(demo | {"errors": [failing]}, EmulatorConfig(clock=clock)) as emu:
+    with AzureEmulator(demo | {"errors": failing}, EmulatorConfig(clock=clock)) as emu:
         parts = [collect_on(emu, tmp_path, clock, shard=(k, 3)) for k in (1, 2, 3)]
     unscoped = [e for e in parts[2]["errors"] if "replications" in e["affects"]]
     assert [e.get("scope") for e in unscoped] == [None] and not parts[0]["errors"]

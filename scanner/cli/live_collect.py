@@ -21,7 +21,7 @@ from scanner.sources.live.clouds import load_cloud
 from scanner.sources.live.collector import CollectStats, collect
 from scanner.sources.live.credentials import make_credential
 from scanner.sources.live.limits import LiveLimits, limits_of
-from scanner.sources.live.resource_graph import Scope
+from scanner.sources.live.query_results import Scope
 from scanner.sources.live.sdk_logging import quiet_sdk_logs
 from scanner.sources.snapshot_writer import write_snapshot
 

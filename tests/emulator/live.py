@@ -21,7 +21,7 @@ from scanner.sources.live.clouds import load_cloud
 from scanner.sources.live.collector import collect
 from scanner.sources.live.credentials import make_credential
 from scanner.sources.live.limits import LiveLimits
-from scanner.sources.live.resource_graph import Scope
+from scanner.sources.live.query_results import Scope
 from tests.emulator.server import AzureEmulator
 
 

@@ -43,7 +43,8 @@ from scanner.sources.live.failures import CallFailed
 from scanner.sources.live.graph import GraphReader, GraphResult
 from scanner.sources.live.limits import LiveLimits
 from scanner.sources.live.logging_policy import RequestLogPolicy
-from scanner.sources.live.resource_graph import QueryResult, ResourceGraphReader, Scope
+from scanner.sources.live.query_results import QueryResult, Scope
+from scanner.sources.live.resource_graph import ResourceGraphReader
 from scanner.sources.live.settings import Log, ReaderSettings, silent
 from scanner.timeutil import format_datetime
 

@@ -20,7 +20,9 @@
   and no wait, for the quota or a ``Retry-After``, exceeds ``--max-retry-wait``.
 * ``ResponsePayloadTooLarge`` splits the subscription chunk (or halves ``$top`` for a single
   subscription); a 403 on a chunk is narrowed down to the subscriptions that refuse, which
-  become ``errors`` entries while the rest of the scan goes on.
+  become ``errors`` entries while the rest of the scan goes on. A chunk that keeps failing
+  otherwise (5xx, unusable pages) is narrowed the same way while its halves can be read
+  (:meth:`ResourceGraphReader._narrowed`), so one subscription's failure is that subscription's gap.
 """
 
 from __future__ import annotations
@@ -30,8 +32,6 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
-import msgspec
-
 from scanner.azure.sections import CONSUMER_LISTS, DEFENDER_LISTS
 from scanner.sources.live.bodies import kind_of, wrong_shape
 from scanner.sources.live.clouds import Cloud
@@ -39,6 +39,7 @@ from scanner.sources.live.diagnostics import forbidden_hint
 from scanner.sources.live.exchange import Answer, exchange, json_answer
 from scanner.sources.live.failures import CallFailed, call_name, from_status, parse_retry_after
 from scanner.sources.live.pipelines import read_only_client
+from scanner.sources.live.query_results import QueryFailure, QueryResult, Scope, may_pass, per_subscription
 from scanner.sources.live.settings import ReaderSettings
 from scanner.sources.live.shapes import items_problem
 
@@ -47,6 +48,7 @@ ARG_PATH = "/providers/Microsoft.ResourceGraph/resources"
 PAGE_SIZE = 1000
 MAX_SUBSCRIPTIONS = 1000
 PACE_MARGIN = 0.05  # seconds added to a quota wait
+NARROWING = "narrowing"  # the breaker kind of the requests that narrow down a failure
 
 TABLE_OF_LIST = {
     "registries": "resources",
@@ -68,34 +70,6 @@ TABLE_OF_LIST = {
 def query_text(name: str) -> str:
     """The KQL of one snapshot list (kept in ``queries/<name>.kql``)."""
     return resources.files("scanner.sources.live").joinpath("queries", f"{name}.kql").read_text(encoding="utf-8")
-
-
-class Scope(msgspec.Struct, frozen=True):
-    """What to query: subscriptions, management groups, or (both empty) the whole tenant."""
-
-    subscriptions: tuple[str, ...] = ()
-    management_groups: tuple[str, ...] = ()
-
-
-class QueryFailure(msgspec.Struct):
-    """A part of a query that could not be answered (becomes a snapshot ``errors`` entry)."""
-
-    scope: str | None
-    status: int | None
-    code: str | None
-    message: str
-    line: str = ""  # the call and the cause, for a one-line error when nothing could be read
-
-    def __post_init__(self) -> None:
-        """A refusal's message already says everything."""
-        self.line = self.line or self.message
-
-
-class QueryResult(msgspec.Struct):
-    """Rows of one list plus the scopes that failed."""
-
-    rows: list[dict[str, Any]] = msgspec.field(default_factory=list)
-    failures: list[QueryFailure] = msgspec.field(default_factory=list)
 
 
 class _PayloadTooLarge(Exception):
@@ -200,9 +174,9 @@ class ResourceGraphReader:
         self._remaining = count
 
     # -- one request ----------------------------------------------------------------------
-    def _send(self, body: dict[str, Any], name: str | None = None) -> dict[str, Any]:
+    def _send(self, body: dict[str, Any], name: str | None = None, kind: str = "") -> dict[str, Any]:
         """One page, retried within the limits; the rows of list ``name`` checked against the snapshot schema."""
-        return self.retrier.run(self.call, lambda: self._attempt(body, name))
+        return self.retrier.run(self.call, lambda: self._attempt(body, name), kind)
 
     def _attempt(self, body: dict[str, Any], name: str | None) -> dict[str, Any]:
         self._pace()
@@ -251,7 +225,9 @@ class ResourceGraphReader:
         return None
 
     # -- paging, chunking, splitting ------------------------------------------------------
-    def _pages(self, name: str, subscriptions: Sequence[str], scope: Scope, top: int) -> list[dict[str, Any]]:
+    def _pages(
+        self, name: str, subscriptions: Sequence[str], scope: Scope, top: int, kind: str
+    ) -> list[dict[str, Any]]:
         body: dict[str, Any] = {"query": query_text(name)}
         seen: set[str] = set()
         if subscriptions:
@@ -264,7 +240,7 @@ class ResourceGraphReader:
         rows: list[dict[str, Any]] = []
         while True:
             body["options"] = options
-            page = self._send(body, name)
+            page = self._send(body, name, kind)
             rows.extend(page["data"])
             token = page.get("$skipToken")
             if not token:
@@ -274,19 +250,23 @@ class ResourceGraphReader:
             seen.add(token)
             options = {**options, "$skipToken": token}
 
-    def _chunk(self, name: str, subscriptions: Sequence[str], scope: Scope, result: QueryResult) -> None:
+    def _chunk(
+        self, name: str, subscriptions: Sequence[str], scope: Scope, result: QueryResult, kind: str = ""
+    ) -> bool:
+        """Read one chunk into ``result``; False when none of it could be read (its failure recorded).
+
+        ``kind`` is the breaker's kind of call: ``NARROWING`` for the requests of
+        :meth:`_narrowed`, which are not narrowed again on their own.
+        """
         top = PAGE_SIZE
         while True:
             try:
-                result.rows.extend(self._pages(name, subscriptions, scope, top))
-                return
+                result.rows.extend(self._pages(name, subscriptions, scope, top, kind))
+                return True
             except _PayloadTooLarge:
                 if len(subscriptions) > 1:
-                    half = len(subscriptions) // 2
                     self._log(f"{name}: response too large; splitting {len(subscriptions)} subscriptions")
-                    self._chunk(name, subscriptions[:half], scope, result)
-                    self._chunk(name, subscriptions[half:], scope, result)
-                    return
+                    return self._split(name, subscriptions, scope, result, kind)
                 if top <= 1:
                     result.failures.append(
                         QueryFailure(
@@ -296,15 +276,12 @@ class ResourceGraphReader:
                             "a single row exceeds the response limit",
                         )
                     )
-                    return
+                    return False
                 top = max(1, top // 2)
                 self._log(f"{name}: response too large; retrying with $top {top}")
             except _Forbidden as denied:
                 if len(subscriptions) > 1:
-                    half = len(subscriptions) // 2
-                    self._chunk(name, subscriptions[:half], scope, result)
-                    self._chunk(name, subscriptions[half:], scope, result)
-                    return
+                    return self._split(name, subscriptions, scope, result, kind)
                 where = f"/subscriptions/{subscriptions[0]}" if subscriptions else "tenant"
                 hint = forbidden_hint(where, "Microsoft.ResourceGraph/resources/read")
                 result.failures.append(
@@ -315,15 +292,62 @@ class ResourceGraphReader:
                         f"{denied.message} ({hint})",
                     )
                 )
-                return
+                return False
             except CallFailed as failed:
                 if failed.fatal:
                     raise
+                if kind != NARROWING and may_pass(failed) and self._narrowed(name, subscriptions, scope, result):
+                    return True
                 scope_label = subscriptions[0] if len(subscriptions) == 1 else None
                 result.failures.append(
                     QueryFailure(scope_label, failed.status, failed.code, failed.entry_message(), failed.message)
                 )
-                return
+                return False
+
+    def _split(self, name: str, subscriptions: Sequence[str], scope: Scope, result: QueryResult, kind: str) -> bool:
+        """Both halves of a chunk, each on its own; False when neither could be read."""
+        half = len(subscriptions) // 2
+        first = self._chunk(name, subscriptions[:half], scope, result, kind)
+        return self._chunk(name, subscriptions[half:], scope, result, kind) or first
+
+    def _may_narrow(self) -> bool:
+        """Whether more requests can still tell anything: not after the deadline, nor once either
+        breaker counts Resource Graph as down (every half would be "not attempted")."""
+        return not (
+            self.retrier.deadline.passed() or self.retrier.breaker().open or self.retrier.breaker(NARROWING).open
+        )
+
+    def _narrowed(self, name: str, subscriptions: Sequence[str], scope: Scope, result: QueryResult) -> bool:
+        """Confine the failure of a chunk that kept failing to the subscriptions it belongs to.
+
+        A failure that outlasts the retries may be one subscription's (its part of the service is
+        down, or one of its rows is unusable). The halves are read on their own; a half that fails
+        while the other answers is halved again, and what still fails becomes one gap per
+        subscription, every row read kept. Both halves failing means the failure is not a
+        subscription's: False (the caller records the chunk's failure). Cost: two more failed
+        calls per list in an outage, about 2·log2(n) requests for one bad subscription among n;
+        these requests have their own breaker, so they never count Resource Graph as down for
+        the other lists.
+        """
+        if len(subscriptions) < 2 or not self._may_narrow():
+            return False
+        self._log(f"{name}: a request for {len(subscriptions)} subscriptions kept failing; reading them in halves")
+        half = len(subscriptions) // 2
+        halves = (subscriptions[:half], subscriptions[half:])
+        trials = (QueryResult(), QueryResult())
+        answered = [
+            self._chunk(name, part, scope, trial, NARROWING) for part, trial in zip(halves, trials, strict=True)
+        ]
+        if not any(answered):
+            return False
+        self.retrier.breaker().succeeded()  # Resource Graph answered: the failure was a subscription's
+        for part, trial, ok in zip(halves, trials, answered, strict=True):
+            result.rows.extend(trial.rows)
+            if ok:
+                result.failures.extend(trial.failures)
+            elif not self._narrowed(name, part, scope, result):
+                result.failures.extend(per_subscription(trial.failures, part))
+        return True
 
     def query(self, name: str, scope: Scope) -> QueryResult:
         """All rows of list ``name`` in ``scope`` (rows sorted by lower-cased id)."""
