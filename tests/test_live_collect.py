@@ -124,10 +124,12 @@ def test_collect_demo_tenant_gives_the_same_findings(
 
 def test_the_demo_tenant_with_its_refused_lists_round_trips(demo_data: dict[str, Any], tmp_path: Path) -> None:
     """The demo records a refusal (qaregistryacr's artifact-cache lists), a list ARM kept
-    throttling (paymentsdevacr's tokens) and a Resource Graph query that kept failing (the
-    replications of contoso-dev, read alone by one part of a nightly collection in three parts).
-    Collected again in three parts and merged, each fails again and is recorded the same way.
-    (A fake clock: the retries wait on it, not on the wall.)"""
+    throttling (paymentsdevacr's tokens) and two Resource Graph queries that kept failing for one
+    subscription each (contoso-dev's replications and contoso-lab's registries, both read by one
+    part of a nightly collection in three parts). Collected again in three parts and merged, each
+    fails again and is recorded the same way: the part narrows each failing request down to the
+    subscription it fails for, and keeps the other's rows. (A fake clock: the retries wait on it,
+    not on the wall.)"""
     clock = FakeClock()
     with AzureEmulator(with_consumers(demo_data) | {"errors": demo_data["errors"]}, EmulatorConfig(clock=clock)) as emu:
         parts = [collect_on(emu, tmp_path, clock, shard=(k, 3)) for k in (1, 2, 3)]
@@ -135,9 +137,11 @@ def test_the_demo_tenant_with_its_refused_lists_round_trips(demo_data: dict[str,
     collected = merge([Input(f"part-{k}.json", "0" * 64, part) for k, part in enumerate(parts, 1)]).document
     assert _gaps(collected["errors"]) == _gaps(demo_data["errors"]) != set()
     assert {e["status"] for e in collected["errors"]} == {403, 429, 503}
-    (unavailable,) = (e for e in collected["errors"] if e["status"] == 503)
-    assert unavailable["message"].startswith(f"{call}: HTTP 503 ServiceUnavailable")
-    assert collected["resourceGraph"]["replications"] == demo_data["resourceGraph"]["replications"]
+    unavailable = [e for e in collected["errors"] if e["status"] == 503]
+    assert sorted(a for e in unavailable for a in e["affects"]) == ["registries", "replications"]
+    assert all(e["message"].startswith(f"{call}: HTTP 503 ServiceUnavailable") for e in unavailable)
+    for name in ("registries", "replications"):
+        assert collected["resourceGraph"][name] == demo_data["resourceGraph"][name], name
     refused = demo_data["errors"][0]["scope"].lower()
     assert not {"cacheRules", "credentialSets", "connectedRegistries"} & set(collected["arm"][refused])
 

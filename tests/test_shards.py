@@ -1,10 +1,10 @@
 """Sharded collection: ``collect --shard K/N`` in N jobs, ``merge``, then a scan equal to one collection's.
 
-The demo tenant (two subscriptions, with private endpoints, DNS zones and role assignments that
-cross them, and management-group assignments every part sees) is collected from the HTTPS
-emulator whole and in N = 1, 2 and 5 parts (five parts of two subscriptions: three parts are
-empty). The merged snapshot scans to the same results as the whole collection, byte for byte
-but for where and when it was collected.
+The demo tenant (Contoso's three subscriptions and a partner's, with private endpoints, DNS
+zones and role assignments that cross them, and management-group assignments every part sees)
+is collected from the HTTPS emulator whole and in N = 1, 2 and 5 parts (five parts of four
+subscriptions: at least one part is empty). The merged snapshot scans to the same results as
+the whole collection, byte for byte but for where and when it was collected.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def test_merged_parts_scan_as_the_whole_collection(
     # Every subscription in exactly one part.
     covered = [json.loads(gzip.decompress(f.read_bytes()))["scope"]["shard"]["subscriptions"] for f in files]
     flat = [s for part in covered for s in part]
-    assert len(flat) == len(set(flat)) == 3  # (the demo's two, and the partner's it reads through Lighthouse)
+    assert len(flat) == len(set(flat)) == 4  # (Contoso's three, and the partner's it reads through Lighthouse)
     # A part alone is refused: it would judge cross-part relations wrongly.
     alone = run_cli("scan", "--snapshot", str(files[0]), "--format", "json", "-o", str(tmp_path / "x.json"))
     assert alone.returncode == 2 and "acr-scan merge" in alone.stderr and not (tmp_path / "x.json").exists()
@@ -115,8 +115,8 @@ def _statuses(results: bytes, rule: str) -> dict[str, tuple[str, str]]:
 
 
 def test_a_list_one_part_could_not_read_stays_a_gap_of_that_part(whole: bytes, tmp_path: Path) -> None:
-    """In three parts the demo's dev subscription is read alone (part 1) and the other two
-    together (part 3). Resource Graph keeps answering 503 to part 3's replications query, for
+    """In three parts the demo's dev subscription is read with contoso-lab (part 1), and prod
+    with the partner's (part 3). Resource Graph keeps answering 503 to part 3's replications query, for
     either subscription: the request for both fails, and so does each half of it (the collector
     reads a failing request's halves to confine a failure to its subscription), so the error
     names neither. Merged, that error covers
@@ -126,7 +126,7 @@ def test_a_list_one_part_could_not_read_stays_a_gap_of_that_part(whole: bytes, t
     listed = sorted(str(r["subscriptionId"]) for r in demo["resourceGraph"]["subscriptions"])
     part_of = {s: next(k for k in (1, 2, 3) if in_shard(s, (k, 3))) for s in listed}
     third = sorted(s for s, k in part_of.items() if k == 3)
-    assert len(third) == 2 and sum(k == 1 for k in part_of.values()) == 1
+    assert len(third) == 2 and sum(k == 1 for k in part_of.values()) == 2
     unavailable = "the service is temporarily unavailable"
     failing = [refusal(s, "replications", status=503, code="ServiceUnavailable", message=unavailable) for s in third]
     clock = FakeClock()

@@ -88,6 +88,15 @@ def rule_runner(rule: Rule, now: datetime) -> Callable[[Subject, Location], Find
 
     def run(subject: Subject, location: Location) -> Finding:
         if subject.unknown is not None or subject.not_applicable is not None:
+            if subject.unknown is not None and applies_when is not None:
+                # Every field of a placeholder is its gap, so only the parameters can rule the
+                # rule out (ACR-047 without allowed regions): not applicable, whatever the data.
+                ctx.root, ctx.evidence, ctx.bindings = subject.unknown, None, NO_BINDINGS
+                if applies_when.test(subject.unknown, ctx) is False:
+                    message = f"Not applicable to {subject.ref.name}: {message_na.render({}, params, NO_BINDINGS)}"
+                    return Finding(
+                        rule_id, title, Status.NOT_APPLICABLE, severity, message, subject.ref, {}, None, location
+                    )
             return _without_document(rule, subject, location)
         ref = subject.ref
         doc = subject.doc

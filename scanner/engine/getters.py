@@ -45,7 +45,7 @@ class Context:
 
     def __init__(self, now: datetime, root: Mapping[str, Any]) -> None:
         self.now = now
-        self.root = root
+        self.root: Mapping[str, Any] | Unknown = root  # (a placeholder's root is its gap: every field unknown)
         self.evidence: dict[str, Any] | None = {}
         self.bindings: dict[str, Any] = NO_BINDINGS  # replaced by a fresh dict on first ``as``
 

@@ -189,6 +189,8 @@ def _directory_names(inv: Inventory, graph: Section) -> None:
 def _subscription_chains(inv: Inventory, resource_graph: Section) -> None:
     for row in rows(resource_graph, "subscriptions"):
         sub = subscription_of(row["id"]) or str(row.get("subscriptionId") or "").lower()
+        if name := text(row.get("name")):
+            inv.subscription_names[sub] = name
         chain = props(row).get("managementGroupAncestorsChain") or ()
         if not isinstance(chain, list | tuple) or not all(isinstance(mg, Mapping) for mg in chain):
             continue  # not a chain: the subscription counts as unchained (under every group)

@@ -213,6 +213,8 @@ class Inventory(msgspec.Struct):
     principals: dict[str, Principal] | Unknown = msgspec.field(default_factory=dict)
     missing_principals: frozenset[str] | Unknown = frozenset()
     subscription_mgs: dict[str, tuple[str, ...]] = msgspec.field(default_factory=dict)
+    # lower-cased subscription id → its display name (the row's ``name``; a label, so absent is just unnamed)
+    subscription_names: dict[str, str] = msgspec.field(default_factory=dict)
     # group object id → its transitive members; a group absent here was not expanded
     group_members: dict[str, tuple[GroupMember, ...]] | Unknown = msgspec.field(default_factory=dict)
     # user or group object id → its display name (graph.directoryObjects; a label, so absent is just unnamed)

@@ -7,10 +7,12 @@ reports them, its usages by name, the counts of its child lists and its SKU's li
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from scanner.azure import facts
+from scanner.azure.ids import norm
 from scanner.inventory.model import Inventory, Raw, Registry
 from scanner.inventory.registry_consumers import registry_consumers
 from scanner.inventory.subjects.registry_extras import connection_docs, extras_fields
@@ -158,6 +160,17 @@ def registry_doc(inv: Inventory, reg: Registry) -> dict[str, Any]:
     }
 
 
+def _subscription_scope(scope: str | None) -> str | None:
+    """The subscription an error's scope is (Resource Graph names one by its bare GUID), or None."""
+    key = norm(scope or "")
+    if key.startswith("/subscriptions/") and key.count("/") == 2:
+        return key.rsplit("/", 1)[1]
+    try:
+        return str(uuid.UUID(key)) if len(key) == 36 else None
+    except ValueError:
+        return None
+
+
 def registries(inv: Inventory) -> Iterator[Subject]:
     """One subject per registry (placeholders for scopes whose registries were not listed)."""
     missing = inv.coverage.missing("resourceGraph", "registries")
@@ -165,6 +178,11 @@ def registries(inv: Inventory) -> Iterator[Subject]:
         yield scope_placeholder("registry", missing)
         return
     for error in inv.coverage.scope_errors("registries"):
-        yield scope_placeholder("registry", Unknown(error.describe()), error.scope)
+        sub = _subscription_scope(error.scope)
+        if sub is None:  # (a management group, an IaC module: named as the error names it)
+            yield scope_placeholder("registry", Unknown(error.describe()), error.scope)
+            continue
+        label = f"subscription {inv.subscription_names.get(sub) or sub}"
+        yield scope_placeholder("registry", Unknown(error.describe()), f"/subscriptions/{sub}", label, sub)
     for reg in inv.registries.values():
         yield Subject("registry", registry_ref(reg), registry_doc(inv, reg))

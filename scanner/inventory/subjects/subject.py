@@ -43,10 +43,14 @@ def registry_stub(reg: Registry) -> dict[str, str]:
     return {"id": reg.id, "name": reg.name}
 
 
-def scope_placeholder(kind: str, reason: Unknown, scope: str | None = None) -> Subject:
-    """A subject standing for a whole scope whose subjects of ``kind`` could not be listed."""
+def scope_placeholder(
+    kind: str, reason: Unknown, scope: str | None = None, name: str | None = None, subscription_id: str | None = None
+) -> Subject:
+    """A subject standing for a whole scope whose subjects of ``kind`` could not be listed
+    (``name`` says which, for people; ``subscription_id`` when the scope is one subscription)."""
     scope_id = scope or "/"
-    return Subject(kind, SubjectRef(id=scope_id, name=f"scope {scope_id}", kind="scope"), {}, unknown=reason)
+    ref = SubjectRef(id=scope_id, name=name or f"scope {scope_id}", kind="scope", subscription_id=subscription_id)
+    return Subject(kind, ref, {}, unknown=reason)
 
 
 def unknown_per_registry(kind: str, pairs: Iterable[tuple[Registry, Unknown]]) -> Iterator[Subject]:
