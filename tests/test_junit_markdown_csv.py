@@ -10,11 +10,16 @@ import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scanner.config import Config
+from scanner.outputs.markdown_format import MarkdownFormat
+from scanner.scan import prepare_rules, run_scan
+from scanner.sources.snapshot import SnapshotFileSource
 from tests.conftest import DEMO, ROOT, run_cli
 
 NOW = "2026-11-27T02:00:00Z"
@@ -126,13 +131,34 @@ def test_markdown_demo(demo_reports: Path) -> None:
     assert keys and keys == sorted(keys)
     assert "fix: `az acr update --name devsandboxacr" in text
     assert "](https://learn.microsoft.com/" in text  # links on by default
-    # The demo does not fit in one comment (its unreadable subscription is one unknown per
-    # registry rule): what is left out is counted, so every finding needing attention is accounted for.
+    # contoso-lab, whose registries could not be listed, is one line for every rule it left unknown.
+    (lab,) = re.findall(r"\n- \*\*subscription contoso-lab\*\*: (\d+) rules unknown \(ACR-001, ", text)
+    placeholders = [f for f in results["findings"] if f["subject"]["kind"] == "scope" and f["status"] == "unknown"]
+    assert int(lab) == len(placeholders) > 20
+    # Every finding needing attention is accounted for: one line each, a scope's line for all of
+    # its rules, and what did not fit in one comment counted at the end.
     assert len(text) <= 65_000
     more = re.search(r"\*\*… and ([\d,]+) more findings\*\*", text)
+    left_out = int(more.group(1).replace(",", "")) if more else 0
+    accounted = text.count("\n- **") - 1 + int(lab) + left_out
+    assert accounted == fails + by_status["unknown"] + by_status["error"]
+
+
+@pytest.mark.parametrize("limit", [4_000, 12_000, 30_000, 50_000])
+def test_a_cut_comment_counts_every_finding_it_leaves_out(limit: int) -> None:
+    """Cut anywhere, the comment accounts for every finding needing attention: the lines shown
+    (a scope's line for all the rules it left unknown) plus the "… and N more" count."""
+    config = Config()
+    rules, pack_hash = prepare_rules(config)
+    result = run_scan(SnapshotFileSource(DEMO), rules, pack_hash, config, datetime(2026, 11, 27, 2, tzinfo=UTC))
+    text = MarkdownFormat(limit=limit).render(result)
+    assert len(text) <= limit
+    attention = sum(1 for f in result.findings if f.status.value in ("fail", "unknown", "error"))
+    scopes = [int(n) for n in re.findall(r"\n- \*\*subscription contoso-lab\*\*: (\d+) rules unknown", text)]
+    more = re.search(r"\*\*… and ([\d,]+) more findings\*\*", text)
     assert more is not None
-    left_out = int(more.group(1).replace(",", ""))
-    assert text.count("\n- **") + left_out == fails + by_status["unknown"] + by_status["error"]
+    shown = text.count("\n- **") - len(scopes) + sum(scopes)
+    assert shown + int(more.group(1).replace(",", "")) == attention
 
 
 def test_markdown_no_links(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 A headline verdict, the totals by status and by severity, then the findings that need
 attention, worst first (failing by severity, then unknown, then error), grouped by rule
-with each subject's message and ready ``az`` fix. The whole comment stays under
+with each subject's message and ready ``az`` fix. A scope whose subjects could not be listed
+is one line (after the failing findings) naming every rule it left unknown, not a line per rule. The whole comment stays under
 :data:`LIMIT` characters (GitHub rejects comments over 65,536); what does not fit is
 counted in a final "… and N more findings" line.
 
@@ -28,6 +29,7 @@ from scanner.timeutil import format_datetime
 
 LIMIT = 65_000
 MAX_FIELD = 400  # one untrusted field never takes more than this many characters
+_MAX_RULES_LISTED = 12  # a scope that could not be read names this many of the rules it left unknown
 
 _ZWSP = "&#8203;"  # zero-width space
 _ESCAPES = {c: "\\" + c for c in "\\`*_[]|~!$"}
@@ -95,6 +97,23 @@ def _table(header: Sequence[str], row: Iterable[int]) -> list[str]:
     ]
 
 
+def _is_scope_gap(f: Finding) -> bool:
+    """A placeholder finding: a whole scope whose subjects could not be listed."""
+    return f.status is Status.UNKNOWN and f.subject.kind == "scope"
+
+
+def _scope_gaps(findings: Sequence[Finding]) -> dict[tuple[str, str, str], list[str]]:
+    """(scope id, its name, why) → the rules it left unknown, for the placeholders among ``findings``."""
+    gaps: dict[tuple[str, str, str], list[str]] = {}
+    for f in findings:
+        if _is_scope_gap(f):
+            why = f.evidence.get("missing")
+            gaps.setdefault((f.subject.id, f.subject.name, why if type(why) is str else f.message), []).append(
+                f.rule_id
+            )
+    return gaps
+
+
 class MarkdownFormat:
     """``--format markdown``."""
 
@@ -114,6 +133,18 @@ class MarkdownFormat:
         if self.links and url:
             return f"[{md_text(rule_id)}]({url.replace(')', '%29').replace(' ', '%20')})"
         return md_text(rule_id)
+
+    def _gap_block(self, gaps: dict[tuple[str, str, str], list[str]]) -> tuple[list[str], int]:
+        """One line per scope that could not be listed, with the rules it left unknown."""
+        count = sum(map(len, gaps.values()))
+        block = ["", f"#### unknown · whole scopes that could not be read ({count:,})", ""]
+        for (_, name, why), rules in gaps.items():
+            shown = ", ".join(md_text(r, 40) for r in sorted(rules)[:_MAX_RULES_LISTED])
+            more = f" and {len(rules) - _MAX_RULES_LISTED:,} more" if len(rules) > _MAX_RULES_LISTED else ""
+            block.append(
+                f"- **{md_text(name, 200)}**: {_plural(len(rules), 'rule')} unknown ({shown}{more}): {md_text(why)}"
+            )
+        return block, count
 
     def render(self, result: ScanResult) -> str:
         """The whole comment, at most ``limit`` characters."""
@@ -145,11 +176,14 @@ class MarkdownFormat:
             foot = ["", "_" + "; ".join(notes) + "; see the full report for details._"]
 
         attention = sorted((f for f in result.findings if f.status in _ATTENTION_RANK), key=_attention_key)
+        gaps = _scope_gaps(attention)
+        if gaps:  # (each whole scope once, however many rules it left unknown)
+            attention = [f for f in attention if not _is_scope_gap(f)]
         references = {
             r.id: r.references[0] for r in result.rules if r.references and r.references[0].startswith("https://")
         }
         lines = [*head]
-        if attention:
+        if attention or gaps:
             lines += ["", "### Findings needing attention, worst first"]
         size = sum(len(line) + 1 for line in lines) + sum(len(line) + 1 for line in foot)
         reserve = 120  # room for the "… and N more findings" line
@@ -159,7 +193,11 @@ class MarkdownFormat:
             group_sizes[key] = group_sizes.get(key, 0) + 1
         current: tuple[Status, str, str] | None = None
         shown = 0
-        for f in attention:
+        failing = sum(1 for f in attention if f.status is Status.FAIL)
+        blocks: list[tuple[list[str], int]] = []  # (lines, findings they stand for), in order
+        for index, f in enumerate(attention):
+            if index == failing and gaps:
+                blocks.append(self._gap_block(gaps))
             key = (f.status, f.severity.value, f.rule_id)
             block: list[str] = []
             if key != current:
@@ -173,14 +211,19 @@ class MarkdownFormat:
             block.append(f"- **{md_text(f.subject.name, 200)}** ({md_text(f.subject.kind, 40)}): {md_text(f.message)}")
             if f.status is Status.FAIL and f.remediation is not None and f.remediation.command:
                 block.append(f"  fix: {md_code(f.remediation.command)}")
+            blocks.append((block, 1))
+            current = key
+        if gaps and failing == len(attention):
+            blocks.append(self._gap_block(gaps))
+        total = sum(count for _, count in blocks)
+        for block, count in blocks:
             cost = sum(len(line) + 1 for line in block)
             if size + cost + reserve > self.limit:
                 break
             lines += block
             size += cost
-            current = key
-            shown += 1
-        if shown < len(attention):
-            lines += ["", f"**… and {len(attention) - shown:,} more findings** (see the full report)."]
+            shown += count
+        if shown < total:
+            lines += ["", f"**… and {total - shown:,} more findings** (see the full report)."]
         lines += foot
         return "\n".join(lines) + "\n"
