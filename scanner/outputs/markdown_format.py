@@ -3,9 +3,9 @@
 A headline verdict, the totals by status and by severity, then the findings that need
 attention, worst first (failing by severity, then unknown, then error), grouped by rule
 with each subject's message and ready ``az`` fix. A scope whose subjects could not be listed
-is one line (after the failing findings) naming every rule it left unknown, not a line per rule. The whole comment stays under
-:data:`LIMIT` characters (GitHub rejects comments over 65,536); what does not fit is
-counted in a final "… and N more findings" line.
+is one line (after the failing findings) naming every rule it left unknown, not a line per
+rule. The whole comment stays under :data:`LIMIT` characters (GitHub rejects comments over
+65,536); what does not fit is counted in a final "… and N more findings" line.
 
 Resource names, messages and commands come from the tenant, so every untrusted string is
 escaped (:func:`md_text`): HTML is entity-encoded, Markdown punctuation backslash-escaped,
