@@ -66,6 +66,24 @@ def test_one_subscription_whose_registries_keep_failing_is_the_only_gap(
     assert remainder == 0 and failed_chunks in (2, 3) and statuses.count(200) == failed_chunks - 1
 
 
+@pytest.mark.parametrize("scope", [Scope(), Scope(management_groups=("contoso-platform",))], ids=["tenant", "group"])
+def test_a_tenant_or_group_request_is_asked_again_by_subscription(
+    demo: dict[str, Any], tmp_path: Path, scope: Scope
+) -> None:
+    """A request for the tenant or a management group names no subscription: when it keeps
+    failing, the subscriptions it covers are listed and the failure narrowed among them."""
+    subs = _subscriptions(demo)
+    names = {str(r["subscriptionId"]).lower(): r["name"] for r in demo["resourceGraph"]["subscriptions"]}
+    failing = next(s for s in subs if names[s] == "contoso-dev")
+    broken = refusal(failing, "registries", status=503, code="ServiceUnavailable")
+    clock = FakeClock()
+    with AzureEmulator({**demo, "errors": [broken]}, EmulatorConfig(clock=clock)) as emu:
+        snapshot = collect_on(emu, tmp_path, clock, scope)
+    expected = [r for r in demo["resourceGraph"]["registries"] if r["subscriptionId"].lower() != failing]
+    assert expected and snapshot["resourceGraph"]["registries"] == expected
+    assert [(e["scope"], e["affects"]) for e in snapshot["errors"]] == [(failing, ["registries"])]
+
+
 def test_an_outage_of_the_registry_list_still_stops_the_collection_after_a_bounded_try(
     demo: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -112,3 +130,16 @@ def test_one_subscription_answering_unusable_rows_is_its_gap_in_every_list(
     assert {a for e in snapshot["errors"] for a in e["affects"]} == set(snapshot["resourceGraph"])
     assert all("not attempted" not in e["message"] for e in snapshot["errors"])
     assert snapshot["resourceGraph"]["registries"] == demo["resourceGraph"]["registries"]
+
+
+def test_a_request_that_times_out_is_not_read_again_in_halves(demo: dict[str, Any], tmp_path: Path) -> None:
+    """A stalled registry list is a slow service, not a subscription's fault: it fails after its
+    one retry, without halves that would each wait as long again (and stops the collection)."""
+    clock = FakeClock()
+    stall = Fault("arg", "stall", body_contains=REGISTRIES_QUERY, stall_seconds=3)
+    limits = LiveLimits(request_timeout=0.5)
+    with AzureEmulator(demo, EmulatorConfig(clock=clock, faults=(stall,))) as emu:
+        with pytest.raises(CollectionFailed, match="could not list the registries"):
+            collect_on(emu, tmp_path, clock, Scope(subscriptions=tuple(_subscriptions(demo))), limits)
+        injected = emu.faults_injected
+    assert injected == 2  # the request and its one retry after a timeout

@@ -390,6 +390,8 @@ class _TenantIndex:
         }
         self.zones = {row.key for row in self.rows.get(("resources", "microsoft.network/privatednszones"), [])}
         self.replayed = [self._replayed(e) for e in snapshot.get("errors") or [] if isinstance(e, dict)]
+        # Every subscription the tenant's rows name: what a tenant or management-group request covers.
+        self.subscriptions = tuple(sorted({row.subscription for rows in self.rows.values() for row in rows} - {""}))
 
     @staticmethod
     def _by(objects: Iterable[JSON] | None, key: str) -> dict[str, JSON]:
@@ -777,7 +779,10 @@ class _ResourceGraph:
                 message = _forbidden_message("Microsoft.ResourceGraph/resources/read", f"/subscriptions/{sub}")
                 return _json_reply(403, _arm_error("AuthorizationFailed", message))
         list_name = LIST_OF_TYPE.get(query.row_type or "", "")
-        error = self.index.replay("resourceGraph", query.subscriptions, list_name) if list_name else None
+        # (a request for the tenant or a management group covers every subscription, so a
+        # subscription's recorded failure answers it too, as a broken part of the service would)
+        covered = query.subscriptions or self.index.subscriptions
+        error = self.index.replay("resourceGraph", covered, list_name) if list_name else None
         if error is not None:
             return _json_reply(error.status, _arm_error(error.code, error.message))
         return None

@@ -41,7 +41,10 @@ class QueryResult(msgspec.Struct):
 
 def may_pass(failed: CallFailed) -> bool:
     """A failure that may belong to part of a request's subscriptions: a 5xx, throttling, a
-    dropped connection or an unusable answer (the retries spent), not a 4xx refusal of the query."""
+    dropped connection or an unusable answer (the retries spent), not a 4xx refusal of the
+    query, nor a timeout (a slow service, and each narrowing request would wait as long again)."""
+    if failed.timed_out:
+        return False
     return failed.status is None or failed.status < 400 or failed.status in RETRYABLE_STATUSES
 
 

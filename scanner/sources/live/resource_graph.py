@@ -127,6 +127,7 @@ class ResourceGraphReader:
         self._reset_at: float | None = None
         self._tighten = True  # take the earliest bound of a window (off after a surprise 429)
         self._paced = False  # the next request is the first after a quota wait
+        self._covered_by: dict[Scope, list[str] | None] = {}  # management-group/tenant scope → its subscriptions
 
     def close(self) -> None:
         """Release the HTTP session."""
@@ -296,7 +297,7 @@ class ResourceGraphReader:
             except CallFailed as failed:
                 if failed.fatal:
                     raise
-                if kind != NARROWING and may_pass(failed) and self._narrowed(name, subscriptions, scope, result):
+                if kind != NARROWING and may_pass(failed) and self._confined(name, subscriptions, scope, result):
                     return True
                 scope_label = subscriptions[0] if len(subscriptions) == 1 else None
                 result.failures.append(
@@ -317,6 +318,34 @@ class ResourceGraphReader:
             self.retrier.deadline.passed() or self.retrier.breaker().open or self.retrier.breaker(NARROWING).open
         )
 
+    def _confined(self, name: str, subscriptions: Sequence[str], scope: Scope, result: QueryResult) -> bool:
+        """:meth:`_narrowed` for a request that kept failing; one for a management group or the
+        tenant names no subscription, so it is asked again by the subscriptions it covers."""
+        if subscriptions:
+            return self._narrowed(name, subscriptions, scope, result)
+        covered = self._covered(scope) if name != "subscriptions" else None
+        if not covered:
+            return False
+        if len(covered) <= MAX_SUBSCRIPTIONS:
+            return self._narrowed(name, covered, scope, result)  # (the request for all of them failed)
+        trial = QueryResult()
+        chunks = [covered[start : start + MAX_SUBSCRIPTIONS] for start in range(0, len(covered), MAX_SUBSCRIPTIONS)]
+        if not any([self._chunk(name, chunk, scope, trial) for chunk in chunks]):
+            return False
+        result.rows.extend(trial.rows)
+        result.failures.extend(trial.failures)
+        return True
+
+    def _covered(self, scope: Scope) -> list[str] | None:
+        """The subscriptions a management-group or tenant request covers (read once per scope),
+        or None when they cannot be listed either."""
+        if scope not in self._covered_by:
+            trial = QueryResult()
+            read = self._chunk("subscriptions", [], scope, trial, NARROWING) and not trial.failures
+            ids = {str(row.get("subscriptionId") or "").lower() for row in trial.rows} - {""}
+            self._covered_by[scope] = sorted(ids) if read else None
+        return self._covered_by[scope]
+
     def _narrowed(self, name: str, subscriptions: Sequence[str], scope: Scope, result: QueryResult) -> bool:
         """Confine the failure of a chunk that kept failing to the subscriptions it belongs to.
 
@@ -331,7 +360,7 @@ class ResourceGraphReader:
         """
         if len(subscriptions) < 2 or not self._may_narrow():
             return False
-        self._log(f"{name}: a request for {len(subscriptions)} subscriptions kept failing; reading them in halves")
+        self._verbose(f"{name}: a request for {len(subscriptions)} subscriptions kept failing; reading them in halves")
         half = len(subscriptions) // 2
         halves = (subscriptions[:half], subscriptions[half:])
         trials = (QueryResult(), QueryResult())
