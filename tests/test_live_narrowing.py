@@ -66,6 +66,23 @@ def test_one_subscription_whose_registries_keep_failing_is_the_only_gap(
     assert remainder == 0 and failed_chunks in (2, 3) and statuses.count(200) == failed_chunks - 1
 
 
+def test_a_registry_list_read_empty_for_one_subscription_and_failed_for_the_other_is_a_gap(
+    demo: dict[str, Any], tmp_path: Path
+) -> None:
+    """The partner's subscription holds no registry and answers; contoso-dev's registries keep
+    failing. Nothing is listed, yet the list was read where it could be: a gap of contoso-dev
+    (exit 3), not "nothing could be collected"."""
+    names = {str(r["subscriptionId"]).lower(): r["name"] for r in demo["resourceGraph"]["subscriptions"]}
+    by_name = {name: sub for sub, name in names.items()}
+    dev, partner = by_name["contoso-dev"], by_name["fabrikam-distribution"]
+    broken = refusal(dev, "registries", status=503, code="ServiceUnavailable")
+    clock = FakeClock()
+    with AzureEmulator({**demo, "errors": [broken]}, EmulatorConfig(clock=clock)) as emu:
+        snapshot = collect_on(emu, tmp_path, clock, Scope(subscriptions=(partner, dev)))
+    assert snapshot["resourceGraph"]["registries"] == []
+    assert [(e["scope"], e["affects"]) for e in snapshot["errors"]] == [(dev, ["registries"])]
+
+
 @pytest.mark.parametrize("scope", [Scope(), Scope(management_groups=("contoso-platform",))], ids=["tenant", "group"])
 def test_a_tenant_or_group_request_is_asked_again_by_subscription(
     demo: dict[str, Any], tmp_path: Path, scope: Scope

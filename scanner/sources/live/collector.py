@@ -126,10 +126,12 @@ def _explained(work: Callable[[], T], cloud: Cloud, endpoint: str) -> Callable[[
 def _require_registries(result: QueryResult) -> None:
     """No registry list means nothing can be collected: stop with the reason (exit 5).
 
-    Subscriptions that refuse (403) are scoped gaps and the others are still read; a list that
-    failed everywhere for any other reason (the endpoint down, every answer malformed) is not.
+    Subscriptions that refuse (403) are scoped gaps and the others are still read, as are the
+    subscriptions a failure was narrowed down to while others answered (with registries or
+    without); a list that failed everywhere for any other reason (the endpoint down, every
+    answer malformed) is not.
     """
-    if result.rows or not result.failures or all(f.status == 403 for f in result.failures):
+    if result.answered or not result.failures or all(f.status == 403 for f in result.failures):
         return
     first = next(f for f in result.failures if f.status != 403)
     raise CollectionFailed(f"Resource Graph could not list the registries, so nothing was collected: {first.line}")

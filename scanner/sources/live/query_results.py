@@ -33,10 +33,12 @@ class QueryFailure(msgspec.Struct):
 
 
 class QueryResult(msgspec.Struct):
-    """Rows of one list plus the scopes that failed."""
+    """Rows of one list plus the scopes that failed (``answered``: some request for part of
+    the scope was answered, even with no rows, so the failures do not cover all of it)."""
 
     rows: list[dict[str, Any]] = msgspec.field(default_factory=list)
     failures: list[QueryFailure] = msgspec.field(default_factory=list)
+    answered: bool = False
 
 
 def may_pass(failed: CallFailed) -> bool:

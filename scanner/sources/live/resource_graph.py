@@ -382,11 +382,9 @@ class ResourceGraphReader:
         """All rows of list ``name`` in ``scope`` (rows sorted by lower-cased id)."""
         result = QueryResult()
         subs = list(scope.subscriptions)
-        if subs:
-            for start in range(0, len(subs), MAX_SUBSCRIPTIONS):
-                self._chunk(name, subs[start : start + MAX_SUBSCRIPTIONS], scope, result)
-        else:
-            self._chunk(name, [], scope, result)
+        chunks = [subs[start : start + MAX_SUBSCRIPTIONS] for start in range(0, len(subs), MAX_SUBSCRIPTIONS)]
+        for chunk in chunks or [[]]:
+            result.answered = self._chunk(name, chunk, scope, result) or result.answered
         # Tenant-level rows (root and management-group assignments, built-in roles) come back
         # with every subscription chunk: keep one of each.
         unique = {str(row.get("id", "")).lower(): row for row in result.rows}
