@@ -41,7 +41,7 @@ class QueryResult(msgspec.Struct):
     answered: bool = False
 
 
-def may_pass(failed: CallFailed) -> bool:
+def narrowable(failed: CallFailed) -> bool:
     """A failure that may belong to part of a request's subscriptions: a 5xx, throttling, a
     dropped connection or an unusable answer (the retries spent), not a 4xx refusal of the
     query, nor a timeout (a slow service, and each narrowing request would wait as long again)."""

@@ -39,7 +39,7 @@ from scanner.sources.live.diagnostics import forbidden_hint
 from scanner.sources.live.exchange import Answer, exchange, json_answer
 from scanner.sources.live.failures import CallFailed, call_name, from_status, parse_retry_after
 from scanner.sources.live.pipelines import read_only_client
-from scanner.sources.live.query_results import QueryFailure, QueryResult, Scope, may_pass, per_subscription
+from scanner.sources.live.query_results import QueryFailure, QueryResult, Scope, narrowable, per_subscription
 from scanner.sources.live.settings import ReaderSettings
 from scanner.sources.live.shapes import items_problem
 
@@ -297,7 +297,7 @@ class ResourceGraphReader:
             except CallFailed as failed:
                 if failed.fatal:
                     raise
-                if kind != NARROWING and may_pass(failed) and self._confined(name, subscriptions, scope, result):
+                if kind != NARROWING and narrowable(failed) and self._confined(name, subscriptions, scope, result):
                     return True
                 scope_label = subscriptions[0] if len(subscriptions) == 1 else None
                 result.failures.append(
