@@ -82,6 +82,12 @@ class _Forbidden(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def _chunks(subscriptions: Sequence[str]) -> list[Sequence[str]]:
+    """``subscriptions`` in requests of at most :data:`MAX_SUBSCRIPTIONS` (none for none)."""
+    size = MAX_SUBSCRIPTIONS
+    return [subscriptions[start : start + size] for start in range(0, len(subscriptions), size)]
+
+
 def _parse_resets_after(value: str | None) -> float | None:
     """``hh:mm:ss`` (possibly with fractions) → seconds."""
     if not value:
@@ -329,8 +335,7 @@ class ResourceGraphReader:
         if len(covered) <= MAX_SUBSCRIPTIONS:
             return self._narrowed(name, covered, scope, result)  # (the request for all of them failed)
         trial = QueryResult()
-        chunks = [covered[start : start + MAX_SUBSCRIPTIONS] for start in range(0, len(covered), MAX_SUBSCRIPTIONS)]
-        if not any([self._chunk(name, chunk, scope, trial) for chunk in chunks]):
+        if not any([self._chunk(name, chunk, scope, trial) for chunk in _chunks(covered)]):
             return False
         result.rows.extend(trial.rows)
         result.failures.extend(trial.failures)
@@ -381,9 +386,7 @@ class ResourceGraphReader:
     def query(self, name: str, scope: Scope) -> QueryResult:
         """All rows of list ``name`` in ``scope`` (rows sorted by lower-cased id)."""
         result = QueryResult()
-        subs = list(scope.subscriptions)
-        chunks = [subs[start : start + MAX_SUBSCRIPTIONS] for start in range(0, len(subs), MAX_SUBSCRIPTIONS)]
-        for chunk in chunks or [[]]:
+        for chunk in _chunks(scope.subscriptions) or [[]]:
             result.answered = self._chunk(name, chunk, scope, result) or result.answered
         # Tenant-level rows (root and management-group assignments, built-in roles) come back
         # with every subscription chunk: keep one of each.
